@@ -1,0 +1,53 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every target of ours gets: Swift 6 mode, stricter upcoming features, warnings as errors.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "ledgerlift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ledgerlift", targets: ["ledgerlift"]),
+        .library(name: "Readers", targets: ["Readers"]),
+        .library(name: "LedgerModel", targets: ["LedgerModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .target(name: "LedgerModel"),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
+        ),
+        .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2"]),
+        .executableTarget(
+            name: "ledgerlift",
+            dependencies: [
+                "LedgerModel",
+                "Readers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ReadersTests",
+            dependencies: ["Readers", "LedgerModel"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LedgerliftCLITests",
+            dependencies: ["ledgerlift"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,375 @@
+import LedgerModel
+
+/// Streaming RFC 4180 reader: quoted fields, doubled quotes, line breaks inside quotes, CRLF,
+/// LF or CR line endings. Works on UTF-8 bytes in chunks; a field becomes a `String` only
+/// when asked for.
+final class CSVReader: RecordReader {
+    private(set) var source: SourceFile
+    private(set) var diagnostics: [Diagnostic] = []
+
+    private let input: any ByteInput
+    private let path: String
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private var pos = 0
+    private var end = 0
+    /// Offset of `buffer[0]` in the decoded stream.
+    private var base = 0
+    private var exhausted = false
+
+    private let delimiter: UInt8
+    private let table: UnsafeMutablePointer<UInt8>
+    private let validateUTF8: Bool
+    private let maxRecordBytes: Int
+    private var expectedFields: Int?
+
+    /// Line number at `pos`, and the stream offset where that line starts.
+    private var line = 1
+    private var lineStart = 0
+    /// A row ended on CR: a following LF belongs to it.
+    private var skipLineFeed = false
+
+    private var rowBytes: [UInt8] = []
+    private var rowEnds: [Int32] = []
+    private var rowLine = 1
+    private var recordCount = 0
+    private var blankRows = 0
+
+    init(file: FileInput, sample: [UInt8], options: ReaderOptions) throws {
+        path = file.path
+        let decision = EncodingDetector.decide(sample: sample, override: options.encoding)
+        let decoded = TranscodingInput.decodeSample(sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
+        let skip = options.headerLine > 0 ? options.headerLine - 1 : max(0, options.skipLines)
+        var decisions = ["encoding": decision.reason]
+        if let given = options.delimiter {
+            delimiter = given
+            decisions["delimiter"] = "given as an option"
+        } else {
+            let detected = DelimiterDetector.detect(decoded, skipLines: skip)
+            delimiter = detected.delimiter
+            decisions["delimiter"] = detected.reason
+        }
+        decisions["format"] = options.format == nil ? "detected" : "given as an option"
+        table = ByteClasses.makeTable(delimiter: delimiter)
+        validateUTF8 = decision.encoding == .utf8
+        maxRecordBytes = options.maxRecordBytes
+        input = Readers.decodedInput(file, decision)
+        buffer = .allocate(capacity: max(options.chunkSize, 4096))
+        rowBytes.reserveCapacity(1024)
+        rowEnds.reserveCapacity(64)
+
+        // Complete once the header is read.
+        source = SourceFile(path: file.path, format: .csv, encoding: decision.encoding, decisions: decisions)
+        try skipPhysicalLines(skip)
+        var columns: [String] = []
+        var headerLine: Int?
+        if options.headerLine > 0 {
+            guard try readRow() else {
+                throw ReadError(
+                    ReaderCode.noHeader,
+                    "no header row: the file has fewer than \(options.headerLine) non-blank lines",
+                    hint: "check --header-line (or `header_line:` in the mapping)",
+                    at: SourceLocation(file: file.path, line: options.headerLine))
+            }
+            headerLine = rowLine
+            columns = Self.headerNames(rowBytes, rowEnds)
+            expectedFields = columns.count
+        }
+        source = SourceFile(
+            path: file.path, format: .csv, encoding: decision.encoding, decisions: decisions, delimiter: delimiter,
+            headerLine: headerLine, columns: columns)
+        if let headerLine { diagnostics += Self.checkHeader(columns, source: source, line: headerLine) }
+    }
+
+    deinit {
+        buffer.deallocate()
+        table.deallocate()
+    }
+
+    func next() throws -> Record? {
+        guard try readRow() else { return nil }
+        recordCount += 1
+        var rowDiagnostics: [Diagnostic] = []
+        if let expected = expectedFields, rowEnds.count != expected {
+            rowDiagnostics.append(fieldCountDiagnostic(expected: expected))
+        }
+        return Record(
+            source: source, number: recordCount, line: rowLine,
+            fields: .columns(ColumnFields(bytes: rowBytes, ends: rowEnds)), diagnostics: rowDiagnostics)
+    }
+
+    // MARK: Rows
+
+    private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
+
+    /// Reads the next non-blank row into `rowBytes`/`rowEnds`. False at the end of input.
+    private func readRow() throws -> Bool {
+        while true {
+            rowBytes.removeAll(keepingCapacity: true)
+            rowEnds.removeAll(keepingCapacity: true)
+            if skipLineFeed {
+                skipLineFeed = false
+                if pos == end { try refill() }
+                if pos < end, buffer[pos] == 0x0A {
+                    pos += 1
+                    lineStart = base + pos
+                }
+            }
+            rowLine = line
+            var sawHighBytes = false
+            var quoteLine = 0
+            var quoteColumn = 0
+            var crInQuotes = false
+            var state = State.fieldStart
+
+            scan: while true {
+                if pos == end {
+                    if rowBytes.count > maxRecordBytes { throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn) }
+                    try refill()
+                    if pos == end {
+                        // End of input.
+                        if state == .quoted {
+                            throw ReadError(
+                                ReaderCode.unterminatedQuote,
+                                "a quoted field starts here and is never closed",
+                                hint: "close the quote, or double quotes inside quoted text (\"\")",
+                                at: SourceLocation(file: path, line: quoteLine, column: quoteColumn))
+                        }
+                        if state == .fieldStart && rowEnds.isEmpty { return false }
+                        endField()
+                        break scan
+                    }
+                }
+                let p = UnsafeBufferPointer(buffer)
+                switch state {
+                case .fieldStart:
+                    if p[pos] == 0x22 {
+                        quoteLine = line
+                        quoteColumn = base + pos - lineStart + 1
+                        pos += 1
+                        state = .quoted
+                        continue scan
+                    }
+                    state = .unquoted
+                    fallthrough
+                case .unquoted:
+                    var i = pos
+                    while i < end && table[Int(p[i])] == 0 { i += 1 }
+                    if i > pos {
+                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[pos..<i]))
+                        pos = i
+                        if i == end { continue scan }
+                    }
+                    let byte = p[i]
+                    pos = i + 1
+                    switch table[Int(byte)] & ~ByteClasses.quotedStop {
+                    case ByteClasses.delimiter:
+                        endField()
+                        state = .fieldStart
+                    case ByteClasses.lineFeed:
+                        endField()
+                        newLine()
+                        break scan
+                    case ByteClasses.carriageReturn:
+                        endField()
+                        newLine()
+                        skipLineFeed = true
+                        break scan
+                    default:  // a quote inside an unquoted field, or a non-ASCII byte: literal
+                        if byte >= 0x80 { sawHighBytes = true }
+                        rowBytes.append(byte)
+                    }
+                case .quoted:
+                    var i = pos
+                    while i < end && table[Int(p[i])] & ByteClasses.quotedStop == 0 { i += 1 }
+                    if i > pos {
+                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[pos..<i]))
+                        crInQuotes = false
+                        pos = i
+                        if i == end { continue scan }
+                    }
+                    let byte = p[i]
+                    pos = i + 1
+                    switch byte {
+                    case 0x22:
+                        state = .quoteInQuoted
+                    case 0x0A:
+                        rowBytes.append(byte)
+                        if !crInQuotes { line += 1 }
+                        lineStart = base + pos
+                        crInQuotes = false
+                    case 0x0D:
+                        rowBytes.append(byte)
+                        line += 1
+                        lineStart = base + pos
+                        crInQuotes = true
+                    default:
+                        sawHighBytes = true
+                        rowBytes.append(byte)
+                        crInQuotes = false
+                    }
+                case .quoteInQuoted:
+                    let byte = p[pos]
+                    if byte == 0x22 {
+                        rowBytes.append(0x22)  // "" inside quotes is one quote
+                        pos += 1
+                        state = .quoted
+                    } else {
+                        // Closing quote; anything up to the delimiter is taken literally.
+                        state = .unquoted
+                    }
+                }
+            }
+
+            if rowBytes.count > maxRecordBytes { throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn) }
+            if sawHighBytes && validateUTF8, let bad = UTF8Validation.firstInvalidOffset(rowBytes) {
+                throw invalidUTF8(at: bad)
+            }
+            if rowBytes.isEmpty {
+                blankRows += 1
+                continue
+            }
+            return true
+        }
+    }
+
+    @inline(__always)
+    private func endField() {
+        rowEnds.append(Int32(truncatingIfNeeded: rowBytes.count))
+    }
+
+    @inline(__always)
+    private func newLine() {
+        line += 1
+        lineStart = base + pos
+    }
+
+    private func refill() throws {
+        guard !exhausted else { return }
+        base += end
+        pos = 0
+        end = try input.read(into: UnsafeMutableRawBufferPointer(buffer))
+        if end == 0 { exhausted = true }
+    }
+
+    /// Skips physical lines (a preamble before the header), quotes not considered.
+    private func skipPhysicalLines(_ count: Int) throws {
+        var remaining = count
+        while remaining > 0 {
+            if pos == end {
+                try refill()
+                if pos == end { return }
+            }
+            let byte = buffer[pos]
+            pos += 1
+            if byte == 0x0A || byte == 0x0D {
+                if byte == 0x0D {
+                    if pos == end { try refill() }
+                    if pos < end, buffer[pos] == 0x0A { pos += 1 }
+                }
+                remaining -= 1
+                line += 1
+                lineStart = base + pos
+            }
+        }
+    }
+
+    // MARK: Diagnostics
+
+    private func fieldCountDiagnostic(expected: Int) -> Diagnostic {
+        let found = rowEnds.count
+        let hint =
+            found > expected
+            ? "a value probably contains the delimiter \(Self.name(of: delimiter)) without quotes; quote it"
+            : "fill in the missing fields, or check the delimiter"
+        return .error(
+            ReaderCode.fieldCount, "row has \(found) field\(found == 1 ? "" : "s"), the header has \(expected)",
+            hint: hint, at: SourceLocation(file: path, line: rowLine))
+    }
+
+    private func tooLarge(quoteLine: Int, quoteColumn: Int) -> ReadError {
+        var message = "record starting here is larger than \(maxRecordBytes) bytes"
+        if quoteLine > 0 {
+            message += "; a quote opened at line \(quoteLine), column \(quoteColumn) is probably never closed"
+        }
+        return ReadError(
+            ReaderCode.recordTooLarge, message,
+            hint: "fix the quote, or raise the limit with --max-record-bytes (`max_record_bytes:` in the mapping)",
+            at: SourceLocation(file: path, line: rowLine))
+    }
+
+    /// Names the line and the field: delimiters and quotes are not kept in the row, so the
+    /// field is exact where a column would not be.
+    private func invalidUTF8(at offset: Int) -> ReadError {
+        let lineNumber = rowLine + rowBytes[..<offset].count(where: { $0 == 0x0A })
+        let fieldIndex = rowEnds.firstIndex { Int($0) > offset } ?? rowEnds.count
+        let field =
+            fieldIndex < source.columns.count && !source.columns[fieldIndex].isEmpty
+            ? source.columns[fieldIndex] : "#\(fieldIndex + 1)"
+        let hex = String(rowBytes[offset], radix: 16, uppercase: true)
+        return ReadError(
+            ReaderCode.invalidBytes,
+            "byte 0x\(hex) in field \(field) is not valid UTF-8 (the first \(EncodingDetector.sampleSize / 1024) KiB were)",
+            hint: "if the file is Windows-1252 or ISO-8859-1, pass --encoding windows-1252 (`encoding:` in the mapping)",
+            at: SourceLocation(file: path, line: lineNumber, field: field))
+    }
+
+    static func name(of delimiter: UInt8) -> String {
+        switch delimiter {
+        case 0x09: "TAB"
+        case 0x2C: "\",\""
+        case 0x3B: "\";\""
+        case 0x7C: "\"|\""
+        default: "\"\(Character(Unicode.Scalar(delimiter)))\""
+        }
+    }
+
+    private static func headerNames(_ bytes: [UInt8], _ ends: [Int32]) -> [String] {
+        let fields = ColumnFields(bytes: bytes, ends: ends)
+        return (0..<fields.count).map { String(fields.string(at: $0)?.trimmingSpaces ?? "") }
+    }
+
+    private static func checkHeader(_ columns: [String], source: SourceFile, line: Int) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        var seen: [String: Int] = [:]
+        for (i, name) in columns.enumerated() {
+            if name.isEmpty {
+                out.append(
+                    .warning(
+                        ReaderCode.headerName, "column \(i + 1) has no name in the header",
+                        hint: "refer to it by index (#\(i + 1))", at: source.location(line: line, field: "#\(i + 1)")))
+            } else if let first = seen[name] {
+                out.append(
+                    .warning(
+                        ReaderCode.headerName,
+                        "column \(i + 1) is named \"\(name)\" like column \(first + 1); the name refers to column \(first + 1)",
+                        hint: "refer to this one by index (#\(i + 1))", at: source.location(line: line, field: name)))
+            } else {
+                seen[name] = i
+            }
+        }
+        return out
+    }
+}
+
+/// Byte classes for the CSV scanner: 0 is an ordinary ASCII byte that continues a field.
+struct ByteClasses {
+    static let delimiter: UInt8 = 1
+    static let lineFeed: UInt8 = 2
+    static let carriageReturn: UInt8 = 3
+    static let quote: UInt8 = 4
+    static let high: UInt8 = 5
+    /// Set on bytes that stop a scan inside quotes (quote, CR, LF, non-ASCII).
+    static let quotedStop: UInt8 = 0x80
+
+    /// A 256-entry table; the caller deallocates it.
+    static func makeTable(delimiter: UInt8) -> UnsafeMutablePointer<UInt8> {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        table.initialize(repeating: 0, count: 256)
+        for byte in 0x80...0xFF { table[byte] = Self.high | Self.quotedStop }
+        table[0x0A] = Self.lineFeed | Self.quotedStop
+        table[0x0D] = Self.carriageReturn | Self.quotedStop
+        table[0x22] = Self.quote | Self.quotedStop
+        table[Int(delimiter)] = Self.delimiter
+        return table
+    }
+}

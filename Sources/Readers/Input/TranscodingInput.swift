@@ -1,0 +1,174 @@
+import LedgerModel
+
+/// Turns Windows-1252, ISO-8859-1 or UTF-16 bytes into UTF-8, chunk by chunk.
+///
+/// UTF-8 input does not pass through here: parsers read it directly and validate only what
+/// holds non-ASCII bytes.
+final class TranscodingInput: ByteInput {
+    private let base: any ByteInput
+    private let encoding: TextEncoding
+    private let path: String
+    private var raw: [UInt8]
+    private var carry: [UInt8] = []
+    private var pendingHighSurrogate: UInt32?
+    private var line = 1
+
+    init(base: any ByteInput, encoding: TextEncoding, path: String) {
+        precondition(encoding != .utf8)
+        self.base = base
+        self.encoding = encoding
+        self.path = path
+        self.raw = []
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        // Worst case growth: one input byte → 3 UTF-8 bytes (single-byte encodings),
+        // two input bytes → 3 UTF-8 bytes (UTF-16).
+        let inputCapacity: Int
+        switch encoding {
+        case .utf16LE, .utf16BE: inputCapacity = max(2, (buffer.count / 3) * 2)
+        default: inputCapacity = max(1, buffer.count / 3)
+        }
+        if raw.count < inputCapacity { raw = [UInt8](repeating: 0, count: inputCapacity) }
+        var produced = 0
+        while produced == 0 {
+            let carried = carry.count
+            raw.replaceSubrange(0..<carried, with: carry)
+            carry.removeAll(keepingCapacity: true)
+            let n = try raw.withUnsafeMutableBytes { bytes in
+                try base.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[carried..<inputCapacity]))
+            }
+            let available = carried + n
+            if n == 0 {
+                if carried > 0 || pendingHighSurrogate != nil {
+                    throw ReadError(
+                        ReaderCode.invalidBytes, "the file ends in the middle of a UTF-16 character",
+                        hint: "the file is cut short; export it again",
+                        at: SourceLocation(file: path, line: line))
+                }
+                return 0
+            }
+            produced = try transcode(count: available, into: buffer)
+        }
+        return produced
+    }
+
+    private func transcode(count: Int, into out: UnsafeMutableRawBufferPointer) throws -> Int {
+        var o = 0
+        switch encoding {
+        case .windows1252, .iso8859_1:
+            let table = encoding == .windows1252 ? Windows1252.highHalf : nil
+            for i in 0..<count {
+                let byte = raw[i]
+                if byte < 0x80 {
+                    out[o] = byte
+                    o += 1
+                    continue
+                }
+                let scalar = table.map { UInt32($0[Int(byte) - 0x80]) } ?? UInt32(byte)
+                o += Self.encodeUTF8(scalar, into: out, at: o)
+            }
+        case .utf16LE, .utf16BE:
+            let little = encoding == .utf16LE
+            var i = 0
+            while i + 1 < count {
+                let unit =
+                    little ? UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 : UInt32(raw[i]) << 8 | UInt32(raw[i + 1])
+                i += 2
+                if let high = pendingHighSurrogate {
+                    guard (0xDC00...0xDFFF).contains(unit) else { throw invalidSurrogate() }
+                    pendingHighSurrogate = nil
+                    o += Self.encodeUTF8(0x10000 + ((high - 0xD800) << 10) + (unit - 0xDC00), into: out, at: o)
+                } else if (0xD800...0xDBFF).contains(unit) {
+                    pendingHighSurrogate = unit
+                } else if (0xDC00...0xDFFF).contains(unit) {
+                    throw invalidSurrogate()
+                } else {
+                    if unit == 0x0A { line += 1 }
+                    o += Self.encodeUTF8(unit, into: out, at: o)
+                }
+            }
+            if i < count { carry.append(raw[i]) }
+        case .utf8:
+            preconditionFailure("UTF-8 is not transcoded")
+        }
+        return o
+    }
+
+    private func invalidSurrogate() -> ReadError {
+        ReadError(
+            ReaderCode.invalidBytes, "invalid UTF-16: a surrogate half without its pair",
+            hint: "the file is damaged or not UTF-16; pass --encoding to read it as another encoding",
+            at: SourceLocation(file: path, line: line))
+    }
+
+    @inline(__always)
+    private static func encodeUTF8(_ scalar: UInt32, into out: UnsafeMutableRawBufferPointer, at o: Int) -> Int {
+        switch scalar {
+        case 0..<0x80:
+            out[o] = UInt8(scalar)
+            return 1
+        case 0x80..<0x800:
+            out[o] = UInt8(0xC0 | scalar >> 6)
+            out[o + 1] = UInt8(0x80 | scalar & 0x3F)
+            return 2
+        case 0x800..<0x10000:
+            out[o] = UInt8(0xE0 | scalar >> 12)
+            out[o + 1] = UInt8(0x80 | (scalar >> 6) & 0x3F)
+            out[o + 2] = UInt8(0x80 | scalar & 0x3F)
+            return 3
+        default:
+            out[o] = UInt8(0xF0 | scalar >> 18)
+            out[o + 1] = UInt8(0x80 | (scalar >> 12) & 0x3F)
+            out[o + 2] = UInt8(0x80 | (scalar >> 6) & 0x3F)
+            out[o + 3] = UInt8(0x80 | scalar & 0x3F)
+            return 4
+        }
+    }
+
+    /// Transcodes a whole (small) sample, for detection; invalid input is replaced, not thrown.
+    static func decodeSample(_ bytes: ArraySlice<UInt8>, encoding: TextEncoding) -> [UInt8] {
+        switch encoding {
+        case .utf8:
+            return Array(bytes)
+        case .windows1252, .iso8859_1:
+            var text = ""
+            for byte in bytes {
+                let scalar =
+                    byte < 0x80 || encoding == .iso8859_1
+                    ? UInt32(byte) : UInt32(Windows1252.highHalf[Int(byte) - 0x80])
+                text.unicodeScalars.append(Unicode.Scalar(scalar) ?? "\u{FFFD}")
+            }
+            return Array(text.utf8)
+        case .utf16LE, .utf16BE:
+            let units = stride(from: bytes.startIndex, to: bytes.endIndex - 1, by: 2).map { i -> UInt16 in
+                encoding == .utf16LE
+                    ? UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8 : UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])
+            }
+            return Array(String(decoding: units, as: UTF16.self).utf8)
+        }
+    }
+}
+
+/// Windows-1252's 0x80–0x9F, as the WHATWG encoding standard decodes them: the five bytes the
+/// code page leaves undefined map to the C1 controls of the same value.
+enum Windows1252 {
+    static let highHalf: [UInt16] = [
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+        0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+        0x00A0, 0x00A1, 0x00A2, 0x00A3, 0x00A4, 0x00A5, 0x00A6, 0x00A7,
+        0x00A8, 0x00A9, 0x00AA, 0x00AB, 0x00AC, 0x00AD, 0x00AE, 0x00AF,
+        0x00B0, 0x00B1, 0x00B2, 0x00B3, 0x00B4, 0x00B5, 0x00B6, 0x00B7,
+        0x00B8, 0x00B9, 0x00BA, 0x00BB, 0x00BC, 0x00BD, 0x00BE, 0x00BF,
+        0x00C0, 0x00C1, 0x00C2, 0x00C3, 0x00C4, 0x00C5, 0x00C6, 0x00C7,
+        0x00C8, 0x00C9, 0x00CA, 0x00CB, 0x00CC, 0x00CD, 0x00CE, 0x00CF,
+        0x00D0, 0x00D1, 0x00D2, 0x00D3, 0x00D4, 0x00D5, 0x00D6, 0x00D7,
+        0x00D8, 0x00D9, 0x00DA, 0x00DB, 0x00DC, 0x00DD, 0x00DE, 0x00DF,
+        0x00E0, 0x00E1, 0x00E2, 0x00E3, 0x00E4, 0x00E5, 0x00E6, 0x00E7,
+        0x00E8, 0x00E9, 0x00EA, 0x00EB, 0x00EC, 0x00ED, 0x00EE, 0x00EF,
+        0x00F0, 0x00F1, 0x00F2, 0x00F3, 0x00F4, 0x00F5, 0x00F6, 0x00F7,
+        0x00F8, 0x00F9, 0x00FA, 0x00FB, 0x00FC, 0x00FD, 0x00FE, 0x00FF,
+    ]
+}

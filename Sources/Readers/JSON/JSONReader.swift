@@ -1,0 +1,711 @@
+import LedgerModel
+
+/// Streaming JSON reader. Records are the objects of a top-level array, of an array at a
+/// dotted path (`data.transactions`), or the lines of a JSON Lines file. Only one record is
+/// held in memory at a time; numbers keep their exact text (never a `Double`).
+final class JSONReader: RecordReader {
+    private(set) var source: SourceFile
+    private(set) var diagnostics: [Diagnostic] = []
+
+    private enum Mode {
+        case lines
+        /// Records are the elements of an array nested `depth` objects deep.
+        case array(enclosingObjects: Int)
+        /// The whole document is one object: one record.
+        case single
+    }
+
+    private var mode: Mode
+    private var input: any ByteInput
+    private let path: String
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private var pos = 0
+    private var end = 0
+    private var base = 0
+    private var exhausted = false
+    private var line = 1
+    private var lineStart = 0
+    private let validateUTF8: Bool
+    private let maxDepth = 256
+    private let maxRecordBytes: Int
+
+    private var scratch: [UInt8] = []
+    private var tree = TreeFields(indexBase: 0)
+    private var recordCount = 0
+    private var finished = false
+    private var firstElement = true
+    private var recordStartOffset = 0
+    /// JSON Lines: a record may not continue past its line.
+    private var stopAtLineEnd = false
+
+    init(file: FileInput, sample: [UInt8], format: SourceFormat, options: ReaderOptions) throws {
+        path = file.path
+        let decision = EncodingDetector.decide(sample: sample, override: options.encoding)
+        validateUTF8 = decision.encoding == .utf8
+        maxRecordBytes = options.maxRecordBytes
+        input = Readers.decodedInput(file, decision)
+        buffer = .allocate(capacity: max(options.chunkSize, 4096))
+        mode = format == .jsonLines ? .lines : .single
+        var recordPath: String? = nil
+        let decisions = [
+            "encoding": decision.reason, "format": options.format == nil ? "detected" : "given as an option",
+        ]
+        source = SourceFile(path: path, format: format, encoding: decision.encoding, decisions: decisions)
+        if format == .json {
+            let requested = options.recordPath.map { $0.split(separator: ".").map(String.init) }
+            let (found, depth) = try locateRecords(requested)
+            recordPath = found
+            if let found {
+                mode = .array(enclosingObjects: depth)
+                var withPath = decisions
+                withPath["records"] = requested == nil ? "detected: first array of objects" : "given as an option"
+                source = SourceFile(
+                    path: path, format: format, encoding: decision.encoding, decisions: withPath,
+                    recordPath: found)
+            } else {
+                // No array of objects: the top-level object is the only record. Read it again.
+                let again = try FileInput(path: path)
+                _ = try again.prefix(EncodingDetector.sampleSize)
+                input = Readers.decodedInput(again, decision)
+                (pos, end, base, exhausted, line, lineStart) = (0, 0, 0, false, 1, 0)
+                mode = .single
+                var single = decisions
+                single["records"] = "the whole document (no array of objects found)"
+                source = SourceFile(
+                    path: path, format: format, encoding: decision.encoding, decisions: single, recordPath: "")
+            }
+        }
+        _ = recordPath
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// True when the sample starts with an object that ends on its line and another follows.
+    static func looksLikeJSONLines(_ sample: [UInt8]) -> Bool {
+        guard let firstNewline = sample.firstIndex(of: 0x0A) else { return false }
+        let first = sample[..<firstNewline].drop { $0 == 0x20 || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        let last = first.reversed().drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }.first
+        guard first.first == UInt8(ascii: "{"), last == UInt8(ascii: "}") else { return false }
+        let next = sample[(firstNewline + 1)...].first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        return next == UInt8(ascii: "{") || next == nil
+    }
+
+    // MARK: Records
+
+    func next() throws -> Record? {
+        switch mode {
+        case .lines: return try nextLine()
+        case .array(let depth): return try nextElement(enclosingObjects: depth)
+        case .single:
+            guard !finished else { return nil }
+            finished = true
+            try skipWhitespace()
+            let startLine = line
+            var diagnostics: [Diagnostic] = []
+            try parseRecordValue(diagnostics: &diagnostics)
+            try expectEndOfDocument()
+            recordCount += 1
+            return Record(source: source, number: 1, line: startLine, fields: .tree(tree), diagnostics: diagnostics)
+        }
+    }
+
+    private func nextLine() throws -> Record? {
+        while true {
+            try skipWhitespace()
+            guard try peek() != nil else { return nil }
+            let startLine = line
+            recordCount += 1
+            var diagnostics: [Diagnostic] = []
+            stopAtLineEnd = true
+            defer { stopAtLineEnd = false }
+            do {
+                try parseRecordValue(diagnostics: &diagnostics)
+                try skipSpacesOnLine()
+                if let byte = try peek(), byte != 0x0A, byte != 0x0D {
+                    throw syntaxError("more than one JSON value on the line", hint: "put one object on each line")
+                }
+            } catch let error as ReadError where error.diagnostic.code == ReaderCode.malformedJSON {
+                // One bad line does not spoil the others: report it on its record and go on.
+                diagnostics = [error.diagnostic]
+                tree.reset(rootName: "", namespace: nil, kind: .object)
+                try skipRestOfLine()
+            }
+            return Record(
+                source: source, number: recordCount, line: startLine, fields: .tree(tree), diagnostics: diagnostics)
+        }
+    }
+
+    private func nextElement(enclosingObjects: Int) throws -> Record? {
+        guard !finished else { return nil }
+        try skipWhitespace()
+        if firstElement {
+            firstElement = false
+            if try peek() == UInt8(ascii: "]") {
+                pos += 1
+                try finishDocument(enclosingObjects: enclosingObjects)
+                return nil
+            }
+        }
+        let startLine = line
+        recordCount += 1
+        var diagnostics: [Diagnostic] = []
+        try parseRecordValue(diagnostics: &diagnostics)
+        try skipWhitespace()
+        switch try peek() {
+        case UInt8(ascii: ","):
+            pos += 1
+        case UInt8(ascii: "]"):
+            pos += 1
+            try finishDocument(enclosingObjects: enclosingObjects)
+        case nil:
+            throw syntaxError("the file ends inside the array of records", hint: "the file is cut short; export it again")
+        default:
+            throw syntaxError("expected `,` or `]` after a record")
+        }
+        return Record(
+            source: source, number: recordCount, line: startLine, fields: .tree(tree), diagnostics: diagnostics)
+    }
+
+    /// Parses one record; a value that is not an object becomes an empty record with an error.
+    private func parseRecordValue(diagnostics: inout [Diagnostic]) throws {
+        recordStartOffset = base + pos
+        tree.reset(rootName: "", namespace: nil, kind: .object)
+        if try peek() == UInt8(ascii: "{") {
+            pos += 1
+            try parseObjectMembers(into: 0, depth: 1)
+        } else {
+            let column = base + pos - lineStart + 1
+            let startLine = line
+            try skipValue(depth: 0)
+            diagnostics.append(
+                .error(
+                    ReaderCode.recordNotObject, "the record is not a JSON object",
+                    hint: "each record must be an object {…}; check --records",
+                    at: SourceLocation(file: path, line: startLine, column: column)))
+        }
+    }
+
+    /// After the records' array: the enclosing objects must close properly and nothing follow.
+    private func finishDocument(enclosingObjects: Int) throws {
+        finished = true
+        for _ in 0..<enclosingObjects {
+            while true {
+                try skipWhitespace()
+                switch try peek() {
+                case UInt8(ascii: "}"):
+                    pos += 1
+                case UInt8(ascii: ","):
+                    pos += 1
+                    try skipWhitespace()
+                    _ = try parseKey()
+                    try skipValue(depth: 1)
+                    continue
+                default:
+                    throw syntaxError("expected `,` or `}`")
+                }
+                break
+            }
+        }
+        try expectEndOfDocument()
+    }
+
+    private func expectEndOfDocument() throws {
+        try skipWhitespace()
+        if try peek() != nil {
+            throw syntaxError("unexpected content after the end of the JSON document")
+        }
+    }
+
+    // MARK: Locating the records
+
+    /// Walks to the records' array and stops just inside it. Returns its path and how many
+    /// objects enclose it, or nil when there is no array of objects and the document is one
+    /// object.
+    private func locateRecords(_ requested: [String]?) throws -> (String?, Int) {
+        try skipWhitespace()
+        guard let first = try peek() else {
+            throw ReadError(ReaderCode.emptyFile, "the file holds only whitespace", at: SourceLocation(file: path))
+        }
+        if first == UInt8(ascii: "[") {
+            if let requested, !requested.isEmpty {
+                throw ReadError(
+                    ReaderCode.recordPathNotFound,
+                    "the document is an array, so it has no key `\(requested.joined(separator: "."))`",
+                    hint: "leave out --records (`records:` in the mapping) to read the array's items",
+                    at: SourceLocation(file: path, line: line))
+            }
+            pos += 1
+            return ("", 0)
+        }
+        guard first == UInt8(ascii: "{") else {
+            throw syntaxError("a JSON document of records must be an array or an object")
+        }
+        pos += 1
+        if let requested {
+            var depth = 1
+            for (i, key) in requested.enumerated() {
+                guard try seekMember(key) else {
+                    throw ReadError(
+                        ReaderCode.recordPathNotFound,
+                        "no key `\(key)` in the object at `\(requested[..<i].joined(separator: ".").nilIfEmpty ?? "top level")`",
+                        hint: "check --records (`records:` in the mapping); `ledgerlift inspect` shows the keys",
+                        at: SourceLocation(file: path, line: line))
+                }
+                try skipWhitespace()
+                let isLast = i == requested.count - 1
+                let expected = UInt8(ascii: isLast ? "[" : "{")
+                guard try peek() == expected else {
+                    throw ReadError(
+                        ReaderCode.recordPathNotFound,
+                        "`\(requested[...i].joined(separator: "."))` is not \(isLast ? "an array" : "an object")",
+                        hint: "point --records at the array that holds the records",
+                        at: SourceLocation(file: path, line: line, column: base + pos - lineStart + 1))
+                }
+                pos += 1
+                if !isLast { depth += 1 }
+            }
+            return (requested.joined(separator: "."), depth)
+        }
+        var keys: [String] = []
+        if try discoverArray(keys: &keys) {
+            return (keys.joined(separator: "."), keys.count)
+        }
+        return (nil, 0)
+    }
+
+    /// Inside an object: reads members until `key`, skipping the others. False if absent.
+    private func seekMember(_ key: String) throws -> Bool {
+        var first = true
+        while true {
+            try skipWhitespace()
+            if try peek() == UInt8(ascii: "}") { return false }
+            if !first {
+                guard try peek() == UInt8(ascii: ",") else { throw syntaxError("expected `,` or `}`") }
+                pos += 1
+                try skipWhitespace()
+            }
+            first = false
+            let name = try parseKey()
+            if name == key { return true }
+            try skipValue(depth: 1)
+        }
+    }
+
+    /// Depth-first search for the first array whose first item is an object.
+    private func discoverArray(keys: inout [String]) throws -> Bool {
+        var first = true
+        while true {
+            try skipWhitespace()
+            if try peek() == UInt8(ascii: "}") {
+                pos += 1
+                return false
+            }
+            if !first {
+                guard try peek() == UInt8(ascii: ",") else { throw syntaxError("expected `,` or `}`") }
+                pos += 1
+                try skipWhitespace()
+            }
+            first = false
+            let name = try parseKey()
+            try skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: "["):
+                pos += 1
+                try skipWhitespace()
+                if try peek() == UInt8(ascii: "{") {
+                    keys.append(name)
+                    return true
+                }
+                try skipArrayItems(depth: keys.count + 2)
+            case UInt8(ascii: "{"):
+                pos += 1
+                keys.append(name)
+                if keys.count < 8, try discoverArray(keys: &keys) { return true }
+                keys.removeLast()
+            default:
+                try skipValue(depth: keys.count + 1)
+            }
+        }
+    }
+
+    // MARK: Values
+
+    private func parseObjectMembers(into parent: TreeFields.NodeID, depth: Int) throws {
+        guard depth <= maxDepth else { throw tooDeep() }
+        try skipWhitespace()
+        if try peek() == UInt8(ascii: "}") {
+            pos += 1
+            return
+        }
+        while true {
+            try skipWhitespace()
+            let key = try parseKey()
+            try skipWhitespace()
+            try parseValue(into: parent, name: key, depth: depth)
+            try skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): pos += 1
+            case UInt8(ascii: "}"):
+                pos += 1
+                return
+            case nil: throw syntaxError("the file ends inside an object", hint: "the file is cut short")
+            default: throw syntaxError("expected `,` or `}` after an object member")
+            }
+        }
+    }
+
+    private func parseValue(into parent: TreeFields.NodeID, name: String, depth: Int) throws {
+        if base + pos - recordStartOffset > maxRecordBytes {
+            throw ReadError(
+                ReaderCode.recordTooLarge, "the record is larger than \(maxRecordBytes) bytes",
+                hint: "raise the limit with --max-record-bytes, or point --records at a deeper array",
+                at: SourceLocation(file: path, line: line))
+        }
+        guard let byte = try peek() else { throw syntaxError("the file ends where a value was expected") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            pos += 1
+            let node = tree.append(to: parent, name: name, value: nil, kind: .object)
+            try parseObjectMembers(into: node, depth: depth + 1)
+        case UInt8(ascii: "["):
+            pos += 1
+            let node = tree.append(to: parent, name: name, value: nil, kind: .array)
+            guard depth < maxDepth else { throw tooDeep() }
+            try skipWhitespace()
+            if try peek() == UInt8(ascii: "]") {
+                pos += 1
+                return
+            }
+            while true {
+                try skipWhitespace()
+                try parseValue(into: node, name: "", depth: depth + 1)
+                try skipWhitespace()
+                switch try peek() {
+                case UInt8(ascii: ","): pos += 1
+                case UInt8(ascii: "]"):
+                    pos += 1
+                    return
+                case nil: throw syntaxError("the file ends inside an array", hint: "the file is cut short")
+                default: throw syntaxError("expected `,` or `]` in an array")
+                }
+            }
+        case UInt8(ascii: "\""):
+            pos += 1
+            tree.append(to: parent, name: name, value: try parseString(), kind: .scalar)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            tree.append(to: parent, name: name, value: try parseNumber(), kind: .scalar)
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            tree.append(to: parent, name: name, value: "true", kind: .scalar)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            tree.append(to: parent, name: name, value: "false", kind: .scalar)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            tree.append(to: parent, name: name, value: nil, kind: .null)
+        default:
+            throw syntaxError("expected a value (object, array, string, number, true, false or null)")
+        }
+    }
+
+    /// Skips one value, checking its syntax, without building anything.
+    private func skipValue(depth: Int) throws {
+        guard depth <= maxDepth else { throw tooDeep() }
+        guard let byte = try peek() else { throw syntaxError("the file ends where a value was expected") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            pos += 1
+            try skipWhitespace()
+            if try peek() == UInt8(ascii: "}") {
+                pos += 1
+                return
+            }
+            while true {
+                try skipWhitespace()
+                _ = try parseKey()
+                try skipWhitespace()
+                try skipValue(depth: depth + 1)
+                try skipWhitespace()
+                switch try peek() {
+                case UInt8(ascii: ","): pos += 1
+                case UInt8(ascii: "}"):
+                    pos += 1
+                    return
+                default: throw syntaxError("expected `,` or `}` after an object member")
+                }
+            }
+        case UInt8(ascii: "["):
+            pos += 1
+            try skipArrayItems(depth: depth + 1)
+        case UInt8(ascii: "\""):
+            pos += 1
+            _ = try parseString()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            _ = try parseNumber()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        default: throw syntaxError("expected a value (object, array, string, number, true, false or null)")
+        }
+    }
+
+    /// Just after `[`: skips the items and the closing `]`.
+    private func skipArrayItems(depth: Int) throws {
+        try skipWhitespace()
+        if try peek() == UInt8(ascii: "]") {
+            pos += 1
+            return
+        }
+        while true {
+            try skipWhitespace()
+            try skipValue(depth: depth)
+            try skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): pos += 1
+            case UInt8(ascii: "]"):
+                pos += 1
+                return
+            default: throw syntaxError("expected `,` or `]` in an array")
+            }
+        }
+    }
+
+    private func parseKey() throws -> String {
+        guard try peek() == UInt8(ascii: "\"") else { throw syntaxError("expected a key in double quotes") }
+        pos += 1
+        let key = try parseString()
+        try skipWhitespace()
+        guard try peek() == UInt8(ascii: ":") else { throw syntaxError("expected `:` after the key") }
+        pos += 1
+        try skipWhitespace()
+        return key
+    }
+
+    /// Just after the opening quote: reads up to and including the closing quote.
+    private func parseString() throws -> String {
+        scratch.removeAll(keepingCapacity: true)
+        let startLine = line
+        let startColumn = base + pos - lineStart
+        var sawHigh = false
+        while true {
+            if pos == end {
+                try refill()
+                if pos == end {
+                    throw ReadError(
+                        ReaderCode.malformedJSON, "a string starts here and is never closed",
+                        hint: "close it with `\"`; the file may be cut short",
+                        at: SourceLocation(file: path, line: startLine, column: startColumn))
+                }
+            }
+            var i = pos
+            while i < end {
+                let b = buffer[i]
+                if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { break }
+                i += 1
+            }
+            if i > pos {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pos..<i]))
+                pos = i
+                if i == end { continue }
+            }
+            let b = buffer[pos]
+            pos += 1
+            if b == 0x22 { break }
+            if b >= 0x80 {
+                sawHigh = true
+                scratch.append(b)
+            } else if b < 0x20 {
+                pos -= 1
+                throw syntaxError("a control character (0x\(String(b, radix: 16))) inside a string", hint: "escape it, e.g. \\n")
+            } else {
+                try parseEscape()
+            }
+            if scratch.count > maxRecordBytes {
+                throw ReadError(
+                    ReaderCode.recordTooLarge, "a string longer than \(maxRecordBytes) bytes",
+                    hint: "raise the limit with --max-record-bytes",
+                    at: SourceLocation(file: path, line: startLine, column: startColumn))
+            }
+        }
+        if sawHigh && validateUTF8, let bad = UTF8Validation.firstInvalidOffset(scratch) {
+            throw ReadError(
+                ReaderCode.invalidBytes, "byte 0x\(String(scratch[bad], radix: 16, uppercase: true)) is not valid UTF-8",
+                hint: "JSON must be UTF-8; if the file is Windows-1252, pass --encoding windows-1252",
+                at: SourceLocation(file: path, line: startLine, column: startColumn))
+        }
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    private func parseEscape() throws {
+        guard let e = try peek() else { throw syntaxError("the file ends inside an escape") }
+        pos += 1
+        switch e {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(e)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try parseHex4()
+            if (0xD800...0xDBFF).contains(scalar) {
+                if try peek() == UInt8(ascii: "\\") {
+                    pos += 1
+                    guard try peek() == UInt8(ascii: "u") else { throw syntaxError("expected a \\u low surrogate") }
+                    pos += 1
+                    let low = try parseHex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw syntaxError("invalid surrogate pair") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    scalar = 0xFFFD
+                }
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                scalar = 0xFFFD
+            }
+            scratch.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+        default:
+            pos -= 1
+            throw syntaxError("unknown escape `\\\(Character(Unicode.Scalar(e)))` in a string")
+        }
+    }
+
+    private func parseHex4() throws -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let h = try peek() else { throw syntaxError("the file ends inside \\u") }
+            let digit: UInt32
+            switch h {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(h - 0x30)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(h - 0x57)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(h - 0x37)
+            default: throw syntaxError("\\u needs four hex digits")
+            }
+            value = value << 4 | digit
+            pos += 1
+        }
+        return value
+    }
+
+    /// A JSON number, kept as its exact text.
+    private func parseNumber() throws -> String {
+        scratch.removeAll(keepingCapacity: true)
+        func digits() throws -> Int {
+            var n = 0
+            while let d = try peek(), d >= 0x30, d <= 0x39 {
+                scratch.append(d)
+                pos += 1
+                n += 1
+            }
+            return n
+        }
+        if try peek() == UInt8(ascii: "-") {
+            scratch.append(UInt8(ascii: "-"))
+            pos += 1
+        }
+        let leadingZero = try peek() == UInt8(ascii: "0")
+        let intDigits = try digits()
+        guard intDigits > 0 else { throw syntaxError("a number needs digits") }
+        if leadingZero && intDigits > 1 { throw syntaxError("a number may not start with 0") }
+        if try peek() == UInt8(ascii: ".") {
+            scratch.append(UInt8(ascii: "."))
+            pos += 1
+            guard try digits() > 0 else { throw syntaxError("a number needs digits after the decimal point") }
+        }
+        if let e = try peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            scratch.append(e)
+            pos += 1
+            if let sign = try peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                scratch.append(sign)
+                pos += 1
+            }
+            guard try digits() > 0 else { throw syntaxError("a number needs digits in its exponent") }
+        }
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    private func expectLiteral(_ word: StaticString) throws {
+        let bytes = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for expected in bytes {
+            guard try peek() == expected else { throw syntaxError("expected `\(word)`") }
+            pos += 1
+        }
+    }
+
+    // MARK: Bytes
+
+    @inline(__always)
+    private func peek() throws -> UInt8? {
+        if pos == end {
+            try refill()
+            if pos == end { return nil }
+        }
+        return buffer[pos]
+    }
+
+    private func refill() throws {
+        guard !exhausted else { return }
+        base += end
+        pos = 0
+        end = try input.read(into: UnsafeMutableRawBufferPointer(buffer))
+        if end == 0 { exhausted = true }
+    }
+
+    private func skipWhitespace() throws {
+        while let b = try peek() {
+            if stopAtLineEnd && (b == 0x0A || b == 0x0D) { return }
+            switch b {
+            case 0x20, 0x09:
+                pos += 1
+            case 0x0A:
+                pos += 1
+                line += 1
+                lineStart = base + pos
+            case 0x0D:
+                pos += 1
+                if try peek() == 0x0A { pos += 1 }
+                line += 1
+                lineStart = base + pos
+            default:
+                return
+            }
+        }
+    }
+
+    private func skipSpacesOnLine() throws {
+        while let b = try peek(), b == 0x20 || b == 0x09 { pos += 1 }
+    }
+
+    private func skipRestOfLine() throws {
+        while let b = try peek() {
+            if b == 0x0A || b == 0x0D { return }
+            pos += 1
+        }
+    }
+
+    private func syntaxError(_ message: String, hint: String? = nil) -> ReadError {
+        var found = ""
+        if stopAtLineEnd && (pos == end || buffer[pos] == 0x0A || buffer[pos] == 0x0D) {
+            return ReadError(
+                ReaderCode.malformedJSON, "malformed JSON: the line ends before its JSON value is complete",
+                hint: "JSON Lines needs each record whole on one line",
+                at: SourceLocation(file: path, line: line, column: base + pos - lineStart + 1))
+        }
+        if pos < end {
+            let b = buffer[pos]
+            found = b >= 0x21 && b < 0x7F ? ", found `\(Character(Unicode.Scalar(b)))`" : ""
+        }
+        return ReadError(
+            ReaderCode.malformedJSON, "malformed JSON: \(message)\(found)", hint: hint ?? "fix the JSON syntax here",
+            at: SourceLocation(file: path, line: line, column: base + pos - lineStart + 1))
+    }
+
+    private func tooDeep() -> ReadError {
+        ReadError(
+            ReaderCode.tooDeep, "JSON nested deeper than \(maxDepth) levels", hint: "flatten the data",
+            at: SourceLocation(file: path, line: line))
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

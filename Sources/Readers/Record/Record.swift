@@ -1,0 +1,113 @@
+public import LedgerModel
+
+/// One record read from a file: a CSV row, a JSON object, an XML element — with where it came
+/// from and its fields.
+///
+/// CSV fields are addressed by column index (resolve names once with
+/// ``SourceFile/columnIndex(named:)``); JSON and XML fields by ``FieldPath``. Records are values:
+/// keeping one is safe, dropping it lets the reader reuse its storage.
+public struct Record: Sendable {
+    public let source: SourceFile
+    /// 1-based position among the file's records (the header is not a record).
+    public let number: Int
+    /// 1-based line where the record starts.
+    public let line: Int
+    public var fields: Fields
+    /// Problems with this record found while reading (wrong field count, not an object, …).
+    /// A record with an error here must not be booked; it still gets a status in the report.
+    public var diagnostics: [Diagnostic]
+
+    public enum Fields: Sendable {
+        case columns(ColumnFields)
+        case tree(TreeFields)
+    }
+
+    init(source: SourceFile, number: Int, line: Int, fields: Fields, diagnostics: [Diagnostic] = []) {
+        self.source = source
+        self.number = number
+        self.line = line
+        self.fields = fields
+        self.diagnostics = diagnostics
+    }
+
+    /// Where this record is, for diagnostics and reports.
+    public var location: SourceLocation {
+        switch source.format {
+        case .csv, .jsonLines:
+            return source.location(line: line)
+        case .json:
+            return source.location(line: line, element: "\(source.recordPath ?? "")[\(number - 1)]")
+        case .xml:
+            return source.location(line: line, element: "\(source.recordPath ?? "")[\(number)]")
+        }
+    }
+
+    /// True when reading found an error in this record.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// The value of a CSV column, or nil past the row's end or for tree records.
+    public func string(column: Int) -> String? {
+        guard case .columns(let columns) = fields else { return nil }
+        return columns.string(at: column)
+    }
+
+    /// The first value at a path, or nil. For CSV records the path's first step names a column.
+    public func string(at path: FieldPath) -> String? {
+        switch fields {
+        case .tree(let tree):
+            return tree.string(at: path)
+        case .columns(let columns):
+            guard path.steps.count == 1, let i = source.columnIndex(named: path.steps[0].name) else { return nil }
+            return columns.string(at: i)
+        }
+    }
+
+    /// All fields as (name or path, value) pairs in document order, for display.
+    public func flattened() -> [(name: String, value: String)] {
+        switch fields {
+        case .columns(let columns):
+            return (0..<columns.count).map { i in
+                (i < source.columns.count ? source.columns[i] : "column \(i + 1)", columns.string(at: i) ?? "")
+            }
+        case .tree(let tree):
+            return tree.flattened(separator: source.format == .xml ? "/" : ".")
+        }
+    }
+}
+
+/// The fields of one CSV row: UTF-8 bytes laid end to end, and where each field ends.
+public struct ColumnFields: Sendable {
+    @usableFromInline var bytes: [UInt8]
+    @usableFromInline var ends: [Int32]
+
+    init(bytes: [UInt8], ends: [Int32]) {
+        self.bytes = bytes
+        self.ends = ends
+    }
+
+    /// The number of fields in the row.
+    @inlinable public var count: Int { ends.count }
+
+    /// The field's text.
+    @inlinable public func string(at index: Int) -> String? {
+        guard index >= 0, index < ends.count else { return nil }
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        let end = Int(ends[index])
+        return bytes.withUnsafeBufferPointer { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with the field's UTF-8 bytes, without making a `String`; the fast path for
+    /// parsing numbers and dates.
+    @inlinable public func withUTF8<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows
+        -> R?
+    {
+        guard index >= 0, index < ends.count else { return nil }
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        let end = Int(ends[index])
+        return try bytes.withUnsafeBufferPointer { buffer in
+            try body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+        }
+    }
+}

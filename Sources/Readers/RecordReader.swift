@@ -1,0 +1,60 @@
+public import LedgerModel
+
+/// A streaming reader of records from one file. Memory stays bounded by the largest record,
+/// whatever the file's size.
+public protocol RecordReader: AnyObject {
+    /// The file, with what was detected about it.
+    var source: SourceFile { get }
+    /// File-level warnings found so far (duplicate header names, blank lines skipped, …).
+    var diagnostics: [Diagnostic] { get }
+    /// The next record, or nil at the end. Throws ``ReadError`` when the file cannot be read on.
+    func next() throws -> Record?
+}
+
+/// Opens readers, detecting format, encoding and layout where the options leave them open.
+public enum Readers {
+    /// Opens `path` for reading. Throws ``ReadError`` when the file cannot be read at all.
+    public static func open(_ path: String, options: ReaderOptions = ReaderOptions()) throws -> any RecordReader {
+        let file = try FileInput(path: path)
+        if file.size == 0 {
+            throw ReadError(
+                ReaderCode.emptyFile, "the file is empty", hint: "check that the export finished writing",
+                at: SourceLocation(file: path))
+        }
+        let sample = try file.prefix(EncodingDetector.sampleSize)
+        let format = options.format ?? detectFormat(path: path, sample: sample)
+        switch format {
+        case .csv:
+            return try CSVReader(file: file, sample: sample, options: options)
+        case .json, .jsonLines:
+            return try JSONReader(file: file, sample: sample, format: format, options: options)
+        case .xml:
+            return try XMLReader(file: file, sample: sample, options: options)
+        }
+    }
+
+    /// The format by file extension, else by the first non-blank character.
+    static func detectFormat(path: String, sample: [UInt8]) -> SourceFormat {
+        let ext = path.split(separator: "/").last?.split(separator: ".").dropFirst().last.map(String.init) ?? ""
+        if let byExtension = SourceFormat(name: ext) {
+            if byExtension == .json, JSONReader.looksLikeJSONLines(sample) { return .jsonLines }
+            return byExtension
+        }
+        let decision = EncodingDetector.decide(sample: sample, override: nil)
+        let text = TranscodingInput.decodeSample(sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
+        switch text.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
+        case UInt8(ascii: "<"): return .xml
+        case UInt8(ascii: "["): return .json
+        case UInt8(ascii: "{"): return JSONReader.looksLikeJSONLines(text) ? .jsonLines : .json
+        default: return .csv
+        }
+    }
+
+    /// Opens the input through the encoding decision: UTF-8 is read directly, everything else
+    /// is transcoded to UTF-8.
+    static func decodedInput(_ file: FileInput, _ decision: EncodingDecision) -> any ByteInput {
+        file.skipPrefix(decision.bomLength)
+        if decision.encoding == .utf8 { return file }
+        return TranscodingInput(base: file, encoding: decision.encoding, path: file.path)
+    }
+}

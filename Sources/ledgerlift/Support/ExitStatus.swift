@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The exit codes of ARCHITECTURE.md, in one place.
+enum ExitStatus {
+    /// Everything done.
+    static let ok = ExitCode(0)
+    /// Some rows were rejected or failed; the report says which.
+    static let rowsFailed = ExitCode(1)
+    /// Usage error, invalid mapping, or input that cannot be read at all.
+    static let usage = ExitCode(2)
+    /// The target cannot be reached or authorized.
+    static let target = ExitCode(3)
+    /// Stopped early but safe to re-run (rate window exhausted, target down, interrupted).
+    static let resumeLater = ExitCode(75)
+}

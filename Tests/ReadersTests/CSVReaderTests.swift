@@ -1,0 +1,181 @@
+import Foundation
+import LedgerModel
+import Testing
+
+@testable import Readers
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    @Test("a Danish bank export: Windows-1252, semicolons, quoted Danish amounts, CRLF")
+    func danishBankExport() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/danish-bank.csv"))
+        #expect(reader.source.encoding == .windows1252)
+        #expect(reader.source.delimiter == UInt8(ascii: ";"))
+        #expect(reader.source.columns == ["Dato", "Tekst", "Beløb", "Saldo", "Valuta"])
+        #expect(reader.source.columnIndex(named: "beløb") == 2)
+        #expect(records.count == 4)
+        #expect(records[0].values == ["01-03-2026", "Dankort-køb Netto Østerbro", "-1.234,56", "48.765,44", "DKK"])
+        #expect(records[1].values[1] == "MobilePay \"Kaffe & kage\"")
+        #expect(records[2].values[1] == "Overførsel fra Jørgen; husleje")
+        #expect(records[3].values[1] == "Gebyr € kort")
+        #expect(records.map(\.line) == [2, 3, 4, 5])
+        #expect(records.map(\.number) == [1, 2, 3, 4])
+        #expect(records.allSatisfy { $0.diagnostics.isEmpty })
+    }
+
+    @Test("RFC 4180: quoted delimiters, doubled quotes, line breaks inside quotes")
+    func rfc4180() throws {
+        let (_, records) = try readAll(Fixture.path("csv/rfc4180.csv"))
+        #expect(records.map { $0.values[1] } == ["quoted, with comma", "doubled \"quotes\" inside", "line one\nline two", "plain"])
+        // The record with a line break starts on line 4; the next one on line 6.
+        #expect(records.map(\.line) == [2, 3, 4, 6])
+    }
+
+    @Test("old Mac CR line endings")
+    func carriageReturnOnly() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/cr-only.csv"))
+        #expect(reader.source.columns == ["a", "b"])
+        #expect(records.map(\.values) == [["1", "2"], ["3", "4"]])
+        #expect(records.map(\.line) == [2, 3])
+    }
+
+    @Test("every chunk size gives the same records", arguments: [4096, 4097, 5000, 65536])
+    func chunkBoundaries(chunkSize: Int) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var text = "id;text;amount\r\n"
+        for i in 0..<3000 {
+            text += "\(i);\"quoted \"\"\(i)\"\"\r\nsecond line\";\"\(i),5\"\r\n"
+        }
+        let path = try directory.write("big.csv", Array(text.utf8))
+        let (_, records) = try readAll(path, ReaderOptions(chunkSize: chunkSize))
+        #expect(records.count == 3000)
+        #expect(records[2999].values == ["2999", "quoted \"2999\"\r\nsecond line", "2999,5"])
+        #expect(records[1].line == 4)
+        #expect(records[2999].line == 2 + 2 * 2999)
+    }
+
+    @Test("delimiter detection", arguments: [
+        ("csv/danish-bank.csv", UInt8(ascii: ";")), ("csv/rfc4180.csv", UInt8(ascii: ",")),
+        ("csv/tabs.tsv", UInt8(0x09)), ("csv/pipes.txt", UInt8(ascii: "|")),
+    ])
+    func delimiterDetection(file: String, expected: UInt8) throws {
+        let reader = try Readers.open(Fixture.path(file))
+        #expect(reader.source.delimiter == expected)
+    }
+
+    @Test("a given delimiter overrides detection")
+    func delimiterOverride() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/tabs.tsv"), ReaderOptions(delimiter: UInt8(ascii: ",")))
+        #expect(reader.source.delimiter == UInt8(ascii: ","))
+        #expect(records[0].values == ["2026-01-01\ta", " b; c\t1.00"])
+        #expect(records[0].diagnostics.map(\.code) == [ReaderCode.fieldCount])
+    }
+
+    @Test("a header at line 3 skips the preamble, even with an unbalanced quote in it")
+    func headerLine() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/preamble.csv"), ReaderOptions(headerLine: 3))
+        #expect(reader.source.columns == ["Dato", "Tekst", "Beløb"])
+        #expect(reader.source.headerLine == 3)
+        #expect(reader.source.delimiter == UInt8(ascii: ";"))
+        #expect(records.map(\.values) == [["01-03-2026", "Løn", "25.000,00"]])
+        #expect(records[0].line == 4)
+    }
+
+    @Test("no header: columns are numbered and skipped lines are honoured")
+    func noHeader() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/no-header.csv"), ReaderOptions(headerLine: 0, skipLines: 1))
+        #expect(reader.source.columns.isEmpty)
+        #expect(reader.source.headerLine == nil)
+        #expect(records.map(\.values) == [["01-01-2026", "100"], ["02-01-2026", "200"]])
+        #expect(records.allSatisfy { $0.diagnostics.isEmpty })
+        #expect(records[0].flattened().map(\.name) == ["column 1", "column 2"])
+    }
+
+    @Test("a row with the wrong field count is kept, with an error naming line and counts")
+    func fieldCount() throws {
+        let (_, records) = try readAll(Fixture.path("csv/field-count.csv"))
+        #expect(records.count == 4)
+        #expect(records.map(\.hasErrors) == [false, true, true, false])
+        let tooFew = try #require(records[1].diagnostics.first)
+        #expect(tooFew.code == ReaderCode.fieldCount)
+        #expect(tooFew.location?.line == 3)
+        #expect(tooFew.message == "row has 2 fields, the header has 3")
+        let tooMany = try #require(records[2].diagnostics.first)
+        #expect(tooMany.message == "row has 4 fields, the header has 3")
+        #expect(tooMany.hint?.contains("quote it") == true)
+        #expect(records[2].values == ["6", "7", "8", "9"])
+    }
+
+    @Test("blank lines and rows of empty fields are skipped")
+    func blankLines() throws {
+        let (_, records) = try readAll(Fixture.path("csv/blank-lines.csv"), ReaderOptions(delimiter: UInt8(ascii: ",")))
+        #expect(records.map(\.values) == [["1", "2"], ["3", "4"]])
+        #expect(records.map(\.line) == [3, 7])
+    }
+
+    @Test("an unterminated quote names where the quote opened")
+    func unterminatedQuote() throws {
+        let error = try #require(readError(Fixture.path("csv/unterminated.csv")))
+        #expect(error.diagnostic.code == ReaderCode.unterminatedQuote)
+        #expect(error.diagnostic.location?.line == 2)
+        #expect(error.diagnostic.location?.column == 3)
+        #expect(error.description.contains("unterminated.csv:2:3: error: [R020]"))
+    }
+
+    @Test("a record over the size cap stops with an error naming the option")
+    func recordTooLarge() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = try directory.write(
+            "huge.csv", Array("a,b\n1,\"".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 3_000_000))
+        let error = try #require(readError(path, ReaderOptions(maxRecordBytes: 1 << 20)))
+        #expect(error.diagnostic.code == ReaderCode.recordTooLarge)
+        #expect(error.diagnostic.location?.line == 2)
+        #expect(error.diagnostic.message.contains("line 2, column 3"))
+        #expect(error.diagnostic.hint?.contains("--max-record-bytes") == true)
+    }
+
+    @Test("one enormous unquoted line is capped too")
+    func enormousLine() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = try directory.write("line.csv", Array("a\n".utf8) + [UInt8](repeating: UInt8(ascii: "y"), count: 2_500_000))
+        let error = try #require(readError(path, ReaderOptions(maxRecordBytes: 1 << 20)))
+        #expect(error.diagnostic.code == ReaderCode.recordTooLarge)
+    }
+
+    @Test("duplicate and empty header names are warned about")
+    func duplicateHeader() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/duplicate-header.csv"))
+        #expect(reader.diagnostics.map(\.code) == [ReaderCode.headerName, ReaderCode.headerName])
+        #expect(reader.diagnostics[0].message.contains("column 3 is named \"Tekst\" like column 2"))
+        #expect(reader.diagnostics[1].message.contains("column 4 has no name"))
+        #expect(reader.source.columnIndex(named: "Tekst") == 1)
+        #expect(records[0].values == ["1", "2", "3", "4"])
+    }
+
+    @Test("a file with only a header has no records")
+    func headerOnly() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/header-only.csv"))
+        #expect(reader.source.columns == ["a", "b", "c"])
+        #expect(records.isEmpty)
+    }
+
+    @Test("a header line past the end of the file is an error")
+    func headerPastEnd() throws {
+        let error = try #require(readError(Fixture.path("csv/header-only.csv"), ReaderOptions(headerLine: 5)))
+        #expect(error.diagnostic.code == ReaderCode.noHeader)
+    }
+
+    @Test("field bytes can be read without making strings")
+    func withUTF8() throws {
+        let (_, records) = try readAll(Fixture.path("csv/rfc4180.csv"))
+        guard case .columns(let columns) = records[0].fields else {
+            Issue.record("expected columns")
+            return
+        }
+        #expect(columns.withUTF8(at: 2) { Array($0) } == Array("10.00".utf8))
+        #expect(columns.withUTF8(at: 3) { _ in 1 } == nil)
+    }
+}

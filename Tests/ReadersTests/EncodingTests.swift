@@ -1,0 +1,104 @@
+import Foundation
+import LedgerModel
+import Testing
+
+@testable import Readers
+
+@Suite("Encodings")
+struct EncodingTests {
+    @Test("byte-order marks and UTF-16 are decoded", arguments: [
+        ("csv/utf8-bom.csv", TextEncoding.utf8), ("csv/utf16le-bom.csv", .utf16LE), ("csv/utf16be-bom.csv", .utf16BE),
+    ])
+    func byteOrderMarks(file: String, encoding: TextEncoding) throws {
+        let (reader, records) = try readAll(Fixture.path(file))
+        #expect(reader.source.encoding == encoding)
+        #expect(reader.source.decisions["encoding"] == "byte-order mark")
+        #expect(reader.source.columns == ["navn", "beløb"])
+        #expect(records[0].values == ["Æble", "1,00"])
+    }
+
+    @Test("UTF-16 surrogate pairs become one character")
+    func surrogatePairs() throws {
+        let (_, records) = try readAll(Fixture.path("csv/utf16le-bom.csv"))
+        #expect(records[1].values == ["Pære 🍐", "2,00"])
+    }
+
+    @Test("UTF-16 without a byte-order mark is recognised by its NUL bytes")
+    func utf16WithoutMark() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/utf16le-nobom.csv"))
+        #expect(reader.source.encoding == .utf16LE)
+        #expect(reader.source.delimiter == 0x09)
+        #expect(records[0].values == ["Æble", "1,00"])
+    }
+
+    @Test("ISO-8859-1 when asked for")
+    func latin1() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/latin1.csv"), ReaderOptions(encoding: .iso8859_1))
+        #expect(reader.source.encoding == .iso8859_1)
+        #expect(reader.source.columns == ["navn", "beløb"])
+        #expect(records[0].values == ["Køkken", "1.000,00"])
+    }
+
+    @Test("invalid UTF-8 at the start means Windows-1252")
+    func windows1252Fallback() throws {
+        let (reader, records) = try readAll(Fixture.path("csv/invalid-utf8-start.csv"))
+        #expect(reader.source.encoding == .windows1252)
+        #expect(records[0].values == ["1", "ÿþú"])
+    }
+
+    @Test("invalid UTF-8 after a valid sample is an error with line, column and the fix")
+    func invalidUTF8Later() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var bytes = Array("a;b\n".utf8)
+        for i in 0..<5000 { bytes += Array("\(i);ascii only text\n".utf8) }
+        bytes += Array("x;K".utf8) + [0xF8] + Array("kken\n".utf8)
+        let path = try directory.write("mixed.csv", bytes)
+        let error = try #require(readError(path))
+        #expect(error.diagnostic.code == ReaderCode.invalidBytes)
+        #expect(error.diagnostic.location?.line == 5002)
+        #expect(error.diagnostic.location?.field == "b")
+        #expect(error.diagnostic.message.contains("byte 0xF8 in field b"))
+        #expect(error.diagnostic.hint?.contains("--encoding windows-1252") == true)
+        // With the encoding given, the same file reads.
+        let (_, records) = try readAll(path, ReaderOptions(encoding: .windows1252))
+        #expect(records.last?.values == ["x", "Køkken"])
+    }
+
+    @Test("an odd trailing byte in UTF-16 is an error")
+    func truncatedUTF16() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = try directory.write("cut.csv", [0xFF, 0xFE] + Array("a\n1\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } + [0x41])
+        let error = try #require(readError(path))
+        #expect(error.diagnostic.code == ReaderCode.invalidBytes)
+        #expect(error.diagnostic.message.contains("middle of a UTF-16 character"))
+    }
+
+    @Test("a lone UTF-16 surrogate is an error naming the line")
+    func loneSurrogate() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let units: [UInt16] = Array("a\n1\n".utf16) + [0xDC00, 0x0A]
+        let path = try directory.write("lone.csv", [0xFF, 0xFE] + units.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let error = try #require(readError(path))
+        #expect(error.diagnostic.code == ReaderCode.invalidBytes)
+        #expect(error.diagnostic.location?.line == 3)
+    }
+
+    @Test("encoding names", arguments: [
+        ("UTF8", TextEncoding.utf8), ("cp1252", .windows1252), ("Windows-1252", .windows1252), ("latin1", .iso8859_1),
+        ("utf-16be", .utf16BE),
+    ])
+    func names(name: String, encoding: TextEncoding) {
+        #expect(TextEncoding(name: name) == encoding)
+    }
+
+    @Test("UTF-8 validation finds the first bad byte", arguments: [
+        ([0x61, 0xC3, 0xA6], nil), ([0x61, 0xC3], 1), ([0xC0, 0x80], 0), ([0xED, 0xA0, 0x80], 0),
+        ([0x61, 0x62, 0xF8], 2), ([0xF0, 0x9F, 0x8D, 0x90], nil),
+    ] as [([UInt8], Int?)])
+    func utf8Validation(bytes: [UInt8], expected: Int?) {
+        #expect(UTF8Validation.firstInvalidOffset(bytes) == expected)
+    }
+}
