@@ -11,6 +11,29 @@ public protocol RecordReader: AnyObject {
     func next() throws -> Record?
 }
 
+/// A file that changes while it is read usually breaks its syntax somewhere (a cut quote, extra
+/// content after the end); the honest report is then that it changed, not the symptom.
+final class ChangeAwareReader: RecordReader {
+    private let base: any RecordReader
+    private let file: FileInput
+
+    init(_ base: any RecordReader, file: FileInput) {
+        self.base = base
+        self.file = file
+    }
+
+    var source: SourceFile { base.source }
+    var diagnostics: [Diagnostic] { base.diagnostics }
+
+    func next() throws -> Record? {
+        do {
+            return try base.next()
+        } catch let error as ReadError where error.diagnostic.code != ReaderCode.fileChanged && file.hasChanged() {
+            throw file.changedError
+        }
+    }
+}
+
 /// Opens readers, detecting format, encoding and layout where the options leave them open.
 public enum Readers {
     /// Opens `path` for reading. Throws ``ReadError`` when the file cannot be read at all.
@@ -23,14 +46,16 @@ public enum Readers {
         }
         let sample = try file.prefix(EncodingDetector.sampleSize)
         let format = options.format ?? detectFormat(path: path, sample: sample)
+        let reader: any RecordReader
         switch format {
         case .csv:
-            return try CSVReader(file: file, sample: sample, options: options)
+            reader = try CSVReader(file: file, sample: sample, options: options)
         case .json, .jsonLines:
-            return try JSONReader(file: file, sample: sample, format: format, options: options)
+            reader = try JSONReader(file: file, sample: sample, format: format, options: options)
         case .xml:
-            return try XMLReader(file: file, sample: sample, options: options)
+            reader = try XMLReader(file: file, sample: sample, options: options)
         }
+        return ChangeAwareReader(reader, file: file)
     }
 
     /// The format by file extension, else by the first non-blank character.

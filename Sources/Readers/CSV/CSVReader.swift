@@ -7,39 +7,18 @@ final class CSVReader: RecordReader {
     private(set) var source: SourceFile
     private(set) var diagnostics: [Diagnostic] = []
 
-    private let input: any ByteInput
-    private let path: String
-    private let buffer: UnsafeMutableBufferPointer<UInt8>
-    private var pos = 0
-    private var end = 0
-    /// Offset of `buffer[0]` in the decoded stream.
-    private var base = 0
-    private var exhausted = false
-
-    private let delimiter: UInt8
-    private let table: UnsafeMutablePointer<UInt8>
-    private let validateUTF8: Bool
-    private let maxRecordBytes: Int
-    private var expectedFields: Int?
-
-    /// Line number at `pos`, and the stream offset where that line starts.
-    private var line = 1
-    private var lineStart = 0
-    /// A row ended on CR: a following LF belongs to it.
-    private var skipLineFeed = false
-
-    private var rowBytes: [UInt8] = []
-    private var rowEnds: [Int32] = []
-    private var rowLine = 1
+    /// All mutable scanning state lives in a struct: the hot loop then touches no class
+    /// properties, so Swift needs no dynamic exclusivity checks per byte.
+    private var scanner: CSVScanner
+    private let expectedFields: Int?
     private var recordCount = 0
-    private var blankRows = 0
 
     init(file: FileInput, sample: [UInt8], options: ReaderOptions) throws {
-        path = file.path
         let decision = EncodingDetector.decide(sample: sample, override: options.encoding)
         let decoded = TranscodingInput.decodeSample(sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
         let skip = options.headerLine > 0 ? options.headerLine - 1 : max(0, options.skipLines)
         var decisions = ["encoding": decision.reason]
+        let delimiter: UInt8
         if let given = options.delimiter {
             delimiter = given
             decisions["delimiter"] = "given as an option"
@@ -49,60 +28,143 @@ final class CSVReader: RecordReader {
             decisions["delimiter"] = detected.reason
         }
         decisions["format"] = options.format == nil ? "detected" : "given as an option"
-        table = ByteClasses.makeTable(delimiter: delimiter)
-        validateUTF8 = decision.encoding == .utf8
-        maxRecordBytes = options.maxRecordBytes
-        input = Readers.decodedInput(file, decision)
-        buffer = .allocate(capacity: max(options.chunkSize, 4096))
-        rowBytes.reserveCapacity(1024)
-        rowEnds.reserveCapacity(64)
-
-        // Complete once the header is read.
-        source = SourceFile(path: file.path, format: .csv, encoding: decision.encoding, decisions: decisions)
-        try skipPhysicalLines(skip)
+        scanner = CSVScanner(
+            input: Readers.decodedInput(file, decision), path: file.path, delimiter: delimiter,
+            validateUTF8: decision.encoding == .utf8, maxRecordBytes: options.maxRecordBytes,
+            chunkSize: options.chunkSize)
+        try scanner.skipPhysicalLines(skip)
         var columns: [String] = []
         var headerLine: Int?
         if options.headerLine > 0 {
-            guard try readRow() else {
+            guard try scanner.readRow() else {
                 throw ReadError(
                     ReaderCode.noHeader,
                     "no header row: the file has fewer than \(options.headerLine) non-blank lines",
                     hint: "check --header-line (or `header_line:` in the mapping)",
                     at: SourceLocation(file: file.path, line: options.headerLine))
             }
-            headerLine = rowLine
-            columns = Self.headerNames(rowBytes, rowEnds)
+            headerLine = scanner.rowLine
+            let fields = ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)
+            columns = (0..<fields.count).map { String(fields.string(at: $0)?.trimmingSpaces ?? "") }
             expectedFields = columns.count
+        } else {
+            expectedFields = nil
         }
         source = SourceFile(
             path: file.path, format: .csv, encoding: decision.encoding, decisions: decisions, delimiter: delimiter,
             headerLine: headerLine, columns: columns)
+        scanner.columns = columns
         if let headerLine { diagnostics += Self.checkHeader(columns, source: source, line: headerLine) }
     }
 
-    deinit {
-        buffer.deallocate()
-        table.deallocate()
-    }
-
     func next() throws -> Record? {
-        guard try readRow() else { return nil }
+        guard try scanner.readRow() else { return nil }
         recordCount += 1
         var rowDiagnostics: [Diagnostic] = []
-        if let expected = expectedFields, rowEnds.count != expected {
+        if let expected = expectedFields, scanner.rowEnds.count != expected {
             rowDiagnostics.append(fieldCountDiagnostic(expected: expected))
         }
         return Record(
-            source: source, number: recordCount, line: rowLine,
-            fields: .columns(ColumnFields(bytes: rowBytes, ends: rowEnds)), diagnostics: rowDiagnostics)
+            source: source, number: recordCount, line: scanner.rowLine,
+            fields: .columns(ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)), diagnostics: rowDiagnostics)
     }
 
-    // MARK: Rows
+    // MARK: Diagnostics
+
+    private func fieldCountDiagnostic(expected: Int) -> Diagnostic {
+        let found = scanner.rowEnds.count
+        let hint =
+            found > expected
+            ? "a value probably contains the delimiter \(Self.name(of: scanner.delimiter)) without quotes; quote it"
+            : "fill in the missing fields, or check the delimiter"
+        return .error(
+            ReaderCode.fieldCount, "row has \(found) field\(found == 1 ? "" : "s"), the header has \(expected)",
+            hint: hint, at: SourceLocation(file: source.path, line: scanner.rowLine))
+    }
+
+    static func name(of delimiter: UInt8) -> String {
+        switch delimiter {
+        case 0x09: "TAB"
+        case 0x2C: "\",\""
+        case 0x3B: "\";\""
+        case 0x7C: "\"|\""
+        default: "\"\(Character(Unicode.Scalar(delimiter)))\""
+        }
+    }
+
+    private static func checkHeader(_ columns: [String], source: SourceFile, line: Int) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        var seen: [String: Int] = [:]
+        for (i, name) in columns.enumerated() {
+            if name.isEmpty {
+                out.append(
+                    .warning(
+                        ReaderCode.headerName, "column \(i + 1) has no name in the header",
+                        hint: "refer to it by index (#\(i + 1))", at: source.location(line: line, field: "#\(i + 1)")))
+            } else if let first = seen[name] {
+                out.append(
+                    .warning(
+                        ReaderCode.headerName,
+                        "column \(i + 1) is named \"\(name)\" like column \(first + 1); the name refers to column \(first + 1)",
+                        hint: "refer to this one by index (#\(i + 1))", at: source.location(line: line, field: name)))
+            } else {
+                seen[name] = i
+            }
+        }
+        return out
+    }
+}
+
+/// The CSV scanning state and its hot loop.
+struct CSVScanner {
+    let delimiter: UInt8
+    private let input: any ByteInput
+    private let path: String
+    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private let table: UnsafeMutablePointer<UInt8>
+    private let validateUTF8: Bool
+    private let maxRecordBytes: Int
+    /// Header names, for naming the field in encoding errors.
+    var columns: [String] = []
+
+    private var pos = 0
+    private var end = 0
+    /// Offset of `buffer[0]` in the decoded stream.
+    private var base = 0
+    private var exhausted = false
+    /// Line number at `pos`, and the stream offset where that line starts.
+    private var line = 1
+    private var lineStart = 0
+    /// A row ended on CR: a following LF belongs to it.
+    private var skipLineFeed = false
+
+    private(set) var rowBytes: [UInt8] = []
+    private(set) var rowEnds: [Int32] = []
+    private(set) var rowLine = 1
+    private(set) var blankRows = 0
+
+    init(
+        input: any ByteInput, path: String, delimiter: UInt8, validateUTF8: Bool, maxRecordBytes: Int, chunkSize: Int
+    ) {
+        self.input = input
+        self.path = path
+        self.delimiter = delimiter
+        self.validateUTF8 = validateUTF8
+        self.maxRecordBytes = maxRecordBytes
+        buffer = .allocate(capacity: max(chunkSize, 4096))
+        table = ByteClasses.makeTable(delimiter: delimiter)
+        rowBytes.reserveCapacity(1024)
+        rowEnds.reserveCapacity(64)
+        // The reader owns the scanner for its whole life; the buffers go with the storage box.
+        storage = ScannerStorage(buffer: buffer, table: table)
+    }
+
+    private let storage: ScannerStorage
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     /// Reads the next non-blank row into `rowBytes`/`rowEnds`. False at the end of input.
-    private func readRow() throws -> Bool {
+    mutating func readRow() throws -> Bool {
         while true {
             rowBytes.removeAll(keepingCapacity: true)
             rowEnds.removeAll(keepingCapacity: true)
@@ -233,17 +295,17 @@ final class CSVReader: RecordReader {
     }
 
     @inline(__always)
-    private func endField() {
+    private mutating func endField() {
         rowEnds.append(Int32(truncatingIfNeeded: rowBytes.count))
     }
 
     @inline(__always)
-    private func newLine() {
+    private mutating func newLine() {
         line += 1
         lineStart = base + pos
     }
 
-    private func refill() throws {
+    private mutating func refill() throws {
         guard !exhausted else { return }
         base += end
         pos = 0
@@ -252,7 +314,7 @@ final class CSVReader: RecordReader {
     }
 
     /// Skips physical lines (a preamble before the header), quotes not considered.
-    private func skipPhysicalLines(_ count: Int) throws {
+    mutating func skipPhysicalLines(_ count: Int) throws {
         var remaining = count
         while remaining > 0 {
             if pos == end {
@@ -273,19 +335,6 @@ final class CSVReader: RecordReader {
         }
     }
 
-    // MARK: Diagnostics
-
-    private func fieldCountDiagnostic(expected: Int) -> Diagnostic {
-        let found = rowEnds.count
-        let hint =
-            found > expected
-            ? "a value probably contains the delimiter \(Self.name(of: delimiter)) without quotes; quote it"
-            : "fill in the missing fields, or check the delimiter"
-        return .error(
-            ReaderCode.fieldCount, "row has \(found) field\(found == 1 ? "" : "s"), the header has \(expected)",
-            hint: hint, at: SourceLocation(file: path, line: rowLine))
-    }
-
     private func tooLarge(quoteLine: Int, quoteColumn: Int) -> ReadError {
         var message = "record starting here is larger than \(maxRecordBytes) bytes"
         if quoteLine > 0 {
@@ -303,8 +352,8 @@ final class CSVReader: RecordReader {
         let lineNumber = rowLine + rowBytes[..<offset].count(where: { $0 == 0x0A })
         let fieldIndex = rowEnds.firstIndex { Int($0) > offset } ?? rowEnds.count
         let field =
-            fieldIndex < source.columns.count && !source.columns[fieldIndex].isEmpty
-            ? source.columns[fieldIndex] : "#\(fieldIndex + 1)"
+            fieldIndex < columns.count && !columns[fieldIndex].isEmpty
+            ? columns[fieldIndex] : "#\(fieldIndex + 1)"
         let hex = String(rowBytes[offset], radix: 16, uppercase: true)
         return ReadError(
             ReaderCode.invalidBytes,
@@ -313,41 +362,21 @@ final class CSVReader: RecordReader {
             at: SourceLocation(file: path, line: lineNumber, field: field))
     }
 
-    static func name(of delimiter: UInt8) -> String {
-        switch delimiter {
-        case 0x09: "TAB"
-        case 0x2C: "\",\""
-        case 0x3B: "\";\""
-        case 0x7C: "\"|\""
-        default: "\"\(Character(Unicode.Scalar(delimiter)))\""
-        }
+}
+
+/// Frees the scanner's buffers when the last copy of the scanner goes.
+private final class ScannerStorage {
+    let buffer: UnsafeMutableBufferPointer<UInt8>
+    let table: UnsafeMutablePointer<UInt8>
+
+    init(buffer: UnsafeMutableBufferPointer<UInt8>, table: UnsafeMutablePointer<UInt8>) {
+        self.buffer = buffer
+        self.table = table
     }
 
-    private static func headerNames(_ bytes: [UInt8], _ ends: [Int32]) -> [String] {
-        let fields = ColumnFields(bytes: bytes, ends: ends)
-        return (0..<fields.count).map { String(fields.string(at: $0)?.trimmingSpaces ?? "") }
-    }
-
-    private static func checkHeader(_ columns: [String], source: SourceFile, line: Int) -> [Diagnostic] {
-        var out: [Diagnostic] = []
-        var seen: [String: Int] = [:]
-        for (i, name) in columns.enumerated() {
-            if name.isEmpty {
-                out.append(
-                    .warning(
-                        ReaderCode.headerName, "column \(i + 1) has no name in the header",
-                        hint: "refer to it by index (#\(i + 1))", at: source.location(line: line, field: "#\(i + 1)")))
-            } else if let first = seen[name] {
-                out.append(
-                    .warning(
-                        ReaderCode.headerName,
-                        "column \(i + 1) is named \"\(name)\" like column \(first + 1); the name refers to column \(first + 1)",
-                        hint: "refer to this one by index (#\(i + 1))", at: source.location(line: line, field: name)))
-            } else {
-                seen[name] = i
-            }
-        }
-        return out
+    deinit {
+        buffer.deallocate()
+        table.deallocate()
     }
 }
 

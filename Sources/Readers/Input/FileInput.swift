@@ -118,23 +118,21 @@ final class FileInput: ByteInput {
 
     /// At the end of the file: the file must still be what it was when opened.
     private func checkUnchanged() throws {
+        if hasChanged() || bytesRead != size { throw changedError }
+    }
+
+    /// True when the file's size or modification time is no longer what it was when opened.
+    func hasChanged() -> Bool {
         var info = stat()
-        let changed: Bool
-        if fstat(fd, &info) != 0 {
-            changed = true
-        } else {
-            let (seconds, nanoseconds) = Self.modification(info)
-            changed =
-                Int64(info.st_size) != size || bytesRead != size || seconds != modifiedSeconds
-                || nanoseconds != modifiedNanoseconds
-        }
-        if changed {
-            throw ReadError(
-                ReaderCode.fileChanged,
-                "the file changed while it was being read (size or modification time differs)",
-                hint: "wait until whatever writes it has finished, then run again",
-                at: SourceLocation(file: path))
-        }
+        guard fstat(fd, &info) == 0 else { return true }
+        let (seconds, nanoseconds) = Self.modification(info)
+        return Int64(info.st_size) != size || seconds != modifiedSeconds || nanoseconds != modifiedNanoseconds
+    }
+
+    var changedError: ReadError {
+        ReadError(
+            ReaderCode.fileChanged, "the file changed while it was being read (size or modification time differs)",
+            hint: "wait until whatever writes it has finished, then run again", at: SourceLocation(file: path))
     }
 
     private static func modification(_ info: stat) -> (Int, Int) {

@@ -88,6 +88,32 @@ enum EncodingDetector {
 
 /// UTF-8 validation that says where the first bad byte is.
 enum UTF8Validation {
+    /// The fast form for contiguous bytes: runs of ASCII are skipped eight bytes at a time.
+    static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            let count = buffer.count
+            var i = 0
+            while true {
+                while i + 8 <= count,
+                    UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
+                    i += 8
+                }
+                while i < count && base[i] < 0x80 { i += 1 }
+                if i == count { return nil }
+                // A non-ASCII run: check it with the full rules, from its lead byte.
+                let rest = UnsafeBufferPointer(rebasing: buffer[i...])
+                var end = 0
+                while end < rest.count && rest[end] >= 0x80 { end += 1 }
+                if let bad = firstInvalidOffset(UnsafeBufferPointer(rebasing: rest[..<end]), allowTruncatedEnd: false) {
+                    return i + bad
+                }
+                i += end
+            }
+        }
+    }
+
     /// The offset of the first byte that is not valid UTF-8, or nil.
     /// - Parameter allowTruncatedEnd: accept a sequence cut short by the end of the buffer.
     static func firstInvalidOffset(_ bytes: some Collection<UInt8>, allowTruncatedEnd: Bool = false) -> Int? {

@@ -127,7 +127,7 @@ final class JSONReader: RecordReader {
             } catch let error as ReadError where error.diagnostic.code == ReaderCode.malformedJSON {
                 // One bad line does not spoil the others: report it on its record and go on.
                 diagnostics = [error.diagnostic]
-                tree.reset(rootName: "", namespace: nil, kind: .object)
+                tree.reset(rootName: "", kind: .object)
                 try skipRestOfLine()
             }
             return Record(
@@ -169,7 +169,7 @@ final class JSONReader: RecordReader {
     /// Parses one record; a value that is not an object becomes an empty record with an error.
     private func parseRecordValue(diagnostics: inout [Diagnostic]) throws {
         recordStartOffset = base + pos
-        tree.reset(rootName: "", namespace: nil, kind: .object)
+        tree.reset(rootName: "", kind: .object)
         if try peek() == UInt8(ascii: "{") {
             pos += 1
             try parseObjectMembers(into: 0, depth: 1)
@@ -365,11 +365,11 @@ final class JSONReader: RecordReader {
         switch byte {
         case UInt8(ascii: "{"):
             pos += 1
-            let node = tree.append(to: parent, name: name, value: nil, kind: .object)
+            let node = tree.append(to: parent, name: name, kind: .object)
             try parseObjectMembers(into: node, depth: depth + 1)
         case UInt8(ascii: "["):
             pos += 1
-            let node = tree.append(to: parent, name: name, value: nil, kind: .array)
+            let node = tree.append(to: parent, name: name, kind: .array)
             guard depth < maxDepth else { throw tooDeep() }
             try skipWhitespace()
             if try peek() == UInt8(ascii: "]") {
@@ -391,18 +391,20 @@ final class JSONReader: RecordReader {
             }
         case UInt8(ascii: "\""):
             pos += 1
-            tree.append(to: parent, name: name, value: try parseString(), kind: .scalar)
+            try scanString()
+            appendScratch(to: parent, name: name)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            tree.append(to: parent, name: name, value: try parseNumber(), kind: .scalar)
+            try scanNumber()
+            appendScratch(to: parent, name: name)
         case UInt8(ascii: "t"):
             try expectLiteral("true")
-            tree.append(to: parent, name: name, value: "true", kind: .scalar)
+            Self.trueBytes.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .scalar, value: $0) }
         case UInt8(ascii: "f"):
             try expectLiteral("false")
-            tree.append(to: parent, name: name, value: "false", kind: .scalar)
+            Self.falseBytes.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .scalar, value: $0) }
         case UInt8(ascii: "n"):
             try expectLiteral("null")
-            tree.append(to: parent, name: name, value: nil, kind: .null)
+            tree.append(to: parent, name: name, kind: .null)
         default:
             throw syntaxError("expected a value (object, array, string, number, true, false or null)")
         }
@@ -439,9 +441,9 @@ final class JSONReader: RecordReader {
             try skipArrayItems(depth: depth + 1)
         case UInt8(ascii: "\""):
             pos += 1
-            _ = try parseString()
+            try scanString()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            _ = try parseNumber()
+            try scanNumber()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
@@ -481,8 +483,22 @@ final class JSONReader: RecordReader {
         return key
     }
 
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+
+    /// Appends a scalar whose bytes are in `scratch`.
+    private func appendScratch(to parent: TreeFields.NodeID, name: String) {
+        scratch.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .scalar, value: $0) }
+    }
+
     /// Just after the opening quote: reads up to and including the closing quote.
     private func parseString() throws -> String {
+        try scanString()
+        return String(decoding: scratch, as: UTF8.self)
+    }
+
+    /// Just after the opening quote: the string's unescaped UTF-8 into `scratch`.
+    private func scanString() throws {
         scratch.removeAll(keepingCapacity: true)
         let startLine = line
         let startColumn = base + pos - lineStart
@@ -533,7 +549,6 @@ final class JSONReader: RecordReader {
                 hint: "JSON must be UTF-8; if the file is Windows-1252, pass --encoding windows-1252",
                 at: SourceLocation(file: path, line: startLine, column: startColumn))
         }
-        return String(decoding: scratch, as: UTF8.self)
     }
 
     private func parseEscape() throws {
@@ -586,8 +601,8 @@ final class JSONReader: RecordReader {
         return value
     }
 
-    /// A JSON number, kept as its exact text.
-    private func parseNumber() throws -> String {
+    /// A JSON number's exact text into `scratch`.
+    private func scanNumber() throws {
         scratch.removeAll(keepingCapacity: true)
         func digits() throws -> Int {
             var n = 0
@@ -620,7 +635,6 @@ final class JSONReader: RecordReader {
             }
             guard try digits() > 0 else { throw syntaxError("a number needs digits in its exponent") }
         }
-        return String(decoding: scratch, as: UTF8.self)
     }
 
     private func expectLiteral(_ word: StaticString) throws {

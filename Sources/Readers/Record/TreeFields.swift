@@ -1,4 +1,6 @@
-/// The fields of one JSON object or XML element, as a small tree stored in one array.
+/// The fields of one JSON object or XML element, as a small tree stored in two arrays: the
+/// nodes, and the UTF-8 bytes of every value laid end to end. A value becomes a `String` only
+/// when asked for; ``withValueBytes(of:_:)`` reads it without one.
 ///
 /// Node 0 is the record itself. XML attributes are child nodes named `@name`; JSON array items
 /// are child nodes of the array with an empty name.
@@ -9,42 +11,52 @@ public struct TreeFields: Sendable {
 
     public struct Node: Sendable {
         public var name: String
-        public var namespace: String?
-        /// Scalar value, attribute value, or an element's text (nil when it has none).
-        public var value: String?
+        /// Index into ``TreeFields/namespaces``, or -1 for none.
+        var namespaceIndex: Int16
         public var kind: Kind
+        /// The value's bytes in ``TreeFields/bytes``; `valueStart < 0` means no value.
+        var valueStart: Int32 = -1
+        var valueEnd: Int32 = -1
         public var parent: Int32
         public var firstChild: Int32 = -1
         public var nextSibling: Int32 = -1
         /// Last child, kept while building so appending is O(1).
         var lastChild: Int32 = -1
+
+        /// True when the node has a value (scalar, attribute, element text), even an empty one.
+        public var hasValue: Bool { valueStart >= 0 }
     }
 
     /// A node's position in ``nodes``.
     public typealias NodeID = Int
 
     public internal(set) var nodes: [Node]
+    /// Every value's UTF-8 bytes.
+    public internal(set) var bytes: [UInt8]
+    /// Namespace URIs, shared by all records of a file.
+    public internal(set) var namespaces: [String]
     /// Base of `[n]` indexes in paths: 0 for JSON, 1 for XML.
     let indexBase: Int
 
     init(indexBase: Int) {
         self.nodes = []
+        self.bytes = []
+        self.namespaces = []
         self.indexBase = indexBase
     }
 
     // MARK: Building
 
-    mutating func reset(rootName: String, namespace: String?, kind: Kind) {
+    mutating func reset(rootName: String, namespace: Int16 = -1, kind: Kind) {
         nodes.removeAll(keepingCapacity: true)
-        nodes.append(Node(name: rootName, namespace: namespace, value: nil, kind: kind, parent: -1))
+        bytes.removeAll(keepingCapacity: true)
+        nodes.append(Node(name: rootName, namespaceIndex: namespace, kind: kind, parent: -1))
     }
 
     @discardableResult
-    mutating func append(
-        to parent: NodeID, name: String, namespace: String? = nil, value: String?, kind: Kind
-    ) -> NodeID {
+    mutating func append(to parent: NodeID, name: String, namespace: Int16 = -1, kind: Kind) -> NodeID {
         let id = Int32(nodes.count)
-        nodes.append(Node(name: name, namespace: namespace, value: value, kind: kind, parent: Int32(parent)))
+        nodes.append(Node(name: name, namespaceIndex: namespace, kind: kind, parent: Int32(parent)))
         let last = nodes[parent].lastChild
         if last < 0 {
             nodes[parent].firstChild = id
@@ -55,11 +67,56 @@ public struct TreeFields: Sendable {
         return Int(id)
     }
 
-    mutating func setValue(_ value: String?, of node: NodeID) {
-        nodes[node].value = value
+    /// Appends a child with a value.
+    @discardableResult
+    mutating func append(
+        to parent: NodeID, name: String, namespace: Int16 = -1, kind: Kind, value: UnsafeBufferPointer<UInt8>
+    ) -> NodeID {
+        let id = append(to: parent, name: name, namespace: namespace, kind: kind)
+        setValue(of: id, value)
+        return id
+    }
+
+    mutating func setValue(of node: NodeID, _ value: UnsafeBufferPointer<UInt8>) {
+        nodes[node].valueStart = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: value)
+        nodes[node].valueEnd = Int32(truncatingIfNeeded: bytes.count)
+    }
+
+    mutating func setValue(of node: NodeID, _ value: String) {
+        var value = value
+        value.withUTF8 { setValue(of: node, $0) }
+    }
+
+    mutating func setNamespaces(_ table: [String]) {
+        namespaces = table
     }
 
     // MARK: Reading
+
+    /// A node's value as text, or nil when it has none.
+    public func value(of node: NodeID) -> String? {
+        let n = nodes[node]
+        guard n.valueStart >= 0 else { return nil }
+        return bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(n.valueStart)..<Int(n.valueEnd)]), as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with a node's value bytes, without making a `String`; nil when it has none.
+    public func withValueBytes<R>(of node: NodeID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        let n = nodes[node]
+        guard n.valueStart >= 0 else { return nil }
+        return try bytes.withUnsafeBufferPointer {
+            try body(UnsafeBufferPointer(rebasing: $0[Int(n.valueStart)..<Int(n.valueEnd)]))
+        }
+    }
+
+    /// A node's namespace URI, or nil.
+    public func namespace(of node: NodeID) -> String? {
+        let index = Int(nodes[node].namespaceIndex)
+        return index >= 0 && index < namespaces.count ? namespaces[index] : nil
+    }
 
     /// The children of a node, in order.
     public func children(of node: NodeID) -> some Sequence<NodeID> {
@@ -72,7 +129,7 @@ public struct TreeFields: Sendable {
         for step in path.steps {
             var next: [NodeID] = []
             for node in current {
-                for child in children(of: node) where matches(nodes[child], step) {
+                for child in children(of: node) where matches(child, step) {
                     if nodes[child].kind == .array {
                         next.append(contentsOf: children(of: child))
                     } else {
@@ -90,15 +147,15 @@ public struct TreeFields: Sendable {
         return current
     }
 
-    /// The value of the first node the path reaches, or nil.
-    public func string(at path: FieldPath, from start: NodeID = 0) -> String? {
+    /// The first node the path reaches, or nil.
+    public func node(at path: FieldPath, from start: NodeID = 0) -> NodeID? {
         if path.steps.contains(where: { $0.index != nil }) {
-            return nodes(at: path, from: start).first.flatMap { nodes[$0].value }
+            return nodes(at: path, from: start).first
         }
-        // Fast path: walk first matches only, no arrays allocated.
+        // Fast path: follow first matches only, no arrays allocated.
         var node = start
         for step in path.steps {
-            guard let child = children(of: node).first(where: { matches(nodes[$0], step) }) else { return nil }
+            guard let child = children(of: node).first(where: { matches($0, step) }) else { return nil }
             node = child
             if nodes[node].kind == .array {
                 let first = Int(nodes[node].firstChild)
@@ -106,13 +163,21 @@ public struct TreeFields: Sendable {
                 node = first
             }
         }
-        return node == start ? nil : nodes[node].value
+        return node == start ? nil : node
+    }
+
+    /// The value of the first node the path reaches, or nil.
+    public func string(at path: FieldPath, from start: NodeID = 0) -> String? {
+        node(at: path, from: start).flatMap { value(of: $0) }
     }
 
     @inline(__always)
-    private func matches(_ node: Node, _ step: FieldPath.Step) -> Bool {
-        if step.name == "*" { return node.kind != .attribute && (step.namespace == nil || node.namespace == step.namespace) }
-        return node.name == step.name && (step.namespace == nil || node.namespace == step.namespace)
+    private func matches(_ id: NodeID, _ step: FieldPath.Step) -> Bool {
+        let node = nodes[id]
+        if step.name == "*" {
+            return node.kind != .attribute && (step.namespace == nil || namespace(of: id) == step.namespace)
+        }
+        return node.name == step.name && (step.namespace == nil || namespace(of: id) == step.namespace)
     }
 
     /// Values as (path, value) pairs in document order, for display. Array items and repeated
@@ -125,9 +190,9 @@ public struct TreeFields: Sendable {
 
     private func walk(_ id: NodeID, path: String, separator: String, into out: inout [(name: String, value: String)]) {
         let node = nodes[id]
-        if let value = node.value {
-            out.append((path, value))
-        } else if id != 0, node.kind == .null || (node.kind == .element && node.firstChild < 0) {
+        if let value = value(of: id) {
+            if id != 0 || !value.isEmpty { out.append((path, value)) }
+        } else if id != 0, node.kind == .null {
             out.append((path, ""))
         }
         var totals: [String: Int] = [:]

@@ -1,0 +1,300 @@
+// ReaderBench: how fast the readers go, and how much memory they need.
+//
+//   ReaderBench csv [--rows N] [--dir DIR] [--repeat N]       1,000,000-row semicolon CSV (Danish bank export shape)
+//   ReaderBench xml [--megabytes N] [--dir DIR] [--repeat N]  100 MiB namespaced SAF-T-like journal
+//
+// Inputs are generated deterministically (and kept in DIR for later runs). Measurements run
+// in a fresh child process so its peak RSS is the reader's own, not the generator's; each
+// pass runs --repeat times (default 5) and the median is reported, with the range.
+import Foundation
+import Readers
+
+let arguments = CommandLine.arguments
+let command = arguments.dropFirst().first ?? "help"
+
+func option(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
+}
+
+let repeats = max(1, Int(option("--repeat") ?? "") ?? 5)
+let directory = option("--dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("ledgerlift-bench").path
+
+switch command {
+case "csv":
+    let rows = Int(option("--rows") ?? "") ?? 1_000_000
+    let path = "\(directory)/bank-\(rows).csv"
+    try Generator.csv(path: path, rows: rows)
+    try measure(["measure-csv", path, "--repeat", option("--repeat") ?? "5"])
+case "xml":
+    let megabytes = Int(option("--megabytes") ?? "") ?? 100
+    let path = "\(directory)/journal-\(megabytes)mb.xml"
+    try Generator.xml(path: path, megabytes: megabytes)
+    try measure(["measure-xml", path, "--repeat", option("--repeat") ?? "5"])
+case "measure-csv":
+    try Measure.csv(path: arguments[2])
+case "measure-xml":
+    try Measure.xml(path: arguments[2])
+default:
+    print("usage: ReaderBench csv [--rows N] [--dir DIR] | xml [--megabytes N] [--dir DIR]")
+}
+
+/// Runs this program again with `arguments` and passes its output through.
+func measure(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+    if process.terminationStatus != 0 { exit(process.terminationStatus) }
+}
+
+enum Measure {
+    /// Runs `pass` `repeats` times; returns the median, fastest and slowest seconds and the last result.
+    static func timed<T>(_ pass: () throws -> T) rethrows -> (median: Double, min: Double, max: Double, result: T) {
+        var times: [Double] = []
+        var last: T?
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            last = try pass()
+            times.append((ContinuousClock.now - start).seconds)
+        }
+        times.sort()
+        return (times[times.count / 2], times.first!, times.last!, last!)
+    }
+
+    static func csv(path: String) throws {
+        let size = try fileSize(path)
+        let bytes = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
+            let reader = try Readers.open(path)
+            var (rows, fields, checksum) = (0, 0, 0)
+            while let record = try reader.next() {
+                rows += 1
+                guard case .columns(let columns) = record.fields else { continue }
+                // Touch every byte of every field, as a parser of amounts and dates would.
+                for i in 0..<columns.count {
+                    fields += 1
+                    checksum &+= columns.withUTF8(at: i) { bytes in
+                        var sum = bytes.count
+                        for byte in bytes { sum &+= Int(byte) }
+                        return sum
+                    } ?? 0
+                }
+            }
+            return (rows, fields, checksum)
+        }
+        report("csv, every field's bytes", bytes.result.rows, bytes.result.fields, size, bytes)
+        let strings = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
+            let reader = try Readers.open(path)
+            var (rows, fields, length) = (0, 0, 0)
+            while let record = try reader.next() {
+                rows += 1
+                guard case .columns(let columns) = record.fields else { continue }
+                for i in 0..<columns.count {
+                    fields += 1
+                    length &+= columns.string(at: i)?.utf8.count ?? 0
+                }
+            }
+            return (rows, fields, length)
+        }
+        report("csv, every field as a String", strings.result.rows, strings.result.fields, size, strings)
+        print("peak RSS: \(peakRSSMegabytes()) MB")
+    }
+
+    static func xml(path: String) throws {
+        let size = try fileSize(path)
+        var options = ReaderOptions(recordPath: "AuditFile/GeneralLedgerEntries/Journal/Transaction")
+        if let chunk = option("--chunk").flatMap(Int.init) { options.chunkSize = chunk }
+        let bytes = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
+            let reader = try Readers.open(path, options: options)
+            var (rows, values, checksum) = (0, 0, 0)
+            while let record = try reader.next() {
+                rows += 1
+                guard case .tree(let tree) = record.fields else { continue }
+                // Touch every byte of every value, as a parser of amounts and dates would.
+                for node in 0..<tree.nodes.count {
+                    checksum &+= tree.withValueBytes(of: node) { bytes in
+                        values += 1
+                        var sum = bytes.count
+                        for byte in bytes { sum &+= Int(byte) }
+                        return sum
+                    } ?? 0
+                }
+            }
+            return (rows, values, checksum)
+        }
+        report("xml, every value's bytes", bytes.result.rows, bytes.result.fields, size, bytes)
+        let strings = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
+            let reader = try Readers.open(path, options: options)
+            var (rows, values, length) = (0, 0, 0)
+            while let record = try reader.next() {
+                rows += 1
+                guard case .tree(let tree) = record.fields else { continue }
+                for node in 0..<tree.nodes.count {
+                    if let value = tree.value(of: node) {
+                        values += 1
+                        length &+= value.utf8.count
+                    }
+                }
+            }
+            return (rows, values, length)
+        }
+        report("xml, every value as a String", strings.result.rows, strings.result.fields, size, strings)
+        print("peak RSS: \(peakRSSMegabytes()) MB")
+    }
+
+    static func report(
+        _ label: String, _ rows: Int, _ fields: Int, _ bytes: Int,
+        _ timing: (median: Double, min: Double, max: Double, result: (rows: Int, fields: Int, checksum: Int))
+    ) {
+        func rate(_ seconds: Double) -> String { "\(Int(Double(rows) / seconds))" }
+        func mib(_ seconds: Double) -> String { String(format: "%.1f", Double(bytes) / 1_048_576 / seconds) }
+        print(
+            "\(label): \(rows) records, \(fields) fields, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB; "
+                + "median of \(repeats): \(String(format: "%.3f", timing.median)) s = \(rate(timing.median)) records/s, "
+                + "\(mib(timing.median)) MiB/s (range \(mib(timing.max))–\(mib(timing.min)) MiB/s; "
+                + "checksum \(timing.result.checksum))")
+    }
+
+    static func fileSize(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// VmHWM: the most resident memory this process ever had.
+    static func peakRSSMegabytes() -> String {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return "?" }
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        return String(format: "%.1f", kilobytes / 1024)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Deterministic inputs: the same bytes on every machine for the same size.
+enum Generator {
+    static func csv(path: String, rows: Int) throws {
+        if FileManager.default.fileExists(atPath: path) { return }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var writer = try ChunkWriter(path: path)
+        var random = SplitMix(seed: 42)
+        let texts = [
+            "Dankort-køb Netto", "MobilePay Kaffe", "Overførsel husleje", "\"Løn; marts\"", "Gebyr kort", "Betalingsservice",
+            "\"Faktura \"\"1042\"\"\"", "Rema 1000",
+        ]
+        writer.write("Dato;Tekst;Beløb;Saldo;Valuta;Bilag;Konto;Reference\r\n")
+        var balance = 1_000_000_00
+        for row in 0..<rows {
+            let day = row % 28 + 1
+            let month = row / 28 % 12 + 1
+            let amount = Int(random.next() % 2_000_000) - 1_000_000
+            balance += amount
+            writer.write(
+                "\(pad(day))-\(pad(month))-2026;\(texts[Int(random.next() % UInt64(texts.count))]);"
+                    + "\"\(danish(amount))\";\"\(danish(balance))\";DKK;\(row + 1);\(5000 + Int(random.next() % 900));"
+                    + "REF\(random.next() % 1_000_000_000)\r\n")
+        }
+        try writer.finish()
+    }
+
+    static func xml(path: String, megabytes: Int) throws {
+        if FileManager.default.fileExists(atPath: path) { return }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var writer = try ChunkWriter(path: path)
+        var random = SplitMix(seed: 7)
+        writer.write(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<n1:AuditFile xmlns:n1=\"urn:StandardAuditFile-Taxation-Financial:DK\">\n"
+                + "<n1:Header><n1:AuditFileVersion>1.0</n1:AuditFileVersion></n1:Header>\n<n1:GeneralLedgerEntries>\n<n1:Journal>\n")
+        var n = 0
+        while writer.written < megabytes * 1_048_576 {
+            n += 1
+            let amount = Int(random.next() % 10_000_000)
+            let lines = Int(random.next() % 3) + 2
+            var text =
+                "<n1:Transaction id=\"T\(n)\">\n  <n1:TransactionID>T-\(n)</n1:TransactionID>\n"
+                + "  <n1:TransactionDate>2026-\(pad(n % 12 + 1))-\(pad(n % 28 + 1))</n1:TransactionDate>\n"
+                + "  <n1:Description>Bilag \(n) køb &amp; salg</n1:Description>\n"
+            for line in 0..<lines {
+                let side = line == 0 ? "DebitAmount" : "CreditAmount"
+                let share = line == 0 ? amount : amount / (lines - 1) + (line == 1 ? amount % (lines - 1) : 0)
+                text +=
+                    "  <n1:Line>\n    <n1:RecordID>\(line + 1)</n1:RecordID>\n    <n1:AccountID>\(1000 + Int(random.next() % 8000))</n1:AccountID>\n"
+                    + "    <n1:\(side)><n1:Amount>\(share / 100).\(pad(share % 100))</n1:Amount></n1:\(side)>\n"
+                    + "    <n1:TaxInformation><n1:TaxCode>U25</n1:TaxCode></n1:TaxInformation>\n  </n1:Line>\n"
+            }
+            text += "</n1:Transaction>\n"
+            writer.write(text)
+        }
+        writer.write("</n1:Journal>\n</n1:GeneralLedgerEntries>\n</n1:AuditFile>\n")
+        try writer.finish()
+    }
+
+    static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// 123456 øre → "1.234,56"
+    static func danish(_ minor: Int) -> String {
+        let sign = minor < 0 ? "-" : ""
+        let value = abs(minor)
+        var whole = String(value / 100)
+        var groups: [String] = []
+        while whole.count > 3 {
+            groups.insert(String(whole.suffix(3)), at: 0)
+            whole.removeLast(3)
+        }
+        groups.insert(whole, at: 0)
+        return sign + groups.joined(separator: ".") + "," + pad(value % 100)
+    }
+}
+
+/// Buffered file writing, so generating never holds the file in memory.
+struct ChunkWriter {
+    let handle: FileHandle
+    var buffer: [UInt8] = []
+    var written = 0
+
+    init(path: String) throws {
+        _ = FileManager.default.createFile(atPath: path + ".tmp", contents: nil)
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".tmp"))
+        self.path = path
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    let path: String
+
+    mutating func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        written += text.utf8.count
+        if buffer.count >= 1 << 20 { flush() }
+    }
+
+    mutating func flush() {
+        handle.write(Data(buffer))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func finish() throws {
+        flush()
+        try handle.close()
+        try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+    }
+}
+
+/// A small deterministic generator (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
