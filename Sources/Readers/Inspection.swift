@@ -40,7 +40,9 @@ public struct Inspection: Sendable, Codable {
     static let pathLimit = 500
 
     /// Reads the whole file once. Throws ``ReadError`` when it cannot be read.
-    public static func inspect(_ path: String, options: ReaderOptions = ReaderOptions(), sampleSize: Int = 10)
+    public static func inspect(
+        _ path: String, options: ReaderOptions = ReaderOptions(), sampleSize: Int = 10
+    )
         throws -> Inspection
     {
         let reader = try Readers.open(path, options: options)

@@ -23,7 +23,6 @@ public enum ReaderCode {
     public static let fileChanged: DiagnosticCode = "R005"
     public static let ioError: DiagnosticCode = "R006"
     public static let invalidBytes: DiagnosticCode = "R010"
-    public static let unknownEncoding: DiagnosticCode = "R011"
     public static let unterminatedQuote: DiagnosticCode = "R020"
     public static let recordTooLarge: DiagnosticCode = "R021"
     public static let fieldCount: DiagnosticCode = "R022"
@@ -35,5 +34,4 @@ public enum ReaderCode {
     public static let tooDeep: DiagnosticCode = "R033"
     public static let malformedXML: DiagnosticCode = "R040"
     public static let unsafeXML: DiagnosticCode = "R041"
-    public static let unknownFormat: DiagnosticCode = "R042"
 }

@@ -33,7 +33,8 @@ enum CLI {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         // Output goes to files, not pipes, so a large output can never block the child.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerlift-cli-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ledgerlift-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let outURL = directory.appendingPathComponent("stdout")

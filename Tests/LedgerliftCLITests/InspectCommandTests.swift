@@ -33,7 +33,8 @@ struct InspectCommandTests {
         #expect(xml.stdout.contains("records    2"))
         #expect(xml.stdout.contains("Line[2]/DebitAmount/Amount"))
         let csv = try CLI.run([
-            "inspect", "--header-line", "3", "--delimiter", ";", "--encoding", "cp1252", CLI.fixture("csv/preamble.csv"),
+            "inspect", "--header-line", "3", "--delimiter", ";", "--encoding", "cp1252",
+            CLI.fixture("csv/preamble.csv"),
         ])
         #expect(csv.status == 0)
         #expect(csv.stdout.contains("header     line 3"))
@@ -48,13 +49,15 @@ struct InspectCommandTests {
         #expect(result.stdout.contains("records    4, 2 with errors"))
     }
 
-    @Test("unreadable input: exit 2 with file:line:column, what is wrong and what to do", arguments: [
-        ("csv/unterminated.csv", "unterminated.csv:2:3: error: [R020]"),
-        ("json/malformed.json", "malformed.json:3:12: error: [R030]"),
-        ("xml/xxe.xml", "xxe.xml:2: error: [R041]"),
-        ("csv/empty.csv", "empty.csv: error: [R004] the file is empty"),
-        ("does-not-exist.csv", "does-not-exist.csv: error: [R001] no such file"),
-    ])
+    @Test(
+        "unreadable input: exit 2 with file:line:column, what is wrong and what to do",
+        arguments: [
+            ("csv/unterminated.csv", "unterminated.csv:2:3: error: [R020]"),
+            ("json/malformed.json", "malformed.json:3:12: error: [R030]"),
+            ("xml/xxe.xml", "xxe.xml:2: error: [R041]"),
+            ("csv/empty.csv", "empty.csv: error: [R004] the file is empty"),
+            ("does-not-exist.csv", "does-not-exist.csv: error: [R001] no such file"),
+        ])
     func unreadable(file: String, expected: String) throws {
         let result = try CLI.run(["inspect", CLI.fixture(file)])
         #expect(result.status == 2)

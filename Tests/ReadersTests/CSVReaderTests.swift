@@ -26,7 +26,10 @@ struct CSVReaderTests {
     @Test("RFC 4180: quoted delimiters, doubled quotes, line breaks inside quotes")
     func rfc4180() throws {
         let (_, records) = try readAll(Fixture.path("csv/rfc4180.csv"))
-        #expect(records.map { $0.values[1] } == ["quoted, with comma", "doubled \"quotes\" inside", "line one\nline two", "plain"])
+        #expect(
+            records.map { $0.values[1] } == [
+                "quoted, with comma", "doubled \"quotes\" inside", "line one\nline two", "plain",
+            ])
         // The record with a line break starts on line 4; the next one on line 6.
         #expect(records.map(\.line) == [2, 3, 4, 6])
     }
@@ -55,10 +58,12 @@ struct CSVReaderTests {
         #expect(records[2999].line == 2 + 2 * 2999)
     }
 
-    @Test("delimiter detection", arguments: [
-        ("csv/danish-bank.csv", UInt8(ascii: ";")), ("csv/rfc4180.csv", UInt8(ascii: ",")),
-        ("csv/tabs.tsv", UInt8(0x09)), ("csv/pipes.txt", UInt8(ascii: "|")),
-    ])
+    @Test(
+        "delimiter detection",
+        arguments: [
+            ("csv/danish-bank.csv", UInt8(ascii: ";")), ("csv/rfc4180.csv", UInt8(ascii: ",")),
+            ("csv/tabs.tsv", UInt8(0x09)), ("csv/pipes.txt", UInt8(ascii: "|")),
+        ])
     func delimiterDetection(file: String, expected: UInt8) throws {
         let reader = try Readers.open(Fixture.path(file))
         #expect(reader.source.delimiter == expected)
@@ -84,7 +89,8 @@ struct CSVReaderTests {
 
     @Test("no header: columns are numbered and skipped lines are honoured")
     func noHeader() throws {
-        let (reader, records) = try readAll(Fixture.path("csv/no-header.csv"), ReaderOptions(headerLine: 0, skipLines: 1))
+        let (reader, records) = try readAll(
+            Fixture.path("csv/no-header.csv"), ReaderOptions(headerLine: 0, skipLines: 1))
         #expect(reader.source.columns.isEmpty)
         #expect(reader.source.headerLine == nil)
         #expect(records.map(\.values) == [["01-01-2026", "100"], ["02-01-2026", "200"]])
@@ -140,7 +146,8 @@ struct CSVReaderTests {
     func enormousLine() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
-        let path = try directory.write("line.csv", Array("a\n".utf8) + [UInt8](repeating: UInt8(ascii: "y"), count: 2_500_000))
+        let path = try directory.write(
+            "line.csv", Array("a\n".utf8) + [UInt8](repeating: UInt8(ascii: "y"), count: 2_500_000))
         let error = try #require(readError(path, ReaderOptions(maxRecordBytes: 1 << 20)))
         #expect(error.diagnostic.code == ReaderCode.recordTooLarge)
     }

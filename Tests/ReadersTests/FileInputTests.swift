@@ -10,7 +10,10 @@ struct FileInputTests {
     func missing() {
         let error = readError("/nonexistent/ledgerlift/none.csv")
         #expect(error?.diagnostic.code == ReaderCode.fileNotFound)
-        #expect(error?.description == "/nonexistent/ledgerlift/none.csv: error: [R001] no such file; check the path and the working directory")
+        #expect(
+            error?.description
+                == "/nonexistent/ledgerlift/none.csv: error: [R001] no such file; check the path and the working directory"
+        )
     }
 
     @Test("a directory")
@@ -51,7 +54,8 @@ struct FileInputTests {
         for i in 0..<20_000 { text += row(i) }
         text += footer
         let path = try directory.write(name, Array(text.utf8))
-        let reader = try Readers.open(path, options: ReaderOptions(recordPath: format == .xml ? "r/t" : nil, chunkSize: 4096))
+        let reader = try Readers.open(
+            path, options: ReaderOptions(recordPath: format == .xml ? "r/t" : nil, chunkSize: 4096))
         _ = try reader.next()
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
@@ -67,11 +71,15 @@ struct FileInputTests {
         #expect(caught?.diagnostic.hint?.contains("wait until") == true)
     }
 
-    @Test("format detection by extension and by content", arguments: [
-        ("x.csv", "a,b\n", SourceFormat.csv), ("x.json", "[{}]", .json), ("x.json", "{\"a\":1}\n{\"a\":2}\n", .jsonLines),
-        ("x.ndjson", "{\"a\":1}", .jsonLines), ("x.xml", "<a/>", .xml), ("x.dat", "  <a/>", .xml), ("x.dat", "[1]", .json),
-        ("x.dat", "a;b", .csv), ("x", "\u{FEFF}{\"a\":1}\n{\"a\":2}\n", .jsonLines),
-    ])
+    @Test(
+        "format detection by extension and by content",
+        arguments: [
+            ("x.csv", "a,b\n", SourceFormat.csv), ("x.json", "[{}]", .json),
+            ("x.json", "{\"a\":1}\n{\"a\":2}\n", .jsonLines),
+            ("x.ndjson", "{\"a\":1}", .jsonLines), ("x.xml", "<a/>", .xml), ("x.dat", "  <a/>", .xml),
+            ("x.dat", "[1]", .json),
+            ("x.dat", "a;b", .csv), ("x", "\u{FEFF}{\"a\":1}\n{\"a\":2}\n", .jsonLines),
+        ])
     func formatDetection(name: String, content: String, expected: SourceFormat) {
         #expect(Readers.detectFormat(path: "dir.v2/" + name, sample: Array(content.utf8)) == expected)
     }

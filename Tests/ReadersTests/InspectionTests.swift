@@ -36,12 +36,14 @@ struct InspectionTests {
         #expect(json.stoppedBy?.code == ReaderCode.malformedJSON)
     }
 
-    @Test("the delimiter detector's rule", arguments: [
-        ("a;b;c\n1,5;2;3\n4;5,5;6\n", UInt8(ascii: ";")),
-        ("a,b\n\"x;y\",1\n\"z;w\",2\n", UInt8(ascii: ",")),
-        ("single\n1\n2\n", UInt8(ascii: ",")),
-        ("a|b|c\n1|2|3\n", UInt8(ascii: "|")),
-    ])
+    @Test(
+        "the delimiter detector's rule",
+        arguments: [
+            ("a;b;c\n1,5;2;3\n4;5,5;6\n", UInt8(ascii: ";")),
+            ("a,b\n\"x;y\",1\n\"z;w\",2\n", UInt8(ascii: ",")),
+            ("single\n1\n2\n", UInt8(ascii: ",")),
+            ("a|b|c\n1|2|3\n", UInt8(ascii: "|")),
+        ])
     func delimiterRule(text: String, expected: UInt8) {
         #expect(DelimiterDetector.detect(Array(text.utf8), skipLines: 0).delimiter == expected)
     }

@@ -22,7 +22,8 @@ struct JSONReaderTests {
 
     @Test("records at a dotted path, nested values and repeated groups")
     func nestedPath() throws {
-        let (reader, records) = try readAll(Fixture.path("json/nested.json"), ReaderOptions(recordPath: "data.transactions"))
+        let (reader, records) = try readAll(
+            Fixture.path("json/nested.json"), ReaderOptions(recordPath: "data.transactions"))
         #expect(reader.source.recordPath == "data.transactions")
         #expect(records.count == 2)
         #expect(records[0].value("customer.name") == "Jens")
@@ -93,11 +94,13 @@ struct JSONReaderTests {
         #expect(records[3].value("id") == "4")
     }
 
-    @Test("malformed JSON stops with line and column", arguments: [
-        ("json/malformed.json", 3, 12, "expected `,` or `}` after an object member"),
-        ("json/truncated.json", 3, 21, "a string starts here and is never closed"),
-        ("json/trailing.json", 1, 13, "unexpected content after the end of the JSON document"),
-    ])
+    @Test(
+        "malformed JSON stops with line and column",
+        arguments: [
+            ("json/malformed.json", 3, 12, "expected `,` or `}` after an object member"),
+            ("json/truncated.json", 3, 21, "a string starts here and is never closed"),
+            ("json/trailing.json", 1, 13, "unexpected content after the end of the JSON document"),
+        ])
     func malformed(file: String, line: Int, column: Int, message: String) throws {
         let error = try #require(readError(Fixture.path(file)))
         #expect(error.diagnostic.code == ReaderCode.malformedJSON)

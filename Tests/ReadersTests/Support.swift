@@ -15,7 +15,9 @@ enum Fixture {
 }
 
 /// Reads every record of a file.
-func readAll(_ path: String, _ options: ReaderOptions = ReaderOptions()) throws -> (
+func readAll(
+    _ path: String, _ options: ReaderOptions = ReaderOptions()
+) throws -> (
     reader: any RecordReader, records: [Record]
 ) {
     let reader = try Readers.open(path, options: options)

@@ -10,7 +10,8 @@ struct XMLReaderTests {
 
     @Test("a namespaced SAF-T journal: records by local-name path, attributes, repeated lines")
     func journal() throws {
-        let (reader, records) = try readAll(Fixture.path("xml/journal.xml"), ReaderOptions(recordPath: Self.transactions))
+        let (reader, records) = try readAll(
+            Fixture.path("xml/journal.xml"), ReaderOptions(recordPath: Self.transactions))
         #expect(reader.source.format == .xml)
         #expect(records.count == 2)
         #expect(records[0].value("@id") == "T1")
@@ -32,7 +33,8 @@ struct XMLReaderTests {
     @Test("paths can require a namespace, by prefix or by URI")
     func namespaces() throws {
         let ns = ["saft": "urn:StandardAuditFile-Taxation-Financial:DK", "x": "urn:example:extra"]
-        let options = ReaderOptions(recordPath: "saft:AuditFile/saft:GeneralLedgerEntries/saft:Journal/saft:Transaction", namespaces: ns)
+        let options = ReaderOptions(
+            recordPath: "saft:AuditFile/saft:GeneralLedgerEntries/saft:Journal/saft:Transaction", namespaces: ns)
         let (_, records) = try readAll(Fixture.path("xml/journal.xml"), options)
         #expect(records.count == 2)
         let extra = try FieldPath("x:Extra", separator: "/", namespaces: ns)
@@ -90,12 +92,15 @@ struct XMLReaderTests {
 
     @Test("an undeclared entity is an error, not silently dropped text")
     func undeclaredEntity() throws {
-        let error = try #require(readError(Fixture.path("xml/undeclared-entity.xml"), ReaderOptions(recordPath: "rows/row")))
+        let error = try #require(
+            readError(Fixture.path("xml/undeclared-entity.xml"), ReaderOptions(recordPath: "rows/row")))
         #expect([ReaderCode.unsafeXML, ReaderCode.malformedXML].contains(error.diagnostic.code))
         #expect(error.diagnostic.location?.line == 2)
     }
 
-    @Test("malformed XML stops with the line of the problem", arguments: [("xml/malformed.xml", 4), ("xml/truncated.xml", 4)])
+    @Test(
+        "malformed XML stops with the line of the problem",
+        arguments: [("xml/malformed.xml", 4), ("xml/truncated.xml", 4)])
     func malformed(file: String, line: Int) throws {
         let error = try #require(readError(Fixture.path(file), ReaderOptions(recordPath: "rows/row")))
         #expect(error.diagnostic.code == ReaderCode.malformedXML)

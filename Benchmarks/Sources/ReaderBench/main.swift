@@ -18,7 +18,8 @@ func option(_ name: String) -> String? {
 }
 
 let repeats = max(1, Int(option("--repeat") ?? "") ?? 5)
-let directory = option("--dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("ledgerlift-bench").path
+let directory =
+    option("--dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("ledgerlift-bench").path
 
 switch command {
 case "csv":
@@ -74,11 +75,12 @@ enum Measure {
                 // Touch every byte of every field, as a parser of amounts and dates would.
                 for i in 0..<columns.count {
                     fields += 1
-                    checksum &+= columns.withUTF8(at: i) { bytes in
-                        var sum = bytes.count
-                        for byte in bytes { sum &+= Int(byte) }
-                        return sum
-                    } ?? 0
+                    checksum &+=
+                        columns.withUTF8(at: i) { bytes in
+                            var sum = bytes.count
+                            for byte in bytes { sum &+= Int(byte) }
+                            return sum
+                        } ?? 0
                 }
             }
             return (rows, fields, checksum)
@@ -113,12 +115,13 @@ enum Measure {
                 guard case .tree(let tree) = record.fields else { continue }
                 // Touch every byte of every value, as a parser of amounts and dates would.
                 for node in 0..<tree.nodes.count {
-                    checksum &+= tree.withValueBytes(of: node) { bytes in
-                        values += 1
-                        var sum = bytes.count
-                        for byte in bytes { sum &+= Int(byte) }
-                        return sum
-                    } ?? 0
+                    checksum &+=
+                        tree.withValueBytes(of: node) { bytes in
+                            values += 1
+                            var sum = bytes.count
+                            for byte in bytes { sum &+= Int(byte) }
+                            return sum
+                        } ?? 0
                 }
             }
             return (rows, values, checksum)
@@ -185,7 +188,8 @@ enum Generator {
         var writer = try ChunkWriter(path: path)
         var random = SplitMix(seed: 42)
         let texts = [
-            "Dankort-køb Netto", "MobilePay Kaffe", "Overførsel husleje", "\"Løn; marts\"", "Gebyr kort", "Betalingsservice",
+            "Dankort-køb Netto", "MobilePay Kaffe", "Overførsel husleje", "\"Løn; marts\"", "Gebyr kort",
+            "Betalingsservice",
             "\"Faktura \"\"1042\"\"\"", "Rema 1000",
         ]
         writer.write("Dato;Tekst;Beløb;Saldo;Valuta;Bilag;Konto;Reference\r\n")
@@ -211,7 +215,8 @@ enum Generator {
         var random = SplitMix(seed: 7)
         writer.write(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<n1:AuditFile xmlns:n1=\"urn:StandardAuditFile-Taxation-Financial:DK\">\n"
-                + "<n1:Header><n1:AuditFileVersion>1.0</n1:AuditFileVersion></n1:Header>\n<n1:GeneralLedgerEntries>\n<n1:Journal>\n")
+                + "<n1:Header><n1:AuditFileVersion>1.0</n1:AuditFileVersion></n1:Header>\n<n1:GeneralLedgerEntries>\n<n1:Journal>\n"
+        )
         var n = 0
         while writer.written < megabytes * 1_048_576 {
             n += 1

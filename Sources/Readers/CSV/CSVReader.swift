@@ -15,7 +15,8 @@ final class CSVReader: RecordReader {
 
     init(file: FileInput, sample: [UInt8], options: ReaderOptions) throws {
         let decision = EncodingDetector.decide(sample: sample, override: options.encoding)
-        let decoded = TranscodingInput.decodeSample(sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
+        let decoded = TranscodingInput.decodeSample(
+            sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
         let skip = options.headerLine > 0 ? options.headerLine - 1 : max(0, options.skipLines)
         var decisions = ["encoding": decision.reason]
         let delimiter: UInt8
@@ -185,7 +186,9 @@ struct CSVScanner {
 
             scan: while true {
                 if pos == end {
-                    if rowBytes.count > maxRecordBytes { throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn) }
+                    if rowBytes.count > maxRecordBytes {
+                        throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn)
+                    }
                     try refill()
                     if pos == end {
                         // End of input.
@@ -358,7 +361,8 @@ struct CSVScanner {
         return ReadError(
             ReaderCode.invalidBytes,
             "byte 0x\(hex) in field \(field) is not valid UTF-8 (the first \(EncodingDetector.sampleSize / 1024) KiB were)",
-            hint: "if the file is Windows-1252 or ISO-8859-1, pass --encoding windows-1252 (`encoding:` in the mapping)",
+            hint:
+                "if the file is Windows-1252 or ISO-8859-1, pass --encoding windows-1252 (`encoding:` in the mapping)",
             at: SourceLocation(file: path, line: lineNumber, field: field))
     }
 

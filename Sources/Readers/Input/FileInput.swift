@@ -1,3 +1,5 @@
+import LedgerModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import LedgerModel
 
 /// A source of bytes read in chunks. Readers parse what it yields; it never holds a whole file.
 protocol ByteInput: AnyObject {
@@ -105,7 +106,7 @@ final class FileInput: ByteInput {
     private func rawRead(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         guard buffer.count > 0 else { return 0 }
         while true {
-            let n = Glibc_read(fd, buffer.baseAddress, buffer.count)
+            let n = systemRead(fd, buffer.baseAddress, buffer.count)
             if n >= 0 {
                 bytesRead += Int64(n)
                 return n
@@ -149,7 +150,7 @@ final class FileInput: ByteInput {
 }
 
 @inline(__always)
-private func Glibc_read(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+private func systemRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     #if canImport(Darwin)
         Darwin.read(fd, buf, count)
     #elseif canImport(Musl)

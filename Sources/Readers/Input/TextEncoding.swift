@@ -4,7 +4,7 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
     case utf16LE = "utf-16le"
     case utf16BE = "utf-16be"
     case windows1252 = "windows-1252"
-    case iso8859_1 = "iso-8859-1"
+    case iso8859Latin1 = "iso-8859-1"
 
     /// Accepts the common spellings (`UTF8`, `cp1252`, `latin1`, …).
     public init?(name: String) {
@@ -14,7 +14,7 @@ public enum TextEncoding: String, Sendable, CaseIterable, Codable {
         case "utf16le", "utf16": self = .utf16LE
         case "utf16be": self = .utf16BE
         case "windows1252", "cp1252", "win1252", "ansi": self = .windows1252
-        case "iso88591", "latin1", "l1": self = .iso8859_1
+        case "iso88591", "latin1", "l1": self = .iso8859Latin1
         default: return nil
         }
     }

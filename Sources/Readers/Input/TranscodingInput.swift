@@ -56,7 +56,7 @@ final class TranscodingInput: ByteInput {
     private func transcode(count: Int, into out: UnsafeMutableRawBufferPointer) throws -> Int {
         var o = 0
         switch encoding {
-        case .windows1252, .iso8859_1:
+        case .windows1252, .iso8859Latin1:
             let table = encoding == .windows1252 ? Windows1252.highHalf : nil
             for i in 0..<count {
                 let byte = raw[i]
@@ -131,11 +131,11 @@ final class TranscodingInput: ByteInput {
         switch encoding {
         case .utf8:
             return Array(bytes)
-        case .windows1252, .iso8859_1:
+        case .windows1252, .iso8859Latin1:
             var text = ""
             for byte in bytes {
                 let scalar =
-                    byte < 0x80 || encoding == .iso8859_1
+                    byte < 0x80 || encoding == .iso8859Latin1
                     ? UInt32(byte) : UInt32(Windows1252.highHalf[Int(byte) - 0x80])
                 text.unicodeScalars.append(Unicode.Scalar(scalar) ?? "\u{FFFD}")
             }

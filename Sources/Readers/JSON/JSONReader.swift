@@ -158,7 +158,8 @@ final class JSONReader: RecordReader {
             pos += 1
             try finishDocument(enclosingObjects: enclosingObjects)
         case nil:
-            throw syntaxError("the file ends inside the array of records", hint: "the file is cut short; export it again")
+            throw syntaxError(
+                "the file ends inside the array of records", hint: "the file is cut short; export it again")
         default:
             throw syntaxError("expected `,` or `]` after a record")
         }
@@ -401,7 +402,9 @@ final class JSONReader: RecordReader {
             Self.trueBytes.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .scalar, value: $0) }
         case UInt8(ascii: "f"):
             try expectLiteral("false")
-            Self.falseBytes.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .scalar, value: $0) }
+            Self.falseBytes.withUnsafeBufferPointer {
+                _ = tree.append(to: parent, name: name, kind: .scalar, value: $0)
+            }
         case UInt8(ascii: "n"):
             try expectLiteral("null")
             tree.append(to: parent, name: name, kind: .null)
@@ -532,7 +535,8 @@ final class JSONReader: RecordReader {
                 scratch.append(b)
             } else if b < 0x20 {
                 pos -= 1
-                throw syntaxError("a control character (0x\(String(b, radix: 16))) inside a string", hint: "escape it, e.g. \\n")
+                throw syntaxError(
+                    "a control character (0x\(String(b, radix: 16))) inside a string", hint: "escape it, e.g. \\n")
             } else {
                 try parseEscape()
             }
@@ -545,7 +549,8 @@ final class JSONReader: RecordReader {
         }
         if sawHigh && validateUTF8, let bad = UTF8Validation.firstInvalidOffset(scratch) {
             throw ReadError(
-                ReaderCode.invalidBytes, "byte 0x\(String(scratch[bad], radix: 16, uppercase: true)) is not valid UTF-8",
+                ReaderCode.invalidBytes,
+                "byte 0x\(String(scratch[bad], radix: 16, uppercase: true)) is not valid UTF-8",
                 hint: "JSON must be UTF-8; if the file is Windows-1252, pass --encoding windows-1252",
                 at: SourceLocation(file: path, line: startLine, column: startColumn))
         }

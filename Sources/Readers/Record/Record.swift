@@ -100,7 +100,9 @@ public struct ColumnFields: Sendable {
 
     /// Calls `body` with the field's UTF-8 bytes, without making a `String`; the fast path for
     /// parsing numbers and dates.
-    @inlinable public func withUTF8<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows
+    @inlinable public func withUTF8<R>(
+        at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
+    ) rethrows
         -> R?
     {
         guard index >= 0, index < ends.count else { return nil }

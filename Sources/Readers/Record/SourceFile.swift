@@ -66,7 +66,9 @@ public final class SourceFile: Sendable {
     }
 
     /// A location in this file.
-    public func location(line: Int? = nil, column: Int? = nil, element: String? = nil, field: String? = nil)
+    public func location(
+        line: Int? = nil, column: Int? = nil, element: String? = nil, field: String? = nil
+    )
         -> SourceLocation
     {
         SourceLocation(file: path, line: line, column: column, element: element, field: field)

@@ -29,7 +29,8 @@ final class XMLReader: RecordReader {
 
     static let hardened: Void = ll_xml_harden()
 
-    static let parseOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_COMPACT.rawValue)
+    static let parseOptions = Int32(
+        XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_COMPACT.rawValue)
 
     init(file: FileInput, sample: [UInt8], options: ReaderOptions) throws {
         _ = Self.hardened
@@ -61,7 +62,8 @@ final class XMLReader: RecordReader {
         if let line = Self.doctypeLine(sample) {
             throw Self.doctypeError(path: path, line: line)
         }
-        decisions["encoding"] = options.encoding.map { _ in "given as an option" } ?? "from the XML declaration (UTF-8 if none)"
+        decisions["encoding"] =
+            options.encoding.map { _ in "given as an option" } ?? "from the XML declaration (UTF-8 if none)"
         source = SourceFile(
             path: path, format: .xml, encoding: options.encoding ?? .utf8, decisions: decisions, recordPath: recordPath)
         var builder = XMLRecordBuilder(
@@ -127,7 +129,8 @@ final class XMLReader: RecordReader {
                         .warning(
                             ReaderCode.recordPathNotFound,
                             "no element matches the record path `\(source.recordPath ?? "")`",
-                            hint: "check --records (`records:` in the mapping); `ledgerlift inspect` lists the element paths",
+                            hint:
+                                "check --records (`records:` in the mapping); `ledgerlift inspect` lists the element paths",
                             at: SourceLocation(file: path)))
                 }
             }
@@ -173,7 +176,6 @@ final class XMLReader: RecordReader {
         guard let pointer else { return nil }
         return String(cString: pointer)
     }
-
 
     // MARK: Detection
 
@@ -305,8 +307,10 @@ struct XMLRecordBuilder {
                 let base = attributes + 5 * a
                 guard let valueStart = base[3], let valueEnd = base[4] else { continue }
                 let value = UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart)
-                let attributeName = base[0].map { pointer in attributeNames.value(for: pointer) { "@" + String(cString: $0) } } ?? "@"
-                let id = tree.append(to: current, name: attributeName, namespace: namespaceIndex(base[2]), kind: .attribute)
+                let attributeName =
+                    base[0].map { pointer in attributeNames.value(for: pointer) { "@" + String(cString: $0) } } ?? "@"
+                let id = tree.append(
+                    to: current, name: attributeName, namespace: namespaceIndex(base[2]), kind: .attribute)
                 if value.contains(UInt8(ascii: "&")) {
                     // Without entity substitution libxml2 hands `&` over as `&#38;`.
                     tree.setValue(of: id, String(decoding: value, as: UTF8.self).replacing("&#38;", with: "&"))
@@ -374,7 +378,8 @@ struct XMLRecordBuilder {
     }
 
     private static func matches(_ element: (name: String, namespace: String?), _ step: FieldPath.Step) -> Bool {
-        (step.name == "*" || element.name == step.name) && (step.namespace == nil || element.namespace == step.namespace)
+        (step.name == "*" || element.name == step.name)
+            && (step.namespace == nil || element.namespace == step.namespace)
     }
 
     /// The range of the text from `start` without XML whitespace at either end.
@@ -412,7 +417,8 @@ struct XMLRecordBuilder {
             entityProblem
                 ? "unsafe or malformed XML: \(text); ledgerlift expands no entities beyond &amp; &lt; &gt; &quot; &apos;"
                 : "malformed XML: \(text)",
-            hint: entityProblem ? "replace entity references with their text" : "fix the XML here; the file may be cut short",
+            hint: entityProblem
+                ? "replace entity references with their text" : "fix the XML here; the file may be cut short",
             at: SourceLocation(file: path, line: errorLine ?? line, column: column))
     }
 }

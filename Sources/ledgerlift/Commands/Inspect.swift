@@ -84,7 +84,9 @@ enum InspectionText {
                     lines.append("  #\(record.number) line \(record.line)" + (record.element.map { " \($0)" } ?? ""))
                     let width = min(40, record.fields.map(\.name.count).max() ?? 0)
                     for field in record.fields {
-                        lines.append("    " + field.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + clip(field.value, 60))
+                        lines.append(
+                            "    " + field.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                                + clip(field.value, 60))
                     }
                 }
             }
@@ -105,7 +107,8 @@ enum InspectionText {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
         }
         func format(_ cells: [String]) -> String {
-            "  " + cells.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            "  "
+                + cells.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingTrailingSpaces
         }
         return [format(header)] + rows.map(format)

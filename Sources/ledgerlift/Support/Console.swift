@@ -1,3 +1,6 @@
+import Foundation
+import LedgerModel
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import LedgerModel
 
 /// stdout for results, stderr for diagnostics and progress (CONVENTIONS.md habit 8).
 enum Console {
@@ -42,7 +43,7 @@ enum Console {
         text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let n = Glibc_write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if n <= 0 { return }
                 offset += n
             }
@@ -51,7 +52,7 @@ enum Console {
 }
 
 @inline(__always)
-private func Glibc_write(_ fd: Int32, _ pointer: UnsafePointer<UInt8>, _ count: Int) -> Int {
+private func systemWrite(_ fd: Int32, _ pointer: UnsafePointer<UInt8>, _ count: Int) -> Int {
     #if canImport(Darwin)
         Darwin.write(fd, pointer, count)
     #elseif canImport(Musl)

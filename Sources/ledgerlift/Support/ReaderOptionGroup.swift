@@ -18,7 +18,9 @@ struct ReaderOptionGroup: ParsableArguments {
     @Option(help: "CSV without a header: lines to skip before the first record.")
     var skipLines: Int = 0
 
-    @Option(name: .customLong("records"), help: "JSON: dotted path of the records' array; XML: path of the record elements.")
+    @Option(
+        name: .customLong("records"), help: "JSON: dotted path of the records' array; XML: path of the record elements."
+    )
     var recordPath: String?
 
     @Option(name: .customLong("namespace"), help: "XML namespace prefix for paths, as prefix=uri (repeatable).")
