@@ -64,42 +64,52 @@ enum Measure {
         return (times[times.count / 2], times.first!, times.last!, last!)
     }
 
+    /// Reads the whole file once; `touch` visits a record and returns (fields seen, checksum).
+    static func pass(
+        _ path: String, _ options: ReaderOptions, touch: (Record) -> (Int, Int)
+    ) throws -> (
+        rows: Int, fields: Int, checksum: Int
+    ) {
+        let reader = try Readers.open(path, options: options)
+        var (rows, fields, checksum) = (0, 0, 0)
+        while let record = try reader.next() {
+            rows += 1
+            let (seen, sum) = touch(record)
+            fields += seen
+            checksum &+= sum
+        }
+        return (rows, fields, checksum)
+    }
+
+    /// Sums a value's bytes: every byte is read, as a parser of amounts and dates would.
+    @inline(__always)
+    static func digest(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var sum = bytes.count
+        for byte in bytes { sum &+= Int(byte) }
+        return sum
+    }
+
     static func csv(path: String) throws {
         let size = try fileSize(path)
-        let bytes = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
-            let reader = try Readers.open(path)
-            var (rows, fields, checksum) = (0, 0, 0)
-            while let record = try reader.next() {
-                rows += 1
-                guard case .columns(let columns) = record.fields else { continue }
-                // Touch every byte of every field, as a parser of amounts and dates would.
-                for i in 0..<columns.count {
-                    fields += 1
-                    checksum &+=
-                        columns.withUTF8(at: i) { bytes in
-                            var sum = bytes.count
-                            for byte in bytes { sum &+= Int(byte) }
-                            return sum
-                        } ?? 0
-                }
+        let options = ReaderOptions()
+        let bytes = try timed {
+            try pass(path, options) { record in
+                guard case .columns(let columns) = record.fields else { return (0, 0) }
+                var sum = 0
+                for i in 0..<columns.count { sum &+= columns.withUTF8(at: i, digest) ?? 0 }
+                return (columns.count, sum)
             }
-            return (rows, fields, checksum)
         }
-        report("csv, every field's bytes", bytes.result.rows, bytes.result.fields, size, bytes)
-        let strings = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
-            let reader = try Readers.open(path)
-            var (rows, fields, length) = (0, 0, 0)
-            while let record = try reader.next() {
-                rows += 1
-                guard case .columns(let columns) = record.fields else { continue }
-                for i in 0..<columns.count {
-                    fields += 1
-                    length &+= columns.string(at: i)?.utf8.count ?? 0
-                }
+        report("csv, every field's bytes", size, bytes)
+        let strings = try timed {
+            try pass(path, options) { record in
+                guard case .columns(let columns) = record.fields else { return (0, 0) }
+                var length = 0
+                for i in 0..<columns.count { length &+= columns.string(at: i)?.utf8.count ?? 0 }
+                return (columns.count, length)
             }
-            return (rows, fields, length)
         }
-        report("csv, every field as a String", strings.result.rows, strings.result.fields, size, strings)
+        report("csv, every field as a String", size, strings)
         print("peak RSS: \(peakRSSMegabytes()) MB")
     }
 
@@ -107,49 +117,39 @@ enum Measure {
         let size = try fileSize(path)
         var options = ReaderOptions(recordPath: "AuditFile/GeneralLedgerEntries/Journal/Transaction")
         if let chunk = option("--chunk").flatMap(Int.init) { options.chunkSize = chunk }
-        let bytes = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
-            let reader = try Readers.open(path, options: options)
-            var (rows, values, checksum) = (0, 0, 0)
-            while let record = try reader.next() {
-                rows += 1
-                guard case .tree(let tree) = record.fields else { continue }
-                // Touch every byte of every value, as a parser of amounts and dates would.
-                for node in 0..<tree.nodes.count {
-                    checksum &+=
-                        tree.withValueBytes(of: node) { bytes in
-                            values += 1
-                            var sum = bytes.count
-                            for byte in bytes { sum &+= Int(byte) }
-                            return sum
-                        } ?? 0
+        let bytes = try timed {
+            try pass(path, options) { record in
+                guard case .tree(let tree) = record.fields else { return (0, 0) }
+                var (values, sum) = (0, 0)
+                for node in 0..<tree.nodes.count where tree.nodes[node].hasValue {
+                    values += 1
+                    sum &+= tree.withValueBytes(of: node, digest) ?? 0
                 }
+                return (values, sum)
             }
-            return (rows, values, checksum)
         }
-        report("xml, every value's bytes", bytes.result.rows, bytes.result.fields, size, bytes)
-        let strings = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
-            let reader = try Readers.open(path, options: options)
-            var (rows, values, length) = (0, 0, 0)
-            while let record = try reader.next() {
-                rows += 1
-                guard case .tree(let tree) = record.fields else { continue }
+        report("xml, every value's bytes", size, bytes)
+        let strings = try timed {
+            try pass(path, options) { record in
+                guard case .tree(let tree) = record.fields else { return (0, 0) }
+                var (values, length) = (0, 0)
                 for node in 0..<tree.nodes.count {
-                    if let value = tree.value(of: node) {
-                        values += 1
-                        length &+= value.utf8.count
-                    }
+                    guard let value = tree.value(of: node) else { continue }
+                    values += 1
+                    length &+= value.utf8.count
                 }
+                return (values, length)
             }
-            return (rows, values, length)
         }
-        report("xml, every value as a String", strings.result.rows, strings.result.fields, size, strings)
+        report("xml, every value as a String", size, strings)
         print("peak RSS: \(peakRSSMegabytes()) MB")
     }
 
     static func report(
-        _ label: String, _ rows: Int, _ fields: Int, _ bytes: Int,
+        _ label: String, _ bytes: Int,
         _ timing: (median: Double, min: Double, max: Double, result: (rows: Int, fields: Int, checksum: Int))
     ) {
+        let (rows, fields) = (timing.result.rows, timing.result.fields)
         func rate(_ seconds: Double) -> String { "\(Int(Double(rows) / seconds))" }
         func mib(_ seconds: Double) -> String { String(format: "%.1f", Double(bytes) / 1_048_576 / seconds) }
         print(

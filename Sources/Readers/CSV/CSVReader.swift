@@ -119,23 +119,14 @@ final class CSVReader: RecordReader {
 /// The CSV scanning state and its hot loop.
 struct CSVScanner {
     let delimiter: UInt8
-    private let input: any ByteInput
     private let path: String
-    private let buffer: UnsafeMutableBufferPointer<UInt8>
+    private var window: ByteWindow
     private let table: UnsafeMutablePointer<UInt8>
     private let validateUTF8: Bool
     private let maxRecordBytes: Int
     /// Header names, for naming the field in encoding errors.
     var columns: [String] = []
 
-    private var pos = 0
-    private var end = 0
-    /// Offset of `buffer[0]` in the decoded stream.
-    private var base = 0
-    private var exhausted = false
-    /// Line number at `pos`, and the stream offset where that line starts.
-    private var line = 1
-    private var lineStart = 0
     /// A row ended on CR: a following LF belongs to it.
     private var skipLineFeed = false
 
@@ -147,37 +138,35 @@ struct CSVScanner {
     init(
         input: any ByteInput, path: String, delimiter: UInt8, validateUTF8: Bool, maxRecordBytes: Int, chunkSize: Int
     ) {
-        self.input = input
         self.path = path
         self.delimiter = delimiter
         self.validateUTF8 = validateUTF8
         self.maxRecordBytes = maxRecordBytes
-        buffer = .allocate(capacity: max(chunkSize, 4096))
+        window = ByteWindow(input: input, chunkSize: chunkSize)
         table = ByteClasses.makeTable(delimiter: delimiter)
         rowBytes.reserveCapacity(1024)
         rowEnds.reserveCapacity(64)
-        // The reader owns the scanner for its whole life; the buffers go with the storage box.
-        storage = ScannerStorage(buffer: buffer, table: table)
+        storage = TableStorage(table)
     }
 
-    private let storage: ScannerStorage
+    private let storage: TableStorage
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    /// Reads the next non-blank row into `rowBytes`/`rowEnds`. False at the end of input.
+    /// Reads the next non-blank row into `rowBytes`/`rowEnds`. False at the window.end of input.
     mutating func readRow() throws -> Bool {
         while true {
             rowBytes.removeAll(keepingCapacity: true)
             rowEnds.removeAll(keepingCapacity: true)
             if skipLineFeed {
                 skipLineFeed = false
-                if pos == end { try refill() }
-                if pos < end, buffer[pos] == 0x0A {
-                    pos += 1
-                    lineStart = base + pos
+                if window.pos == window.end { try window.refill() }
+                if window.pos < window.end, window.buffer[window.pos] == 0x0A {
+                    window.pos += 1
+                    window.lineStart = window.base + window.pos
                 }
             }
-            rowLine = line
+            rowLine = window.line
             var sawHighBytes = false
             var quoteLine = 0
             var quoteColumn = 0
@@ -185,12 +174,12 @@ struct CSVScanner {
             var state = State.fieldStart
 
             scan: while true {
-                if pos == end {
+                if window.pos == window.end {
                     if rowBytes.count > maxRecordBytes {
                         throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn)
                     }
-                    try refill()
-                    if pos == end {
+                    try window.refill()
+                    if window.pos == window.end {
                         // End of input.
                         if state == .quoted {
                             throw ReadError(
@@ -204,39 +193,39 @@ struct CSVScanner {
                         break scan
                     }
                 }
-                let p = UnsafeBufferPointer(buffer)
+                let p = UnsafeBufferPointer(window.buffer)
                 switch state {
                 case .fieldStart:
-                    if p[pos] == 0x22 {
-                        quoteLine = line
-                        quoteColumn = base + pos - lineStart + 1
-                        pos += 1
+                    if p[window.pos] == 0x22 {
+                        quoteLine = window.line
+                        quoteColumn = window.base + window.pos - window.lineStart + 1
+                        window.pos += 1
                         state = .quoted
                         continue scan
                     }
                     state = .unquoted
                     fallthrough
                 case .unquoted:
-                    var i = pos
-                    while i < end && table[Int(p[i])] == 0 { i += 1 }
-                    if i > pos {
-                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[pos..<i]))
-                        pos = i
-                        if i == end { continue scan }
+                    var i = window.pos
+                    while i < window.end && table[Int(p[i])] == 0 { i += 1 }
+                    if i > window.pos {
+                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[window.pos..<i]))
+                        window.pos = i
+                        if i == window.end { continue scan }
                     }
                     let byte = p[i]
-                    pos = i + 1
+                    window.pos = i + 1
                     switch table[Int(byte)] & ~ByteClasses.quotedStop {
                     case ByteClasses.delimiter:
                         endField()
                         state = .fieldStart
                     case ByteClasses.lineFeed:
                         endField()
-                        newLine()
+                        window.newLine()
                         break scan
                     case ByteClasses.carriageReturn:
                         endField()
-                        newLine()
+                        window.newLine()
                         skipLineFeed = true
                         break scan
                     default:  // a quote inside an unquoted field, or a non-ASCII byte: literal
@@ -244,28 +233,28 @@ struct CSVScanner {
                         rowBytes.append(byte)
                     }
                 case .quoted:
-                    var i = pos
-                    while i < end && table[Int(p[i])] & ByteClasses.quotedStop == 0 { i += 1 }
-                    if i > pos {
-                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[pos..<i]))
+                    var i = window.pos
+                    while i < window.end && table[Int(p[i])] & ByteClasses.quotedStop == 0 { i += 1 }
+                    if i > window.pos {
+                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[window.pos..<i]))
                         crInQuotes = false
-                        pos = i
-                        if i == end { continue scan }
+                        window.pos = i
+                        if i == window.end { continue scan }
                     }
                     let byte = p[i]
-                    pos = i + 1
+                    window.pos = i + 1
                     switch byte {
                     case 0x22:
                         state = .quoteInQuoted
                     case 0x0A:
                         rowBytes.append(byte)
-                        if !crInQuotes { line += 1 }
-                        lineStart = base + pos
+                        if !crInQuotes { window.line += 1 }
+                        window.lineStart = window.base + window.pos
                         crInQuotes = false
                     case 0x0D:
                         rowBytes.append(byte)
-                        line += 1
-                        lineStart = base + pos
+                        window.line += 1
+                        window.lineStart = window.base + window.pos
                         crInQuotes = true
                     default:
                         sawHighBytes = true
@@ -273,10 +262,10 @@ struct CSVScanner {
                         crInQuotes = false
                     }
                 case .quoteInQuoted:
-                    let byte = p[pos]
+                    let byte = p[window.pos]
                     if byte == 0x22 {
                         rowBytes.append(0x22)  // "" inside quotes is one quote
-                        pos += 1
+                        window.pos += 1
                         state = .quoted
                     } else {
                         // Closing quote; anything up to the delimiter is taken literally.
@@ -302,38 +291,24 @@ struct CSVScanner {
         rowEnds.append(Int32(truncatingIfNeeded: rowBytes.count))
     }
 
-    @inline(__always)
-    private mutating func newLine() {
-        line += 1
-        lineStart = base + pos
-    }
-
-    private mutating func refill() throws {
-        guard !exhausted else { return }
-        base += end
-        pos = 0
-        end = try input.read(into: UnsafeMutableRawBufferPointer(buffer))
-        if end == 0 { exhausted = true }
-    }
-
     /// Skips physical lines (a preamble before the header), quotes not considered.
     mutating func skipPhysicalLines(_ count: Int) throws {
         var remaining = count
         while remaining > 0 {
-            if pos == end {
-                try refill()
-                if pos == end { return }
+            if window.pos == window.end {
+                try window.refill()
+                if window.pos == window.end { return }
             }
-            let byte = buffer[pos]
-            pos += 1
+            let byte = window.buffer[window.pos]
+            window.pos += 1
             if byte == 0x0A || byte == 0x0D {
                 if byte == 0x0D {
-                    if pos == end { try refill() }
-                    if pos < end, buffer[pos] == 0x0A { pos += 1 }
+                    if window.pos == window.end { try window.refill() }
+                    if window.pos < window.end, window.buffer[window.pos] == 0x0A { window.pos += 1 }
                 }
                 remaining -= 1
-                line += 1
-                lineStart = base + pos
+                window.line += 1
+                window.lineStart = window.base + window.pos
             }
         }
     }
@@ -349,7 +324,7 @@ struct CSVScanner {
             at: SourceLocation(file: path, line: rowLine))
     }
 
-    /// Names the line and the field: delimiters and quotes are not kept in the row, so the
+    /// Names the window.line and the field: delimiters and quotes are not kept in the row, so the
     /// field is exact where a column would not be.
     private func invalidUTF8(at offset: Int) -> ReadError {
         let lineNumber = rowLine + rowBytes[..<offset].count(where: { $0 == 0x0A })
@@ -368,20 +343,13 @@ struct CSVScanner {
 
 }
 
-/// Frees the scanner's buffers when the last copy of the scanner goes.
-private final class ScannerStorage {
-    let buffer: UnsafeMutableBufferPointer<UInt8>
+/// Frees the scanner's class table when the last copy of the scanner goes.
+private final class TableStorage {
     let table: UnsafeMutablePointer<UInt8>
 
-    init(buffer: UnsafeMutableBufferPointer<UInt8>, table: UnsafeMutablePointer<UInt8>) {
-        self.buffer = buffer
-        self.table = table
-    }
+    init(_ table: UnsafeMutablePointer<UInt8>) { self.table = table }
 
-    deinit {
-        buffer.deallocate()
-        table.deallocate()
-    }
+    deinit { table.deallocate() }
 }
 
 /// Byte classes for the CSV scanner: 0 is an ordinary ASCII byte that continues a field.

@@ -16,15 +16,8 @@ final class JSONReader: RecordReader {
     }
 
     private var mode: Mode
-    private var input: any ByteInput
     private let path: String
-    private let buffer: UnsafeMutableBufferPointer<UInt8>
-    private var pos = 0
-    private var end = 0
-    private var base = 0
-    private var exhausted = false
-    private var line = 1
-    private var lineStart = 0
+    private var window: ByteWindow
     private let validateUTF8: Bool
     private let maxDepth = 256
     private let maxRecordBytes: Int
@@ -35,7 +28,7 @@ final class JSONReader: RecordReader {
     private var finished = false
     private var firstElement = true
     private var recordStartOffset = 0
-    /// JSON Lines: a record may not continue past its line.
+    /// JSON Lines: a record may not continue past its window.line.
     private var stopAtLineEnd = false
 
     init(file: FileInput, sample: [UInt8], format: SourceFormat, options: ReaderOptions) throws {
@@ -43,8 +36,7 @@ final class JSONReader: RecordReader {
         let decision = EncodingDetector.decide(sample: sample, override: options.encoding)
         validateUTF8 = decision.encoding == .utf8
         maxRecordBytes = options.maxRecordBytes
-        input = Readers.decodedInput(file, decision)
-        buffer = .allocate(capacity: max(options.chunkSize, 4096))
+        window = ByteWindow(input: Readers.decodedInput(file, decision), chunkSize: options.chunkSize)
         mode = format == .jsonLines ? .lines : .single
         var recordPath: String? = nil
         let decisions = [
@@ -66,8 +58,7 @@ final class JSONReader: RecordReader {
                 // No array of objects: the top-level object is the only record. Read it again.
                 let again = try FileInput(path: path)
                 _ = try again.prefix(EncodingDetector.sampleSize)
-                input = Readers.decodedInput(again, decision)
-                (pos, end, base, exhausted, line, lineStart) = (0, 0, 0, false, 1, 0)
+                window = ByteWindow(input: Readers.decodedInput(again, decision), chunkSize: options.chunkSize)
                 mode = .single
                 var single = decisions
                 single["records"] = "the whole document (no array of objects found)"
@@ -78,9 +69,7 @@ final class JSONReader: RecordReader {
         _ = recordPath
     }
 
-    deinit { buffer.deallocate() }
-
-    /// True when the sample starts with an object that ends on its line and another follows.
+    /// True when the sample starts with an object that ends on its window.line and another follows.
     static func looksLikeJSONLines(_ sample: [UInt8]) -> Bool {
         guard let firstNewline = sample.firstIndex(of: 0x0A) else { return false }
         let first = sample[..<firstNewline].drop { $0 == 0x20 || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
@@ -100,7 +89,7 @@ final class JSONReader: RecordReader {
             guard !finished else { return nil }
             finished = true
             try skipWhitespace()
-            let startLine = line
+            let startLine = window.line
             var diagnostics: [Diagnostic] = []
             try parseRecordValue(diagnostics: &diagnostics)
             try expectEndOfDocument()
@@ -112,8 +101,8 @@ final class JSONReader: RecordReader {
     private func nextLine() throws -> Record? {
         while true {
             try skipWhitespace()
-            guard try peek() != nil else { return nil }
-            let startLine = line
+            guard try window.peek() != nil else { return nil }
+            let startLine = window.line
             recordCount += 1
             var diagnostics: [Diagnostic] = []
             stopAtLineEnd = true
@@ -121,11 +110,11 @@ final class JSONReader: RecordReader {
             do {
                 try parseRecordValue(diagnostics: &diagnostics)
                 try skipSpacesOnLine()
-                if let byte = try peek(), byte != 0x0A, byte != 0x0D {
+                if let byte = try window.peek(), byte != 0x0A, byte != 0x0D {
                     throw syntaxError("more than one JSON value on the line", hint: "put one object on each line")
                 }
             } catch let error as ReadError where error.diagnostic.code == ReaderCode.malformedJSON {
-                // One bad line does not spoil the others: report it on its record and go on.
+                // One bad window.line does not spoil the others: report it on its record and go on.
                 diagnostics = [error.diagnostic]
                 tree.reset(rootName: "", kind: .object)
                 try skipRestOfLine()
@@ -140,22 +129,22 @@ final class JSONReader: RecordReader {
         try skipWhitespace()
         if firstElement {
             firstElement = false
-            if try peek() == UInt8(ascii: "]") {
-                pos += 1
+            if try window.peek() == UInt8(ascii: "]") {
+                window.pos += 1
                 try finishDocument(enclosingObjects: enclosingObjects)
                 return nil
             }
         }
-        let startLine = line
+        let startLine = window.line
         recordCount += 1
         var diagnostics: [Diagnostic] = []
         try parseRecordValue(diagnostics: &diagnostics)
         try skipWhitespace()
-        switch try peek() {
+        switch try window.peek() {
         case UInt8(ascii: ","):
-            pos += 1
+            window.pos += 1
         case UInt8(ascii: "]"):
-            pos += 1
+            window.pos += 1
             try finishDocument(enclosingObjects: enclosingObjects)
         case nil:
             throw syntaxError(
@@ -169,14 +158,14 @@ final class JSONReader: RecordReader {
 
     /// Parses one record; a value that is not an object becomes an empty record with an error.
     private func parseRecordValue(diagnostics: inout [Diagnostic]) throws {
-        recordStartOffset = base + pos
+        recordStartOffset = window.offset
         tree.reset(rootName: "", kind: .object)
-        if try peek() == UInt8(ascii: "{") {
-            pos += 1
+        if try window.peek() == UInt8(ascii: "{") {
+            window.pos += 1
             try parseObjectMembers(into: 0, depth: 1)
         } else {
-            let column = base + pos - lineStart + 1
-            let startLine = line
+            let column = window.column
+            let startLine = window.line
             try skipValue(depth: 0)
             diagnostics.append(
                 .error(
@@ -192,11 +181,11 @@ final class JSONReader: RecordReader {
         for _ in 0..<enclosingObjects {
             while true {
                 try skipWhitespace()
-                switch try peek() {
+                switch try window.peek() {
                 case UInt8(ascii: "}"):
-                    pos += 1
+                    window.pos += 1
                 case UInt8(ascii: ","):
-                    pos += 1
+                    window.pos += 1
                     try skipWhitespace()
                     _ = try parseKey()
                     try skipValue(depth: 1)
@@ -212,7 +201,7 @@ final class JSONReader: RecordReader {
 
     private func expectEndOfDocument() throws {
         try skipWhitespace()
-        if try peek() != nil {
+        if try window.peek() != nil {
             throw syntaxError("unexpected content after the end of the JSON document")
         }
     }
@@ -224,7 +213,7 @@ final class JSONReader: RecordReader {
     /// object.
     private func locateRecords(_ requested: [String]?) throws -> (String?, Int) {
         try skipWhitespace()
-        guard let first = try peek() else {
+        guard let first = try window.peek() else {
             throw ReadError(ReaderCode.emptyFile, "the file holds only whitespace", at: SourceLocation(file: path))
         }
         if first == UInt8(ascii: "[") {
@@ -233,15 +222,15 @@ final class JSONReader: RecordReader {
                     ReaderCode.recordPathNotFound,
                     "the document is an array, so it has no key `\(requested.joined(separator: "."))`",
                     hint: "leave out --records (`records:` in the mapping) to read the array's items",
-                    at: SourceLocation(file: path, line: line))
+                    at: SourceLocation(file: path, line: window.line))
             }
-            pos += 1
+            window.pos += 1
             return ("", 0)
         }
         guard first == UInt8(ascii: "{") else {
             throw syntaxError("a JSON document of records must be an array or an object")
         }
-        pos += 1
+        window.pos += 1
         if let requested {
             var depth = 1
             for (i, key) in requested.enumerated() {
@@ -250,19 +239,19 @@ final class JSONReader: RecordReader {
                         ReaderCode.recordPathNotFound,
                         "no key `\(key)` in the object at `\(requested[..<i].joined(separator: ".").nilIfEmpty ?? "top level")`",
                         hint: "check --records (`records:` in the mapping); `ledgerlift inspect` shows the keys",
-                        at: SourceLocation(file: path, line: line))
+                        at: SourceLocation(file: path, line: window.line))
                 }
                 try skipWhitespace()
                 let isLast = i == requested.count - 1
                 let expected = UInt8(ascii: isLast ? "[" : "{")
-                guard try peek() == expected else {
+                guard try window.peek() == expected else {
                     throw ReadError(
                         ReaderCode.recordPathNotFound,
                         "`\(requested[...i].joined(separator: "."))` is not \(isLast ? "an array" : "an object")",
                         hint: "point --records at the array that holds the records",
-                        at: SourceLocation(file: path, line: line, column: base + pos - lineStart + 1))
+                        at: SourceLocation(file: path, line: window.line, column: window.column))
                 }
-                pos += 1
+                window.pos += 1
                 if !isLast { depth += 1 }
             }
             return (requested.joined(separator: "."), depth)
@@ -279,10 +268,10 @@ final class JSONReader: RecordReader {
         var first = true
         while true {
             try skipWhitespace()
-            if try peek() == UInt8(ascii: "}") { return false }
+            if try window.peek() == UInt8(ascii: "}") { return false }
             if !first {
-                guard try peek() == UInt8(ascii: ",") else { throw syntaxError("expected `,` or `}`") }
-                pos += 1
+                guard try window.peek() == UInt8(ascii: ",") else { throw syntaxError("expected `,` or `}`") }
+                window.pos += 1
                 try skipWhitespace()
             }
             first = false
@@ -297,29 +286,29 @@ final class JSONReader: RecordReader {
         var first = true
         while true {
             try skipWhitespace()
-            if try peek() == UInt8(ascii: "}") {
-                pos += 1
+            if try window.peek() == UInt8(ascii: "}") {
+                window.pos += 1
                 return false
             }
             if !first {
-                guard try peek() == UInt8(ascii: ",") else { throw syntaxError("expected `,` or `}`") }
-                pos += 1
+                guard try window.peek() == UInt8(ascii: ",") else { throw syntaxError("expected `,` or `}`") }
+                window.pos += 1
                 try skipWhitespace()
             }
             first = false
             let name = try parseKey()
             try skipWhitespace()
-            switch try peek() {
+            switch try window.peek() {
             case UInt8(ascii: "["):
-                pos += 1
+                window.pos += 1
                 try skipWhitespace()
-                if try peek() == UInt8(ascii: "{") {
+                if try window.peek() == UInt8(ascii: "{") {
                     keys.append(name)
                     return true
                 }
                 try skipArrayItems(depth: keys.count + 2)
             case UInt8(ascii: "{"):
-                pos += 1
+                window.pos += 1
                 keys.append(name)
                 if keys.count < 8, try discoverArray(keys: &keys) { return true }
                 keys.removeLast()
@@ -334,8 +323,8 @@ final class JSONReader: RecordReader {
     private func parseObjectMembers(into parent: TreeFields.NodeID, depth: Int) throws {
         guard depth <= maxDepth else { throw tooDeep() }
         try skipWhitespace()
-        if try peek() == UInt8(ascii: "}") {
-            pos += 1
+        if try window.peek() == UInt8(ascii: "}") {
+            window.pos += 1
             return
         }
         while true {
@@ -344,10 +333,10 @@ final class JSONReader: RecordReader {
             try skipWhitespace()
             try parseValue(into: parent, name: key, depth: depth)
             try skipWhitespace()
-            switch try peek() {
-            case UInt8(ascii: ","): pos += 1
+            switch try window.peek() {
+            case UInt8(ascii: ","): window.pos += 1
             case UInt8(ascii: "}"):
-                pos += 1
+                window.pos += 1
                 return
             case nil: throw syntaxError("the file ends inside an object", hint: "the file is cut short")
             default: throw syntaxError("expected `,` or `}` after an object member")
@@ -356,42 +345,42 @@ final class JSONReader: RecordReader {
     }
 
     private func parseValue(into parent: TreeFields.NodeID, name: String, depth: Int) throws {
-        if base + pos - recordStartOffset > maxRecordBytes {
+        if window.offset - recordStartOffset > maxRecordBytes {
             throw ReadError(
                 ReaderCode.recordTooLarge, "the record is larger than \(maxRecordBytes) bytes",
                 hint: "raise the limit with --max-record-bytes, or point --records at a deeper array",
-                at: SourceLocation(file: path, line: line))
+                at: SourceLocation(file: path, line: window.line))
         }
-        guard let byte = try peek() else { throw syntaxError("the file ends where a value was expected") }
+        guard let byte = try window.peek() else { throw syntaxError("the file ends where a value was expected") }
         switch byte {
         case UInt8(ascii: "{"):
-            pos += 1
+            window.pos += 1
             let node = tree.append(to: parent, name: name, kind: .object)
             try parseObjectMembers(into: node, depth: depth + 1)
         case UInt8(ascii: "["):
-            pos += 1
+            window.pos += 1
             let node = tree.append(to: parent, name: name, kind: .array)
             guard depth < maxDepth else { throw tooDeep() }
             try skipWhitespace()
-            if try peek() == UInt8(ascii: "]") {
-                pos += 1
+            if try window.peek() == UInt8(ascii: "]") {
+                window.pos += 1
                 return
             }
             while true {
                 try skipWhitespace()
                 try parseValue(into: node, name: "", depth: depth + 1)
                 try skipWhitespace()
-                switch try peek() {
-                case UInt8(ascii: ","): pos += 1
+                switch try window.peek() {
+                case UInt8(ascii: ","): window.pos += 1
                 case UInt8(ascii: "]"):
-                    pos += 1
+                    window.pos += 1
                     return
                 case nil: throw syntaxError("the file ends inside an array", hint: "the file is cut short")
                 default: throw syntaxError("expected `,` or `]` in an array")
                 }
             }
         case UInt8(ascii: "\""):
-            pos += 1
+            window.pos += 1
             try scanString()
             appendScratch(to: parent, name: name)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -416,13 +405,13 @@ final class JSONReader: RecordReader {
     /// Skips one value, checking its syntax, without building anything.
     private func skipValue(depth: Int) throws {
         guard depth <= maxDepth else { throw tooDeep() }
-        guard let byte = try peek() else { throw syntaxError("the file ends where a value was expected") }
+        guard let byte = try window.peek() else { throw syntaxError("the file ends where a value was expected") }
         switch byte {
         case UInt8(ascii: "{"):
-            pos += 1
+            window.pos += 1
             try skipWhitespace()
-            if try peek() == UInt8(ascii: "}") {
-                pos += 1
+            if try window.peek() == UInt8(ascii: "}") {
+                window.pos += 1
                 return
             }
             while true {
@@ -431,19 +420,19 @@ final class JSONReader: RecordReader {
                 try skipWhitespace()
                 try skipValue(depth: depth + 1)
                 try skipWhitespace()
-                switch try peek() {
-                case UInt8(ascii: ","): pos += 1
+                switch try window.peek() {
+                case UInt8(ascii: ","): window.pos += 1
                 case UInt8(ascii: "}"):
-                    pos += 1
+                    window.pos += 1
                     return
                 default: throw syntaxError("expected `,` or `}` after an object member")
                 }
             }
         case UInt8(ascii: "["):
-            pos += 1
+            window.pos += 1
             try skipArrayItems(depth: depth + 1)
         case UInt8(ascii: "\""):
-            pos += 1
+            window.pos += 1
             try scanString()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try scanNumber()
@@ -457,18 +446,18 @@ final class JSONReader: RecordReader {
     /// Just after `[`: skips the items and the closing `]`.
     private func skipArrayItems(depth: Int) throws {
         try skipWhitespace()
-        if try peek() == UInt8(ascii: "]") {
-            pos += 1
+        if try window.peek() == UInt8(ascii: "]") {
+            window.pos += 1
             return
         }
         while true {
             try skipWhitespace()
             try skipValue(depth: depth)
             try skipWhitespace()
-            switch try peek() {
-            case UInt8(ascii: ","): pos += 1
+            switch try window.peek() {
+            case UInt8(ascii: ","): window.pos += 1
             case UInt8(ascii: "]"):
-                pos += 1
+                window.pos += 1
                 return
             default: throw syntaxError("expected `,` or `]` in an array")
             }
@@ -476,12 +465,12 @@ final class JSONReader: RecordReader {
     }
 
     private func parseKey() throws -> String {
-        guard try peek() == UInt8(ascii: "\"") else { throw syntaxError("expected a key in double quotes") }
-        pos += 1
+        guard try window.peek() == UInt8(ascii: "\"") else { throw syntaxError("expected a key in double quotes") }
+        window.pos += 1
         let key = try parseString()
         try skipWhitespace()
-        guard try peek() == UInt8(ascii: ":") else { throw syntaxError("expected `:` after the key") }
-        pos += 1
+        guard try window.peek() == UInt8(ascii: ":") else { throw syntaxError("expected `:` after the key") }
+        window.pos += 1
         try skipWhitespace()
         return key
     }
@@ -503,38 +492,38 @@ final class JSONReader: RecordReader {
     /// Just after the opening quote: the string's unescaped UTF-8 into `scratch`.
     private func scanString() throws {
         scratch.removeAll(keepingCapacity: true)
-        let startLine = line
-        let startColumn = base + pos - lineStart
+        let startLine = window.line
+        let startColumn = window.column - 1
         var sawHigh = false
         while true {
-            if pos == end {
-                try refill()
-                if pos == end {
+            if window.pos == window.end {
+                try window.refill()
+                if window.pos == window.end {
                     throw ReadError(
                         ReaderCode.malformedJSON, "a string starts here and is never closed",
                         hint: "close it with `\"`; the file may be cut short",
                         at: SourceLocation(file: path, line: startLine, column: startColumn))
                 }
             }
-            var i = pos
-            while i < end {
-                let b = buffer[i]
+            var i = window.pos
+            while i < window.end {
+                let b = window.buffer[i]
                 if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { break }
                 i += 1
             }
-            if i > pos {
-                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pos..<i]))
-                pos = i
-                if i == end { continue }
+            if i > window.pos {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: window.buffer[window.pos..<i]))
+                window.pos = i
+                if i == window.end { continue }
             }
-            let b = buffer[pos]
-            pos += 1
+            let b = window.buffer[window.pos]
+            window.pos += 1
             if b == 0x22 { break }
             if b >= 0x80 {
                 sawHigh = true
                 scratch.append(b)
             } else if b < 0x20 {
-                pos -= 1
+                window.pos -= 1
                 throw syntaxError(
                     "a control character (0x\(String(b, radix: 16))) inside a string", hint: "escape it, e.g. \\n")
             } else {
@@ -557,8 +546,8 @@ final class JSONReader: RecordReader {
     }
 
     private func parseEscape() throws {
-        guard let e = try peek() else { throw syntaxError("the file ends inside an escape") }
-        pos += 1
+        guard let e = try window.peek() else { throw syntaxError("the file ends inside an escape") }
+        window.pos += 1
         switch e {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(e)
         case UInt8(ascii: "b"): scratch.append(0x08)
@@ -569,10 +558,12 @@ final class JSONReader: RecordReader {
         case UInt8(ascii: "u"):
             var scalar = try parseHex4()
             if (0xD800...0xDBFF).contains(scalar) {
-                if try peek() == UInt8(ascii: "\\") {
-                    pos += 1
-                    guard try peek() == UInt8(ascii: "u") else { throw syntaxError("expected a \\u low surrogate") }
-                    pos += 1
+                if try window.peek() == UInt8(ascii: "\\") {
+                    window.pos += 1
+                    guard try window.peek() == UInt8(ascii: "u") else {
+                        throw syntaxError("expected a \\u low surrogate")
+                    }
+                    window.pos += 1
                     let low = try parseHex4()
                     guard (0xDC00...0xDFFF).contains(low) else { throw syntaxError("invalid surrogate pair") }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
@@ -584,7 +575,7 @@ final class JSONReader: RecordReader {
             }
             scratch.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
         default:
-            pos -= 1
+            window.pos -= 1
             throw syntaxError("unknown escape `\\\(Character(Unicode.Scalar(e)))` in a string")
         }
     }
@@ -592,7 +583,7 @@ final class JSONReader: RecordReader {
     private func parseHex4() throws -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let h = try peek() else { throw syntaxError("the file ends inside \\u") }
+            guard let h = try window.peek() else { throw syntaxError("the file ends inside \\u") }
             let digit: UInt32
             switch h {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(h - 0x30)
@@ -601,7 +592,7 @@ final class JSONReader: RecordReader {
             default: throw syntaxError("\\u needs four hex digits")
             }
             value = value << 4 | digit
-            pos += 1
+            window.pos += 1
         }
         return value
     }
@@ -611,32 +602,32 @@ final class JSONReader: RecordReader {
         scratch.removeAll(keepingCapacity: true)
         func digits() throws -> Int {
             var n = 0
-            while let d = try peek(), d >= 0x30, d <= 0x39 {
+            while let d = try window.peek(), d >= 0x30, d <= 0x39 {
                 scratch.append(d)
-                pos += 1
+                window.pos += 1
                 n += 1
             }
             return n
         }
-        if try peek() == UInt8(ascii: "-") {
+        if try window.peek() == UInt8(ascii: "-") {
             scratch.append(UInt8(ascii: "-"))
-            pos += 1
+            window.pos += 1
         }
-        let leadingZero = try peek() == UInt8(ascii: "0")
+        let leadingZero = try window.peek() == UInt8(ascii: "0")
         let intDigits = try digits()
         guard intDigits > 0 else { throw syntaxError("a number needs digits") }
         if leadingZero && intDigits > 1 { throw syntaxError("a number may not start with 0") }
-        if try peek() == UInt8(ascii: ".") {
+        if try window.peek() == UInt8(ascii: ".") {
             scratch.append(UInt8(ascii: "."))
-            pos += 1
+            window.pos += 1
             guard try digits() > 0 else { throw syntaxError("a number needs digits after the decimal point") }
         }
-        if let e = try peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+        if let e = try window.peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             scratch.append(e)
-            pos += 1
-            if let sign = try peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+            window.pos += 1
+            if let sign = try window.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
                 scratch.append(sign)
-                pos += 1
+                window.pos += 1
             }
             guard try digits() > 0 else { throw syntaxError("a number needs digits in its exponent") }
         }
@@ -645,45 +636,28 @@ final class JSONReader: RecordReader {
     private func expectLiteral(_ word: StaticString) throws {
         let bytes = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
         for expected in bytes {
-            guard try peek() == expected else { throw syntaxError("expected `\(word)`") }
-            pos += 1
+            guard try window.peek() == expected else { throw syntaxError("expected `\(word)`") }
+            window.pos += 1
         }
     }
 
     // MARK: Bytes
 
-    @inline(__always)
-    private func peek() throws -> UInt8? {
-        if pos == end {
-            try refill()
-            if pos == end { return nil }
-        }
-        return buffer[pos]
-    }
-
-    private func refill() throws {
-        guard !exhausted else { return }
-        base += end
-        pos = 0
-        end = try input.read(into: UnsafeMutableRawBufferPointer(buffer))
-        if end == 0 { exhausted = true }
-    }
-
     private func skipWhitespace() throws {
-        while let b = try peek() {
+        while let b = try window.peek() {
             if stopAtLineEnd && (b == 0x0A || b == 0x0D) { return }
             switch b {
             case 0x20, 0x09:
-                pos += 1
+                window.pos += 1
             case 0x0A:
-                pos += 1
-                line += 1
-                lineStart = base + pos
+                window.pos += 1
+                window.line += 1
+                window.lineStart = window.offset
             case 0x0D:
-                pos += 1
-                if try peek() == 0x0A { pos += 1 }
-                line += 1
-                lineStart = base + pos
+                window.pos += 1
+                if try window.peek() == 0x0A { window.pos += 1 }
+                window.line += 1
+                window.lineStart = window.offset
             default:
                 return
             }
@@ -691,37 +665,39 @@ final class JSONReader: RecordReader {
     }
 
     private func skipSpacesOnLine() throws {
-        while let b = try peek(), b == 0x20 || b == 0x09 { pos += 1 }
+        while let b = try window.peek(), b == 0x20 || b == 0x09 { window.pos += 1 }
     }
 
     private func skipRestOfLine() throws {
-        while let b = try peek() {
+        while let b = try window.peek() {
             if b == 0x0A || b == 0x0D { return }
-            pos += 1
+            window.pos += 1
         }
     }
 
     private func syntaxError(_ message: String, hint: String? = nil) -> ReadError {
         var found = ""
-        if stopAtLineEnd && (pos == end || buffer[pos] == 0x0A || buffer[pos] == 0x0D) {
+        if stopAtLineEnd
+            && (window.pos == window.end || window.buffer[window.pos] == 0x0A || window.buffer[window.pos] == 0x0D)
+        {
             return ReadError(
                 ReaderCode.malformedJSON, "malformed JSON: the line ends before its JSON value is complete",
                 hint: "JSON Lines needs each record whole on one line",
-                at: SourceLocation(file: path, line: line, column: base + pos - lineStart + 1))
+                at: SourceLocation(file: path, line: window.line, column: window.column))
         }
-        if pos < end {
-            let b = buffer[pos]
+        if window.pos < window.end {
+            let b = window.buffer[window.pos]
             found = b >= 0x21 && b < 0x7F ? ", found `\(Character(Unicode.Scalar(b)))`" : ""
         }
         return ReadError(
             ReaderCode.malformedJSON, "malformed JSON: \(message)\(found)", hint: hint ?? "fix the JSON syntax here",
-            at: SourceLocation(file: path, line: line, column: base + pos - lineStart + 1))
+            at: SourceLocation(file: path, line: window.line, column: window.column))
     }
 
     private func tooDeep() -> ReadError {
         ReadError(
             ReaderCode.tooDeep, "JSON nested deeper than \(maxDepth) levels", hint: "flatten the data",
-            at: SourceLocation(file: path, line: line))
+            at: SourceLocation(file: path, line: window.line))
     }
 }
 
