@@ -15,9 +15,12 @@ let package = Package(
         .executable(name: "ledgerlift", targets: ["ledgerlift"]),
         .library(name: "Readers", targets: ["Readers"]),
         .library(name: "LedgerModel", targets: ["LedgerModel"]),
+        .library(name: "Mapping", targets: ["Mapping"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "LedgerModel"),
@@ -27,17 +30,31 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
         .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2"]),
+        .target(
+            name: "Mapping",
+            dependencies: [
+                "LedgerModel", "Readers", .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "ledgerlift",
             dependencies: [
                 "LedgerModel",
                 "Readers",
+                "Mapping",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "ReadersTests",
             dependencies: ["Readers", "LedgerModel"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
+        .testTarget(
+            name: "MappingTests",
+            dependencies: ["Mapping", "Readers", "LedgerModel"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

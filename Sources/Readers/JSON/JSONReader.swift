@@ -385,7 +385,7 @@ final class JSONReader: RecordReader {
             appendScratch(to: parent, name: name)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try scanNumber()
-            appendScratch(to: parent, name: name)
+            scratch.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .number, value: $0) }
         case UInt8(ascii: "t"):
             try expectLiteral("true")
             Self.trueBytes.withUnsafeBufferPointer { _ = tree.append(to: parent, name: name, kind: .scalar, value: $0) }

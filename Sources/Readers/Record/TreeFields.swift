@@ -6,7 +6,8 @@
 /// are child nodes of the array with an empty name.
 public struct TreeFields: Sendable {
     public enum Kind: UInt8, Sendable {
-        case object, array, scalar, null, element, attribute
+        /// JSON: `number` is kept apart from other scalars because it is always written with `.`.
+        case object, array, scalar, number, null, element, attribute
     }
 
     public struct Node: Sendable {

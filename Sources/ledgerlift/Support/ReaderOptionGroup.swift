@@ -12,11 +12,11 @@ struct ReaderOptionGroup: ParsableArguments {
     @Option(help: "CSV delimiter: ',', ';', 'tab' or '|' (default: detected).")
     var delimiter: String?
 
-    @Option(help: "CSV: the line holding the header; lines before it are skipped. 0 for no header.")
-    var headerLine: Int = 1
+    @Option(help: "CSV: the line holding the header; lines before it are skipped. 0 for no header. (default: 1)")
+    var headerLine: Int?
 
     @Option(help: "CSV without a header: lines to skip before the first record.")
-    var skipLines: Int = 0
+    var skipLines: Int?
 
     @Option(
         name: .customLong("records"), help: "JSON: dotted path of the records' array; XML: path of the record elements."
@@ -26,11 +26,15 @@ struct ReaderOptionGroup: ParsableArguments {
     @Option(name: .customLong("namespace"), help: "XML namespace prefix for paths, as prefix=uri (repeatable).")
     var namespaces: [String] = []
 
-    @Option(help: "The largest record accepted, in bytes.")
-    var maxRecordBytes: Int = 1 << 20
+    @Option(help: "The largest record accepted, in bytes. (default: 1048576)")
+    var maxRecordBytes: Int?
 
-    func readerOptions() throws -> ReaderOptions {
-        var options = ReaderOptions(headerLine: headerLine, skipLines: skipLines, recordPath: recordPath)
+    /// The options given on the command line, over `base` (a mapping's `source:`, or defaults).
+    func readerOptions(over base: ReaderOptions = ReaderOptions()) throws -> ReaderOptions {
+        var options = base
+        if let headerLine { options.headerLine = headerLine }
+        if let skipLines { options.skipLines = skipLines }
+        if let recordPath { options.recordPath = recordPath }
         if let format {
             guard let parsed = SourceFormat(name: format) else {
                 throw ValidationError("unknown format '\(format)'; use csv, json, jsonl or xml")
@@ -52,9 +56,11 @@ struct ReaderOptionGroup: ParsableArguments {
                 throw ValidationError("the delimiter must be one ASCII character (or 'tab'), not '\(delimiter)'")
             }
         }
-        guard headerLine >= 0 else { throw ValidationError("--header-line must be 0 (no header) or a line number") }
-        guard maxRecordBytes >= 1024 else { throw ValidationError("--max-record-bytes must be at least 1024") }
-        options.maxRecordBytes = maxRecordBytes
+        guard options.headerLine >= 0 else { throw ValidationError("--header-line must be 0 (no header) or a line number") }
+        if let maxRecordBytes {
+            guard maxRecordBytes >= 1024 else { throw ValidationError("--max-record-bytes must be at least 1024") }
+            options.maxRecordBytes = maxRecordBytes
+        }
         for pair in namespaces {
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {

@@ -1,0 +1,194 @@
+/// The three kinds of document the accounting systems know; each target translates them.
+public enum DocumentKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Lines with account, balancing account, amount and VAT code (Dinero "manuelt bilag").
+    case manualVoucher = "manual_voucher"
+    /// One expense: gross lines with VAT codes, paid in cash from a deposit account or on credit.
+    case purchaseVoucher = "purchase_voucher"
+    /// A kassekladde voucher: many lines booked together (daily sales against cash, card, MobilePay).
+    case ledgerItem = "ledger_item"
+}
+
+/// An account in the target's chart, kept as written ("5820"). Dinero's are numbers; Visma.net's
+/// may hold letters.
+public struct AccountNumber: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible,
+    ExpressibleByIntegerLiteral, ExpressibleByStringLiteral
+{
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ text: String) { self.rawValue = text }
+    public init(integerLiteral value: Int) { self.rawValue = String(value) }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    public var description: String { rawValue }
+
+    /// Numeric order when both are numbers (so 900 < 1000), text order otherwise.
+    public static func < (lhs: AccountNumber, rhs: AccountNumber) -> Bool {
+        if let a = Int(lhs.rawValue), let b = Int(rhs.rawValue) { return a < b }
+        return lhs.rawValue < rhs.rawValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// What a line says about VAT. "No VAT" is explicit: a target that applies an account's default
+/// VAT to a missing code (Dinero does) must never receive a missing code by accident.
+public enum VatSpec: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A target VAT code, e.g. `U25`, `I25`, `REP`.
+    case code(String)
+    /// Explicitly no VAT.
+    case none
+    /// Who the counterparty is and what is traded; validation resolves it to a code.
+    case zoneCategory(zone: String, category: String)
+
+    public var description: String {
+        switch self {
+        case .code(let code): code
+        case .none: "none"
+        case .zoneCategory(let zone, let category): "\(zone)/\(category)"
+        }
+    }
+}
+
+/// Where a purchase voucher's counterparty is; must agree with its VAT codes.
+public enum Region: String, Sendable, Hashable, Codable, CaseIterable {
+    case denmark = "DK"
+    case eu = "EU"
+    case world = "World"
+}
+
+/// One source row behind a document or line.
+public struct SourceRow: Sendable, Hashable, Codable, Comparable {
+    /// 1-based record number in the file.
+    public var record: Int
+    /// 1-based line where the record starts.
+    public var line: Int
+
+    public init(record: Int, line: Int) {
+        self.record = record
+        self.line = line
+    }
+
+    public static func < (lhs: SourceRow, rhs: SourceRow) -> Bool { lhs.record < rhs.record }
+}
+
+/// The file and rows a document came from, carried to the report.
+public struct Provenance: Sendable, Hashable, Codable {
+    public var file: String
+    public var rows: [SourceRow]
+
+    public init(file: String, rows: [SourceRow]) {
+        self.file = file
+        self.rows = rows
+    }
+
+    /// `bank.csv:12` or `bank.csv:12-15` (by line).
+    public var description: String {
+        guard let first = rows.first?.line else { return file }
+        let last = rows.last?.line ?? first
+        return first == last ? "\(file):\(first)" : "\(file):\(first)-\(last)"
+    }
+
+    public var location: SourceLocation { SourceLocation(file: file, line: rows.first?.line) }
+}
+
+/// One line of a document. For manual vouchers and ledger items a positive amount debits
+/// `account` and credits `balancingAccount`; for purchase vouchers it is the gross expense.
+public struct DocumentLine: Sendable, Hashable, Codable {
+    public var description: String
+    public var account: AccountNumber?
+    public var balancingAccount: AccountNumber?
+    public var amount: Money
+    /// VAT on `account`; nil when the mapping gave none (validation rejects that for targets
+    /// that would apply a default).
+    public var vat: VatSpec?
+    /// VAT on `balancingAccount`.
+    public var balancingVat: VatSpec?
+    public var row: SourceRow
+
+    public init(
+        description: String, account: AccountNumber?, balancingAccount: AccountNumber? = nil, amount: Money,
+        vat: VatSpec? = nil, balancingVat: VatSpec? = nil, row: SourceRow
+    ) {
+        self.description = description
+        self.account = account
+        self.balancingAccount = balancingAccount
+        self.amount = amount
+        self.vat = vat
+        self.balancingVat = balancingVat
+        self.row = row
+    }
+}
+
+/// How a purchase was paid.
+public struct PurchaseTerms: Sendable, Hashable, Codable {
+    public enum Payment: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Paid already, from `depositAccount`.
+        case cash
+        /// To be paid to `contact` by `paymentDate`.
+        case credit
+    }
+
+    public var payment: Payment
+    public var depositAccount: AccountNumber?
+    /// The supplier: a contact id at the target, or a name/reference to resolve.
+    public var contact: String?
+    public var paymentDate: LocalDate?
+    public var region: Region?
+
+    public init(
+        payment: Payment, depositAccount: AccountNumber? = nil, contact: String? = nil, paymentDate: LocalDate? = nil,
+        region: Region? = nil
+    ) {
+        self.payment = payment
+        self.depositAccount = depositAccount
+        self.contact = contact
+        self.paymentDate = paymentDate
+        self.region = region
+    }
+}
+
+/// A neutral accounting document made by a mapping, before any target sees it.
+public struct Document: Sendable, Hashable, Codable {
+    public var kind: DocumentKind
+    /// Deterministic and unique per document: the key that makes booking exactly-once.
+    public var reference: String
+    public var date: LocalDate
+    public var currency: Currency
+    public var description: String?
+    /// Ledger items: lines sharing a voucher number form one voucher.
+    public var voucherNumber: Int?
+    /// A file to attach (receipt), as a path.
+    public var attachment: String?
+    public var purchase: PurchaseTerms?
+    public var lines: [DocumentLine]
+    public var provenance: Provenance
+
+    public init(
+        kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,
+        voucherNumber: Int? = nil, attachment: String? = nil, purchase: PurchaseTerms? = nil, lines: [DocumentLine],
+        provenance: Provenance
+    ) {
+        self.kind = kind
+        self.reference = reference
+        self.date = date
+        self.currency = currency
+        self.description = description
+        self.voucherNumber = voucherNumber
+        self.attachment = attachment
+        self.purchase = purchase
+        self.lines = lines
+        self.provenance = provenance
+    }
+
+    /// The sum of the line amounts.
+    public var total: Money {
+        lines.reduce(Money.zero(currency)) { $0.adding($1.amount) ?? $0 }
+    }
+}

@@ -1,0 +1,130 @@
+public import LedgerModel
+public import Readers
+
+/// A mapping file compiled: every name checked, every format and pattern parsed, ready to be
+/// bound to a file's columns and evaluated per row with no parsing left to do.
+public struct CompiledMapping: Sendable {
+    /// The mapping's name; part of every default reference, so it must not change once used.
+    public let name: String
+    /// The mapping file's path.
+    public let path: String
+    public let description: String?
+    /// Reader settings from `source:`, merged under command-line overrides by the caller.
+    public let readerOptions: ReaderOptions
+    public let kind: DocumentKind
+
+    let locale: Locale
+    let fields: [FieldSlot]
+    let variables: [Variable]
+    let lookups: [LookupTable]
+    let rules: [Rule]
+    let skips: [SkipRule]
+    let document: DocumentSpec
+
+    /// Number and date conventions of the source.
+    struct Locale: Sendable {
+        var amountFormat: AmountFormat
+        var dateFormat: DateFormat?
+        var currency: Currency
+    }
+
+    /// A field the mapping reads, as written, with the first place it is written. Inside
+    /// `for_each` a field is looked up in the group item first, then in the record.
+    struct FieldSlot: Sendable, Hashable {
+        var name: String
+        var inGroup: Bool
+        var location: SourceLocation
+
+        static func == (lhs: FieldSlot, rhs: FieldSlot) -> Bool { lhs.name == rhs.name && lhs.inGroup == rhs.inGroup }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(name)
+            hasher.combine(inGroup)
+        }
+    }
+
+    struct Variable: Sendable {
+        var name: String
+        var initial: Expr?
+    }
+
+    struct LookupTable: Sendable {
+        var name: String
+        var entries: [String: String]
+        var fallback: String?
+        var ignoreCase: Bool
+        var location: SourceLocation
+
+        func value(for key: String) -> String? {
+            if let hit = entries[ignoreCase ? key.lowercased() : key] { return hit }
+            return fallback
+        }
+    }
+
+    /// `rules:` — the first whose `when` holds sets its variables.
+    struct Rule: Sendable {
+        var when: Condition?
+        var assignments: [(variable: Int, value: Expr)]
+        var location: SourceLocation
+    }
+
+    struct SkipRule: Sendable {
+        var when: Condition
+        var reason: String
+    }
+
+    struct DocumentSpec: Sendable {
+        var kind: DocumentKind
+        var date: Expr
+        var reference: ReferenceSpec
+        var description: Expr?
+        var currency: Expr?
+        var voucherNumber: Expr?
+        var attachment: Expr?
+        var purchase: PurchaseSpec?
+        var lines: [LineSpec]
+        var group: GroupSpec?
+    }
+
+    enum ReferenceSpec: Sendable {
+        /// From the rows' content (the default): survives re-exports and re-dropped files.
+        case content
+        /// From the file's SHA-256 and the rows' content: unique per file.
+        case file
+        /// Written by the mapping (a natural key such as the bank's reference column).
+        case template(Expr)
+    }
+
+    struct PurchaseSpec: Sendable {
+        var payment: Expr
+        var depositAccount: Expr?
+        var contact: Expr?
+        var paymentDate: Expr?
+        var region: Expr?
+    }
+
+    struct LineSpec: Sendable {
+        var description: Expr?
+        var account: Expr?
+        var balancingAccount: Expr?
+        var amount: Expr
+        var vat: VatExpr?
+        var balancingVat: VatExpr?
+        var when: Condition?
+        var skipIfZero: Bool
+        var forEach: FieldPath?
+        var location: SourceLocation
+    }
+
+    enum VatExpr: Sendable {
+        case code(Expr)
+        case zoneCategory(zone: Expr, category: Expr)
+    }
+
+    struct GroupSpec: Sendable {
+        enum Order: String, Sendable { case sorted, any }
+        var key: Expr
+        var order: Order
+        var bufferRows: Int
+        var location: SourceLocation
+    }
+}

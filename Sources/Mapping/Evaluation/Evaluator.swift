@@ -1,0 +1,398 @@
+import LedgerModel
+import Readers
+
+/// Why a row could not be mapped: a code, a message without row values, and the field.
+struct EvalFailure: Error {
+    var code: DiagnosticCode
+    var message: String
+    var hint: String?
+    var field: String?
+}
+
+/// One row being mapped: the record, the group item a `for_each` line is at, and the variables.
+struct RowState {
+    var record: Record
+    var item: TreeFields.NodeID = 0
+    var variables: [String?]
+}
+
+/// Evaluates compiled expressions and conditions against rows. One per run: it owns scratch
+/// buffers and the regular-expression memo, so evaluating allocates as little as it can.
+final class Evaluator {
+    let bound: BoundMapping
+    private let mapping: CompiledMapping
+    private var folded: [UInt8] = []
+    /// Regex results by test and text: bank texts repeat, and a regex costs microseconds.
+    private var regexMemo: [Int: [String: Bool]] = [:]
+    private static let memoLimit = 4096
+
+    init(_ bound: BoundMapping) {
+        self.bound = bound
+        self.mapping = bound.mapping
+    }
+
+    // MARK: Fields
+
+    /// The field's bytes, or nil when the record does not have it.
+    @inline(__always)
+    func withField<R>(_ ref: FieldRef, _ row: RowState, _ body: (UnsafeBufferPointer<UInt8>) throws(EvalFailure) -> R)
+        throws(EvalFailure) -> R?
+    {
+        // The byte accessors are `rethrows`; a Result keeps the failure's type across them.
+        let result: Result<R, EvalFailure>?
+        switch ref {
+        case .variable(let index):
+            guard var text = row.variables[index] else { return nil }
+            result = text.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes) } }
+        case .slot(let slot):
+            switch bound.resolved[slot] {
+            case .column(let index):
+                guard case .columns(let columns) = row.record.fields else { return nil }
+                result = columns.withUTF8(at: index) { bytes in Result { () throws(EvalFailure) in try body(bytes) } }
+            case .path(let path, let inGroup):
+                guard case .tree(let tree) = row.record.fields else { return nil }
+                var node = inGroup ? tree.node(at: path, from: row.item) : nil
+                if node == nil { node = tree.node(at: path) }
+                guard let node else { return nil }
+                result = tree.withValueBytes(of: node) { bytes in Result { () throws(EvalFailure) in try body(bytes) } }
+            }
+        }
+        return try result?.get()
+    }
+
+    /// True when the field is a JSON number (always written with `.`), whatever the locale.
+    private func isJSONNumber(_ ref: FieldRef, _ row: RowState) -> Bool {
+        guard case .slot(let slot) = ref, case .path(let path, let inGroup) = bound.resolved[slot],
+            case .tree(let tree) = row.record.fields
+        else { return false }
+        var node = inGroup ? tree.node(at: path, from: row.item) : nil
+        if node == nil { node = tree.node(at: path) }
+        return node.map { tree.nodes[$0].kind == .number } ?? false
+    }
+
+    func fieldName(_ ref: FieldRef) -> String {
+        switch ref {
+        case .slot(let slot): mapping.fields[slot].name
+        case .variable(let index): "$" + mapping.variables[index].name
+        }
+    }
+
+    // MARK: Text
+
+    /// The expression's text; nil when it is missing or empty.
+    func text(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> String? {
+        switch expr {
+        case .constant(let text):
+            return text.isEmpty ? nil : text
+        case .field(let ref):
+            let text = try withField(ref, row) { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) }
+            return text?.isEmpty == false ? text : nil
+        case .template(let parts):
+            var out = ""
+            for part in parts {
+                switch part {
+                case .literal(let literal): out += literal
+                case .field(let ref):
+                    try withField(ref, row) { bytes throws(EvalFailure) in out += String(decoding: bytes, as: UTF8.self) }
+                }
+            }
+            return out.isEmpty ? nil : out
+        case .trim(let inner):
+            guard let text = try text(inner, row) else { return nil }
+            let trimmed = String(text.trimmingWhitespace)
+            return trimmed.isEmpty ? nil : trimmed
+        case .upper(let inner):
+            return try text(inner, row)?.uppercased()
+        case .lower(let inner):
+            return try text(inner, row)?.lowercased()
+        case .replace(let inner, let regex, let replacement):
+            guard let text = try text(inner, row) else { return nil }
+            let result = regex.replacing(in: text, with: replacement)
+            return result.isEmpty ? nil : result
+        case .firstOf(let options):
+            for option in options {
+                if let text = try text(option, row) { return text }
+            }
+            return nil
+        case .lookup(let table, let key, let fallback):
+            let lookup = mapping.lookups[table]
+            let keyText = try text(key, row) ?? ""
+            if let value = lookup.value(for: keyText) ?? fallback { return value }
+            throw EvalFailure(
+                code: MappingCode.lookupMiss,
+                message: "lookup `\(lookup.name)` has no entry for this row's key and no default",
+                hint: "add the key under lookups.\(lookup.name).entries, or give a default", field: describe(key))
+        case .conditional(let condition, let then, let otherwise):
+            if try holds(condition, row) { return try text(then, row) }
+            return try otherwise.flatMap { e throws(EvalFailure) in try text(e, row) }
+        case .amount, .sum, .difference, .negate, .absolute, .multiply, .divide, .debitCredit:
+            return try amount(expr, row)?.description
+        case .date:
+            return try date(expr, row)?.description
+        }
+    }
+
+    /// A short name for what an expression reads, for diagnostics.
+    func describe(_ expr: Expr) -> String? {
+        switch expr {
+        case .field(let ref): fieldName(ref)
+        case .amount(let inner, _), .date(let inner, _), .trim(let inner), .upper(let inner), .lower(let inner),
+            .negate(let inner), .absolute(let inner):
+            describe(inner)
+        case .multiply(let inner, _, _), .divide(let inner, _, _): describe(inner)
+        case .template(let parts):
+            parts.compactMap { part -> String? in
+                if case .field(let ref) = part { return fieldName(ref) }
+                return nil
+            }.first
+        default: nil
+        }
+    }
+
+    // MARK: Amounts
+
+    /// The expression's amount; nil when the text is empty.
+    func amount(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> ExactDecimal? {
+        switch expr {
+        case .amount(let inner, let format):
+            if case .field(let ref) = inner {
+                // The fast path: parse the field's bytes in place.
+                let amountFormat = format ?? (isJSONNumber(ref, row) ? .plain : mapping.locale.amountFormat)
+                let result = try withField(ref, row) { bytes throws(EvalFailure) -> ExactDecimal? in
+                    switch amountFormat.parse(bytes) {
+                    case .success(let value): return value
+                    case .failure(.empty): return nil
+                    case .failure(let failure):
+                        throw notAnAmount(fieldName(ref), failure, amountFormat)
+                    }
+                }
+                return result ?? nil
+            }
+            guard let text = try text(inner, row) else { return nil }
+            let amountFormat = format ?? mapping.locale.amountFormat
+            switch amountFormat.parse(text) {
+            case .success(let value): return value
+            case .failure(.empty): return nil
+            case .failure(let failure): throw notAnAmount(describe(inner) ?? "the value", failure, amountFormat)
+            }
+        case .sum(let terms):
+            var total = ExactDecimal.zero
+            for term in terms {
+                guard let value = try amount(term, row) else { continue }
+                total = try checked(total.adding(value))
+            }
+            return total
+        case .difference(let a, let b):
+            return try checked((try amount(a, row) ?? .zero).subtracting(try amount(b, row) ?? .zero))
+        case .negate(let inner):
+            return try amount(inner, row)?.negated
+        case .absolute(let inner):
+            guard let value = try amount(inner, row) else { return nil }
+            return value.isNegative ? value.negated : value
+        case .multiply(let inner, let rate, let rounding):
+            guard let value = try amount(inner, row) else { return nil }
+            let product = try checked(value.multiplied(by: rate))
+            guard let rounding else { return product }
+            return product.rounded(toScale: min(product.scale, currencyDigits(row)), rounding)
+        case .divide(let inner, let rate, let rounding):
+            guard let value = try amount(inner, row) else { return nil }
+            return try checked(value.divided(by: rate, scale: currencyDigits(row), rounding: rounding))
+        case .debitCredit(let debit, let credit):
+            let d = try debit.flatMap { e throws(EvalFailure) in try amount(e, row) } ?? .zero
+            let c = try credit.flatMap { e throws(EvalFailure) in try amount(e, row) } ?? .zero
+            return try checked(d.subtracting(c))
+        case .conditional(let condition, let then, let otherwise):
+            if try holds(condition, row) { return try amount(then, row) }
+            return try otherwise.flatMap { e throws(EvalFailure) in try amount(e, row) }
+        default:
+            guard let text = try text(expr, row) else { return nil }
+            switch mapping.locale.amountFormat.parse(text) {
+            case .success(let value): return value
+            case .failure(.empty): return nil
+            case .failure(let failure):
+                throw notAnAmount(describe(expr) ?? "the value", failure, mapping.locale.amountFormat)
+            }
+        }
+    }
+
+    private func currencyDigits(_ row: RowState) -> Int { mapping.locale.currency.minorDigits }
+
+    private func checked(_ value: ExactDecimal?) throws(EvalFailure) -> ExactDecimal {
+        guard let value else {
+            throw EvalFailure(
+                code: MappingCode.overflow, message: "the computed amount is too large", hint: "check the row's amounts")
+        }
+        return value
+    }
+
+    private func notAnAmount(_ field: String, _ failure: AmountFormat.Failure, _ format: AmountFormat) -> EvalFailure {
+        let mark = Character(Unicode.Scalar(format.decimalMark))
+        let thousands = format.thousandsSeparator.map { ", thousands \"\(Character(Unicode.Scalar($0)))\"" } ?? ""
+        return EvalFailure(
+            code: MappingCode.notAnAmount, message: "`\(field)` is not an amount: it \(failure)",
+            hint: "amounts here use decimal mark \"\(mark)\"\(thousands); set locale.decimal_mark if the file differs",
+            field: field)
+    }
+
+    // MARK: Dates
+
+    func date(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> LocalDate? {
+        guard case .date(let inner, let explicit) = expr else {
+            guard let text = try text(expr, row) else { return nil }
+            return try parseDate(text, format: nil, field: describe(expr))
+        }
+        let format = explicit ?? mapping.locale.dateFormat ?? Self.iso
+        if case .field(let ref) = inner {
+            let result = try withField(ref, row) { bytes throws(EvalFailure) -> LocalDate? in
+                if bytes.isEmpty { return nil }
+                if let date = format.parse(bytes) { return date }
+                throw notADate(fieldName(ref), format)
+            }
+            return result ?? nil
+        }
+        guard let text = try text(inner, row) else { return nil }
+        return try parseDate(text, format: explicit, field: describe(inner))
+    }
+
+    private func parseDate(_ text: String, format explicit: DateFormat?, field: String?) throws(EvalFailure) -> LocalDate {
+        let format = explicit ?? mapping.locale.dateFormat ?? Self.iso
+        if let date = format.parse(text) ?? (explicit == nil ? Self.iso.parse(text) : nil) { return date }
+        throw notADate(field ?? "the value", format)
+    }
+
+    private func notADate(_ field: String, _ format: DateFormat) -> EvalFailure {
+        EvalFailure(
+            code: MappingCode.notADate, message: "`\(field)` is not a date in the format \(format)",
+            hint: "set locale.date_format, or `format:` on the field, to how the file writes dates", field: field)
+    }
+
+    static let iso = try! DateFormat("iso")
+
+    // MARK: Conditions
+
+    func holds(_ condition: Condition, _ row: RowState) throws(EvalFailure) -> Bool {
+        switch condition {
+        case .all(let parts):
+            for part in parts where try !holds(part, row) { return false }
+            return true
+        case .any(let parts):
+            for part in parts where try holds(part, row) { return true }
+            return false
+        case .not(let inner):
+            return try !holds(inner, row)
+        case .test(let ref, let test, _):
+            return try evaluate(test, ref, row)
+        }
+    }
+
+    private func evaluate(_ test: Test, _ ref: FieldRef, _ row: RowState) throws(EvalFailure) -> Bool {
+        switch test {
+        case .negated(let inner):
+            return try !evaluate(inner, ref, row)
+        case .empty(let wanted):
+            let isEmpty = try withField(ref, row) { bytes throws(EvalFailure) in bytes.allSatisfy { $0 == 0x20 } } ?? true
+            return isEmpty == wanted
+        case .compare(let comparison, let bound):
+            guard let value = try amount(.amount(.field(ref), nil), row) else { return false }
+            switch comparison {
+            case .gt: return value > bound
+            case .gte: return value >= bound
+            case .lt: return value < bound
+            case .lte: return value <= bound
+            }
+        case .matches(let regex, let id):
+            guard let text = try withField(ref, row, { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) })
+            else { return false }
+            if let hit = regexMemo[id]?[text] { return hit }
+            let result = regex.matches(text)
+            if regexMemo[id, default: [:]].count >= Self.memoLimit { regexMemo[id] = [:] }
+            regexMemo[id, default: [:]][text] = result
+            return result
+        case .equals(let expected, let ignoreCase):
+            return try withField(ref, row) { bytes throws(EvalFailure) in
+                let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+                return ignoreCase ? text.lowercased() == expected : text == expected
+            } ?? expected.isEmpty
+        case .oneOf(let set, let ignoreCase):
+            return try withField(ref, row) { bytes throws(EvalFailure) in
+                let text = String(String(decoding: bytes, as: UTF8.self).trimmingWhitespace)
+                return set.contains(ignoreCase ? text.lowercased() : text)
+            } ?? false
+        case .contains(let needle, let ignoreCase), .startsWith(let needle, let ignoreCase),
+            .endsWith(let needle, let ignoreCase):
+            // Take the scratch buffer out (not a copy) so folding reuses its storage.
+            var scratch: [UInt8] = []
+            swap(&scratch, &folded)
+            defer { swap(&scratch, &folded) }
+            return try withField(ref, row) { bytes throws(EvalFailure) -> Bool in
+                let haystack: UnsafeBufferPointer<UInt8>
+                if ignoreCase {
+                    CaseFolding.fold(bytes, into: &scratch)
+                    return scratch.withUnsafeBufferPointer { Self.find(needle, in: $0, test) }
+                }
+                haystack = bytes
+                return Self.find(needle, in: haystack, test)
+            } ?? false
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, _ test: Test) -> Bool {
+        switch test {
+        case .startsWith: return haystack.starts(with: needle)
+        case .endsWith: return haystack.count >= needle.count && haystack.suffix(needle.count).elementsEqual(needle)
+        default:
+            guard let first = needle.first else { return true }
+            guard haystack.count >= needle.count else { return false }
+            var i = 0
+            let last = haystack.count - needle.count
+            while i <= last {
+                if haystack[i] == first {
+                    var j = 1
+                    while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+    }
+}
+
+/// Case folding on UTF-8 bytes for ASCII and the Latin-1 letters (æ ø å, ä ö ü, é …), which is
+/// what Danish and most European bank texts hold. Other scripts compare as written.
+enum CaseFolding {
+    static func fold(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        bytes.withUnsafeBufferPointer { fold($0, into: &out) }
+        return out
+    }
+
+    static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b >= 0x41 && b <= 0x5A {
+                out.append(b | 0x20)
+            } else if b == 0xC3, i + 1 < bytes.count, (0x80...0x9E).contains(bytes[i + 1]), bytes[i + 1] != 0x97 {
+                // U+00C0–U+00DE (À–Þ, not ×) → U+00E0–U+00FE.
+                out.append(0xC3)
+                out.append(bytes[i + 1] + 0x20)
+                i += 1
+            } else {
+                out.append(b)
+            }
+            i += 1
+        }
+    }
+}
+
+extension StringProtocol {
+    var trimmingWhitespace: Substring {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return Substring(self[first...last])
+    }
+}

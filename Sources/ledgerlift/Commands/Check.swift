@@ -1,0 +1,61 @@
+import ArgumentParser
+import LedgerModel
+import Mapping
+import Readers
+
+/// `ledgerlift check MAPPING [FILE...]`: compile the mapping; with files, map every row too.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile a mapping and report every error; with files, map every row without sending anything.",
+        discussion: "Exit codes: 0 clean; 2 the mapping is invalid, or some rows cannot be mapped with it."
+    )
+
+    @Argument(help: "The mapping file (YAML).")
+    var mapping: String
+
+    @Argument(help: "Files to map with it (optional).")
+    var files: [String] = []
+
+    @OptionGroup var reader: ReaderOptionGroup
+
+    @Option(help: "Show at most this many row problems per file.")
+    var maxProblems = 50
+
+    func run() throws {
+        let session = try MappingSession.load(mapping)
+        var failed = false
+        for file in files {
+            guard let (builder, reader) = try session.open(file, overrides: reader) else {
+                failed = true
+                continue
+            }
+            var shown = 0
+            var problems = 0
+            do {
+                while let event = try builder.next() {
+                    guard case .rejected(let outcome) = event else { continue }
+                    problems += outcome.rows.count
+                    for diagnostic in outcome.diagnostics where shown < maxProblems {
+                        Console.report(diagnostic)
+                        shown += 1
+                    }
+                }
+            } catch let error as ReadError {
+                Console.report(error.diagnostic)
+                failed = true
+            } catch let error as MappingError {
+                error.diagnostics.forEach(Console.report)
+                failed = true
+            }
+            reader.diagnostics.filter { $0.code == ReaderCode.recordPathNotFound }.forEach(Console.report)
+            let stats = builder.stats
+            if problems > shown { Console.err("… and \(problems - shown) more rows with problems") }
+            Console.out(
+                "\(file): \(stats.records) records → \(stats.documents) documents, \(stats.rowsRejected) rows rejected, "
+                    + "\(stats.rowsSkipped) skipped")
+            if problems > 0 { failed = true }
+        }
+        if files.isEmpty { Console.out("\(mapping): ok (\(session.mapping.kind.rawValue))") }
+        if failed { throw ExitStatus.usage }
+    }
+}
