@@ -9,8 +9,9 @@ public struct ReaderOptions: Sendable, Hashable {
     public var headerLine: Int
     /// CSV without a header: physical lines to skip before the first record.
     public var skipLines: Int
-    /// JSON: dotted path of the array of records (`data.transactions`); XML: slash path of the
-    /// record elements (`AuditFile/GeneralLedgerEntries/Journal/Transaction`).
+    /// JSON: dotted path of the array of records (`data.transactions`), or `$` for the whole
+    /// document as one record; XML: slash path of the record elements
+    /// (`AuditFile/GeneralLedgerEntries/Journal/Transaction`).
     public var recordPath: String?
     /// XML: namespace prefixes usable in paths, prefix → URI.
     public var namespaces: [String: String]

@@ -43,7 +43,12 @@ final class JSONReader: RecordReader {
             "encoding": decision.reason, "format": options.format == nil ? "detected" : "given as an option",
         ]
         source = SourceFile(path: path, format: format, encoding: decision.encoding, decisions: decisions)
-        if format == .json {
+        if format == .json, options.recordPath == "$" {
+            // The whole document is one record.
+            var single = decisions
+            single["records"] = "the whole document (given as $)"
+            source = SourceFile(path: path, format: format, encoding: decision.encoding, decisions: single, recordPath: "$")
+        } else if format == .json {
             let requested = options.recordPath.map { $0.split(separator: ".").map(String.init) }
             let (found, depth) = try locateRecords(requested)
             recordPath = found

@@ -160,10 +160,10 @@ enum PlanText {
         var out: [String] = []
         for file in plan.files {
             let s = file.stats
+            let kind = plan.kind.rawValue.replacingOccurrences(of: "_", with: " ")
             out.append(
-                "\(file.file): \(s.records) rows → \(s.documents) \(plan.kind.rawValue.replacingOccurrences(of: "_", with: " "))"
-                    + "\(s.documents == 1 ? "" : "s") with \(s.lines) lines; \(s.rowsRejected) rows rejected, "
-                    + "\(s.rowsSkipped) skipped")
+                "\(file.file): \(count(s.records, "row")) → \(count(s.documents, kind)) with \(count(s.lines, "line")); "
+                    + "\(count(s.rowsRejected, "row")) rejected, \(s.rowsSkipped) skipped")
         }
         if !plan.documents.isEmpty {
             out.append("")
@@ -240,6 +240,8 @@ enum PlanText {
             return line
         }
     }
+
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     static func clip(_ text: String, _ limit: Int) -> String {
         text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
