@@ -4,26 +4,37 @@ import Testing
 
 @Suite("Calendar dates")
 struct DateTests {
-    @Test("formats", arguments: [
-        ("dd-mm-yyyy", "01-03-2026", "2026-03-01"), ("dd-mm-yyyy", "1-3-2026", "2026-03-01"), ("dd.mm.yyyy", "31.12.2025", "2025-12-31"),
-        ("yyyy-mm-dd", "2026-02-28", "2026-02-28"), ("d/m/yy", "5/7/26", "2026-07-05"), ("%d-%m-%Y", "09-11-2026", "2026-11-09"),
-        ("iso", "2026-03-01T10:15:00Z", "2026-03-01"), ("iso", "2026-03-01", "2026-03-01"), ("yyyymmdd", "20260301", "2026-03-01"),
-        ("DD-MM-YYYY", " 02-03-2026 ", "2026-03-02"), ("mm/dd/yyyy", "12/31/2026", "2026-12-31"), ("yy-mm-dd", "99-01-01", "1999-01-01"),
-    ])
+    @Test(
+        "formats",
+        arguments: [
+            ("dd-mm-yyyy", "01-03-2026", "2026-03-01"), ("dd-mm-yyyy", "1-3-2026", "2026-03-01"),
+            ("dd.mm.yyyy", "31.12.2025", "2025-12-31"),
+            ("yyyy-mm-dd", "2026-02-28", "2026-02-28"), ("d/m/yy", "5/7/26", "2026-07-05"),
+            ("%d-%m-%Y", "09-11-2026", "2026-11-09"),
+            ("iso", "2026-03-01T10:15:00Z", "2026-03-01"), ("iso", "2026-03-01", "2026-03-01"),
+            ("yyyymmdd", "20260301", "2026-03-01"),
+            ("DD-MM-YYYY", " 02-03-2026 ", "2026-03-02"), ("mm/dd/yyyy", "12/31/2026", "2026-12-31"),
+            ("yy-mm-dd", "99-01-01", "1999-01-01"),
+        ])
     func parse(pattern: String, text: String, expected: String) throws {
         let format = try DateFormat(pattern)
         #expect(format.parse(text)?.description == expected)
     }
 
-    @Test("text that is not a date in the format", arguments: [
-        ("dd-mm-yyyy", "2026-03-01"), ("dd-mm-yyyy", "30-02-2026"), ("dd-mm-yyyy", "01-03-2026 10:00"), ("dd-mm-yyyy", ""),
-        ("yyyy-mm-dd", "2026-13-01"), ("iso", "2026-03-01X"), ("dd-mm-yyyy", "29-02-2025"),
-    ])
+    @Test(
+        "text that is not a date in the format",
+        arguments: [
+            ("dd-mm-yyyy", "2026-03-01"), ("dd-mm-yyyy", "30-02-2026"), ("dd-mm-yyyy", "01-03-2026 10:00"),
+            ("dd-mm-yyyy", ""),
+            ("yyyy-mm-dd", "2026-13-01"), ("iso", "2026-03-01X"), ("dd-mm-yyyy", "29-02-2025"),
+        ])
     func reject(pattern: String, text: String) throws {
         #expect(try DateFormat(pattern).parse(text) == nil)
     }
 
-    @Test("patterns that cannot work are refused with a reason", arguments: ["dd-mm", "dd-mmm-yyyy", "%b %d %Y", "dd-mm-yyy", "qq"])
+    @Test(
+        "patterns that cannot work are refused with a reason",
+        arguments: ["dd-mm", "dd-mmm-yyyy", "%b %d %Y", "dd-mm-yyy", "qq"])
     func badPatterns(pattern: String) {
         #expect(throws: DateFormat.PatternError.self) { try DateFormat(pattern) }
     }

@@ -4,25 +4,35 @@ import Testing
 
 @Suite("Exact decimals and money")
 struct MoneyTests {
-    @Test("amount formats", arguments: [
-        ("1.234,56", AmountFormat.danish, "1234.56"), ("-1.234,56", .danish, "-1234.56"), ("1.234,56-", .danish, "-1234.56"),
-        ("(1.234,56)", .danish, "-1234.56"), ("kr. 1.234,56", .danish, "1234.56"), ("1.234,56 DKK", .danish, "1234.56"),
-        ("-45,00", .danish, "-45.00"), ("+12", .danish, "12"), ("1 234,5", .danish, "1234.5"),
-        ("1\u{00A0}234,50", .danish, "1234.50"), ("12.500.000,00", .danish, "12500000.00"), ("1,234.56", .english, "1234.56"),
-        ("$1,234.56", .english, "1234.56"), ("-0.5", .plain, "-0.5"), ("€ -3", .plain, "-3"), ("\u{2212}7,25", .danish, "-7.25"),
-        ("  42  ", .plain, "42"), ("0,001", .danish, "0.001"),
-    ])
+    @Test(
+        "amount formats",
+        arguments: [
+            ("1.234,56", AmountFormat.danish, "1234.56"), ("-1.234,56", .danish, "-1234.56"),
+            ("1.234,56-", .danish, "-1234.56"),
+            ("(1.234,56)", .danish, "-1234.56"), ("kr. 1.234,56", .danish, "1234.56"),
+            ("1.234,56 DKK", .danish, "1234.56"),
+            ("-45,00", .danish, "-45.00"), ("+12", .danish, "12"), ("1 234,5", .danish, "1234.5"),
+            ("1\u{00A0}234,50", .danish, "1234.50"), ("12.500.000,00", .danish, "12500000.00"),
+            ("1,234.56", .english, "1234.56"),
+            ("$1,234.56", .english, "1234.56"), ("-0.5", .plain, "-0.5"), ("€ -3", .plain, "-3"),
+            ("\u{2212}7,25", .danish, "-7.25"),
+            ("  42  ", .plain, "42"), ("0,001", .danish, "0.001"),
+        ])
     func parsing(text: String, format: AmountFormat, expected: String) throws {
         let value = try format.parse(text).get()
         #expect(value.description == expected)
     }
 
-    @Test("text that is not an amount says why", arguments: [
-        ("", AmountFormat.danish, AmountFormat.Failure.empty), ("abc", .danish, .notANumber),
-        ("1.5", .danish, .misplacedSeparator), ("1.23.456", .danish, .misplacedSeparator), ("12,3,4", .danish, .notANumber),
-        ("1.2345,00", .danish, .misplacedSeparator), ("99999999999999999999", .plain, .tooManyDigits), ("-", .plain, .notANumber),
-        ("1,234.56", .danish, .notANumber),
-    ])
+    @Test(
+        "text that is not an amount says why",
+        arguments: [
+            ("", AmountFormat.danish, AmountFormat.Failure.empty), ("abc", .danish, .notANumber),
+            ("1.5", .danish, .misplacedSeparator), ("1.23.456", .danish, .misplacedSeparator),
+            ("12,3,4", .danish, .notANumber),
+            ("1.2345,00", .danish, .misplacedSeparator), ("99999999999999999999", .plain, .tooManyDigits),
+            ("-", .plain, .notANumber),
+            ("1,234.56", .danish, .notANumber),
+        ])
     func failures(text: String, format: AmountFormat, failure: AmountFormat.Failure) {
         #expect(format.parse(text) == .failure(failure))
     }
@@ -40,20 +50,26 @@ struct MoneyTests {
         #expect(ExactDecimal("1.50") == ExactDecimal("1.5"))
     }
 
-    @Test("rounding modes", arguments: [
-        ("2.345", RoundingMode.halfEven, "2.34"), ("2.355", .halfEven, "2.36"), ("2.345", .halfUp, "2.35"),
-        ("-2.345", .halfUp, "-2.35"), ("2.345", .halfDown, "2.34"), ("2.349", .towardZero, "2.34"), ("2.341", .awayFromZero, "2.35"),
-        ("-2.341", .floor, "-2.35"), ("-2.349", .ceiling, "-2.34"), ("2.3", .halfEven, "2.30"),
-    ])
+    @Test(
+        "rounding modes",
+        arguments: [
+            ("2.345", RoundingMode.halfEven, "2.34"), ("2.355", .halfEven, "2.36"), ("2.345", .halfUp, "2.35"),
+            ("-2.345", .halfUp, "-2.35"), ("2.345", .halfDown, "2.34"), ("2.349", .towardZero, "2.34"),
+            ("2.341", .awayFromZero, "2.35"),
+            ("-2.341", .floor, "-2.35"), ("-2.349", .ceiling, "-2.34"), ("2.3", .halfEven, "2.30"),
+        ])
     func rounding(value: String, mode: RoundingMode, expected: String) {
         #expect(ExactDecimal(value)!.rounded(toScale: 2, mode).description == expected)
     }
 
     @Test("division rounds at the requested scale")
     func division() {
-        #expect(ExactDecimal("125")!.divided(by: ExactDecimal("1.25")!, scale: 2, rounding: .halfEven)?.description == "100.00")
+        #expect(
+            ExactDecimal("125")!.divided(by: ExactDecimal("1.25")!, scale: 2, rounding: .halfEven)?.description
+                == "100.00")
         #expect(ExactDecimal("10")!.divided(by: ExactDecimal("3")!, scale: 2, rounding: .halfUp)?.description == "3.33")
-        #expect(ExactDecimal("-10")!.divided(by: ExactDecimal("3")!, scale: 2, rounding: .floor)?.description == "-3.34")
+        #expect(
+            ExactDecimal("-10")!.divided(by: ExactDecimal("3")!, scale: 2, rounding: .floor)?.description == "-3.34")
         #expect(ExactDecimal("1")!.divided(by: .zero, scale: 2, rounding: .halfUp) == nil)
     }
 

@@ -46,17 +46,23 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
                 case UInt8(ascii: "m"): tokens.append(.month)
                 case UInt8(ascii: "d"), UInt8(ascii: "e"): tokens.append(.day)
                 default:
-                    throw PatternError(description: "`\(pattern)`: %\(Character(Unicode.Scalar(bytes[j]))) is not supported; use %Y %y %m %d")
+                    throw PatternError(
+                        description:
+                            "`\(pattern)`: %\(Character(Unicode.Scalar(bytes[j]))) is not supported; use %Y %y %m %d")
                 }
                 i = j + 1
             } else if b | 0x20 == UInt8(ascii: "y") {
                 let n = run(UInt8(ascii: "y"))
-                guard n == 4 || n == 2 else { throw PatternError(description: "`\(pattern)`: write the year as yyyy or yy") }
+                guard n == 4 || n == 2 else {
+                    throw PatternError(description: "`\(pattern)`: write the year as yyyy or yy")
+                }
                 tokens.append(n == 4 ? .year4 : .year2)
                 i += n
             } else if b | 0x20 == UInt8(ascii: "m") {
                 let n = run(UInt8(ascii: "m"))
-                guard n <= 2 else { throw PatternError(description: "`\(pattern)`: month names are not supported; write mm") }
+                guard n <= 2 else {
+                    throw PatternError(description: "`\(pattern)`: month names are not supported; write mm")
+                }
                 tokens.append(.month)
                 i += n
             } else if b | 0x20 == UInt8(ascii: "d") {
@@ -66,7 +72,8 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
                 i += n
             } else if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) {
                 throw PatternError(
-                    description: "`\(pattern)`: `\(Character(Unicode.Scalar(b)))` is not a date part; use yyyy, yy, mm, dd")
+                    description:
+                        "`\(pattern)`: `\(Character(Unicode.Scalar(b)))` is not a date part; use yyyy, yy, mm, dd")
             } else {
                 tokens.append(.literal(b))
                 i += 1

@@ -170,5 +170,7 @@ public struct AmountFormat: Sendable, Hashable, Codable {
 
     private static let symbols: [[UInt8]] = ["kr.", "kr", "Kr.", "Kr", "€", "$", "£", "¥"].map { Array($0.utf8) }
 
-    private enum CodingKeys: String, CodingKey { case decimalMark, thousandsSeparator, allowTrailingMinus, allowParentheses }
+    private enum CodingKeys: String, CodingKey {
+        case decimalMark, thousandsSeparator, allowTrailingMinus, allowParentheses
+    }
 }

@@ -129,7 +129,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
         return ExactDecimal(units: units < 0 ? -Int64(rounded) : Int64(rounded), scale: newScale)
     }
 
-    private static func round(quotient: UInt64, remainder: UInt64, divisor: UInt64, negative: Bool, mode: RoundingMode)
+    private static func round(
+        quotient: UInt64, remainder: UInt64, divisor: UInt64, negative: Bool, mode: RoundingMode
+    )
         -> UInt64
     {
         guard remainder != 0 else { return quotient }
@@ -193,7 +195,8 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = ExactDecimal(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a decimal: \(text)"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a decimal: \(text)"))
         }
         self = value
     }

@@ -102,7 +102,29 @@ final class RegexBox: @unchecked Sendable {
         (try? regex.firstMatch(in: text)) != nil
     }
 
+    /// Replaces every match; `$1`…`$9` in `replacement` stand for the match's groups, `$0` for
+    /// the whole match, `$$` for a dollar sign.
     func replacing(in text: String, with replacement: String) -> String {
-        text.replacing(regex, with: replacement)
+        guard replacement.contains("$") else { return text.replacing(regex, with: replacement) }
+        return text.replacing(regex) { match -> String in
+            var out = ""
+            var chars = replacement[...]
+            while let c = chars.popFirst() {
+                guard c == "$", let next = chars.first else {
+                    out.append(c)
+                    continue
+                }
+                if next == "$" {
+                    out.append("$")
+                    chars.removeFirst()
+                } else if let n = next.wholeNumberValue, n < match.output.count {
+                    out += match.output[n].substring.map(String.init) ?? ""
+                    chars.removeFirst()
+                } else {
+                    out.append(c)
+                }
+            }
+            return out
+        }
     }
 }

@@ -35,7 +35,9 @@ public enum MappingCompiler {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
-                return (nil, [.error(MappingCode.yamlSyntax, "the mapping file is empty", at: SourceLocation(file: path))])
+                return (
+                    nil, [.error(MappingCode.yamlSyntax, "the mapping file is empty", at: SourceLocation(file: path))]
+                )
             }
             root = node
         } catch let error as YamlError {
@@ -103,7 +105,9 @@ final class Compiler {
     /// The pairs of a mapping node, reporting keys outside `allowed` (with a suggestion).
     func pairs(_ node: Node, allowed: [String], in context: String) -> [String: (key: Node, value: Node)] {
         guard let pairs = node.pairs else {
-            error(MappingCode.wrongType, "`\(context)` must be a mapping (key: value lines), not \(node.kindName)", at: node)
+            error(
+                MappingCode.wrongType, "`\(context)` must be a mapping (key: value lines), not \(node.kindName)",
+                at: node)
             return [:]
         }
         var out: [String: (key: Node, value: Node)] = [:]
@@ -132,7 +136,8 @@ final class Compiler {
         guard let text = string(node, context) else { return nil }
         guard let value = Int(text), range.contains(value) else {
             error(
-                MappingCode.invalidValue, "`\(context)` must be a whole number from \(range.lowerBound) to \(range.upperBound)",
+                MappingCode.invalidValue,
+                "`\(context)` must be a whole number from \(range.lowerBound) to \(range.upperBound)",
                 at: node)
             return nil
         }
@@ -204,7 +209,9 @@ final class Compiler {
         if let node = top["document"] {
             document = compileDocument(node.value)
         } else {
-            error(MappingCode.missingKey, "the mapping has no `document:`", hint: "say which document each row makes", at: root)
+            error(
+                MappingCode.missingKey, "the mapping has no `document:`", hint: "say which document each row makes",
+                at: root)
         }
         checkNames()
         guard let document else { return nil }
@@ -244,7 +251,9 @@ final class Compiler {
             if let parsed = SourceFormat(name: text) {
                 options.format = parsed
             } else {
-                error(MappingCode.invalidValue, "`source.format` cannot be `\(text)`", hint: "use csv, json, jsonl or xml", at: format.value)
+                error(
+                    MappingCode.invalidValue, "`source.format` cannot be `\(text)`",
+                    hint: "use csv, json, jsonl or xml", at: format.value)
             }
         }
         if let encoding = keys["encoding"], let text = string(encoding.value, "source.encoding") {
@@ -261,7 +270,9 @@ final class Compiler {
             case "tab", "\t", "\\t": options.delimiter = 0x09
             case let d where d.utf8.count == 1 && d.utf8.first! < 0x80 && d != "\"": options.delimiter = d.utf8.first!
             default:
-                error(MappingCode.invalidValue, "`source.delimiter` must be one ASCII character or `tab`", at: delimiter.value)
+                error(
+                    MappingCode.invalidValue, "`source.delimiter` must be one ASCII character or `tab`",
+                    at: delimiter.value)
             }
         }
         if let line = keys["header_line"], let n = integer(line.value, "source.header_line", range: 0...10_000) {
@@ -274,7 +285,9 @@ final class Compiler {
         if let namespaces = keys["namespaces"] {
             if let list = namespaces.value.pairs {
                 for pair in list {
-                    if let uri = string(pair.value, "source.namespaces.\(pair.key)") { options.namespaces[pair.key] = uri }
+                    if let uri = string(pair.value, "source.namespaces.\(pair.key)") {
+                        options.namespaces[pair.key] = uri
+                    }
                 }
             } else {
                 error(MappingCode.wrongType, "`source.namespaces` maps prefixes to URIs", at: namespaces.value)
@@ -293,7 +306,9 @@ final class Compiler {
     func compileLocale(_ node: Node) {
         let keys = pairs(node, allowed: Self.localeKeys, in: "locale")
         var format = AmountFormat.plain
-        if let mark = keys["decimal_mark"], let byte = separator(mark.value, "locale.decimal_mark", allowed: [".", ","]) {
+        if let mark = keys["decimal_mark"],
+            let byte = separator(mark.value, "locale.decimal_mark", allowed: [".", ","])
+        {
             format.decimalMark = byte
         }
         if let thousands = keys["thousands_separator"] {
@@ -316,7 +331,9 @@ final class Compiler {
             if let parsed = Currency(code: code) {
                 locale.currency = parsed
             } else {
-                error(MappingCode.invalidValue, "`\(code)` is not a currency code", hint: "use three letters, e.g. DKK", at: currency.value)
+                error(
+                    MappingCode.invalidValue, "`\(code)` is not a currency code", hint: "use three letters, e.g. DKK",
+                    at: currency.value)
             }
         }
     }
@@ -356,7 +373,8 @@ final class Compiler {
             lookups.append(
                 compiled
                     ?? CompiledMapping.LookupTable(
-                        name: table.key, entries: [:], fallback: nil, ignoreCase: false, location: location(table.keyNode)))
+                        name: table.key, entries: [:], fallback: nil, ignoreCase: false,
+                        location: location(table.keyNode)))
         }
     }
 
@@ -533,7 +551,8 @@ final class Compiler {
         let voucherNumber = keys["voucher_number"].flatMap { expression($0.value, .text, "document.voucher_number") }
         if keys["voucher_number"] != nil && kind != .ledgerItem {
             warning(
-                MappingCode.invalidValue, "`voucher_number` only applies to ledger items; the target numbers other documents",
+                MappingCode.invalidValue,
+                "`voucher_number` only applies to ledger items; the target numbers other documents",
                 at: keys["voucher_number"]!.key)
         }
         let attachment = keys["attachment"].flatMap { expression($0.value, .text, "document.attachment") }
@@ -554,7 +573,9 @@ final class Compiler {
         if let node = keys["lines"] {
             if let items = node.value.items, !items.isEmpty {
                 for (i, item) in items.enumerated() {
-                    if let line = compileLine(item, kind: kind, context: "document.lines[\(i + 1)]") { lines.append(line) }
+                    if let line = compileLine(item, kind: kind, context: "document.lines[\(i + 1)]") {
+                        lines.append(line)
+                    }
                 }
             } else {
                 error(MappingCode.wrongType, "`document.lines` is a list of at least one line", at: node.value)
@@ -606,7 +627,9 @@ final class Compiler {
         }
         return CompiledMapping.PurchaseSpec(
             payment: payment,
-            depositAccount: keys["deposit_account"].flatMap { expression($0.value, .text, "document.purchase.deposit_account") },
+            depositAccount: keys["deposit_account"].flatMap {
+                expression($0.value, .text, "document.purchase.deposit_account")
+            },
             contact: keys["contact"].flatMap { expression($0.value, .text, "document.purchase.contact") },
             paymentDate: keys["payment_date"].flatMap { expression($0.value, .date, "document.purchase.payment_date") },
             region: keys["region"].flatMap { expression($0.value, .text, "document.purchase.region") })
@@ -691,9 +714,12 @@ final class Compiler {
                     error(MappingCode.invalidValue, "`group_by.order` is `sorted` or `any`", at: orderNode.value)
                 }
             }
-            let buffer = keys["buffer_rows"].flatMap { integer($0.value, "document.group_by.buffer_rows", range: 1...100_000_000) }
+            let buffer = keys["buffer_rows"].flatMap {
+                integer($0.value, "document.group_by.buffer_rows", range: 1...100_000_000)
+            }
             guard let key = expression(keyNode.value, .text, "document.group_by.key") else { return nil }
-            return CompiledMapping.GroupSpec(key: key, order: order, bufferRows: buffer ?? 100_000, location: location(node))
+            return CompiledMapping.GroupSpec(
+                key: key, order: order, bufferRows: buffer ?? 100_000, location: location(node))
         }
         guard let key = expression(node, .text, "document.group_by") else { return nil }
         return CompiledMapping.GroupSpec(key: key, order: .sorted, bufferRows: 100_000, location: location(node))
@@ -757,7 +783,8 @@ final class Compiler {
             return expr
         default:
             error(
-                MappingCode.wrongType, "`\(context)` needs \(article(type)) but the expression gives \(article(expr.type))",
+                MappingCode.wrongType,
+                "`\(context)` needs \(article(type)) but the expression gives \(article(expr.type))",
                 at: node)
             return nil
         }
@@ -782,7 +809,9 @@ final class Compiler {
         var format = Format()
         if keys["decimal_mark"] != nil || keys["thousands_separator"] != nil {
             var amount = locale.amountFormat
-            if let mark = keys["decimal_mark"], let byte = separator(mark.value, "\(context).decimal_mark", allowed: [".", ","]) {
+            if let mark = keys["decimal_mark"],
+                let byte = separator(mark.value, "\(context).decimal_mark", allowed: [".", ","])
+            {
                 amount.decimalMark = byte
             }
             if let sep = keys["thousands_separator"] {
@@ -840,7 +869,9 @@ final class Compiler {
                 return nil
             }
             guard let rate = ExactDecimal(text) else {
-                error(MappingCode.invalidValue, "`\(context).\(key)` must be a plain number such as 0.8, not `\(text)`", at: value)
+                error(
+                    MappingCode.invalidValue, "`\(context).\(key)` must be a plain number such as 0.8, not `\(text)`",
+                    at: value)
                 return nil
             }
             return rate
@@ -870,7 +901,9 @@ final class Compiler {
             return typed(.field(ref), type, format: formatOptions(keys, context), at: node, context)
         case "const":
             _ = pairs(node, allowed: ["const"], in: context)
-            guard let value = list.first(where: { $0.key == "const" })?.value, let text = string(value, c) else { return nil }
+            guard let value = list.first(where: { $0.key == "const" })?.value, let text = string(value, c) else {
+                return nil
+            }
             return typed(.constant(text), type, format: nil, at: value, context)
         case "template":
             _ = pairs(node, allowed: ["template"], in: context)
@@ -992,7 +1025,9 @@ final class Compiler {
                 i = text.index(after: next)
             } else if c == "{" {
                 guard let close = text[next...].firstIndex(of: "}") else {
-                    error(MappingCode.invalidValue, "`\(context)`: a `{` is not closed", hint: "write {{ for a literal brace", at: node)
+                    error(
+                        MappingCode.invalidValue, "`\(context)`: a `{` is not closed",
+                        hint: "write {{ for a literal brace", at: node)
                     return nil
                 }
                 let name = String(text[next..<close]).trimmingCharacters(in: .whitespaces)
@@ -1000,12 +1035,15 @@ final class Compiler {
                     parts.append(.literal(literal))
                     literal = ""
                 }
-                let ref = name.hasPrefix("$") ? variableRef(String(name.dropFirst()), at: node) : fieldRef(name, at: node)
+                let ref =
+                    name.hasPrefix("$") ? variableRef(String(name.dropFirst()), at: node) : fieldRef(name, at: node)
                 guard let ref else { return nil }
                 parts.append(.field(ref))
                 i = text.index(after: close)
             } else if c == "}" {
-                error(MappingCode.invalidValue, "`\(context)`: a `}` without `{`", hint: "write }} for a literal brace", at: node)
+                error(
+                    MappingCode.invalidValue, "`\(context)`: a `}` without `{`", hint: "write }} for a literal brace",
+                    at: node)
                 return nil
             } else {
                 literal.append(c)
@@ -1070,7 +1108,9 @@ final class Compiler {
                     error(MappingCode.wrongType, "`\(context).\(pair.key)` is a list of conditions", at: pair.value)
                     continue
                 }
-                let inner = items.enumerated().compactMap { condition($0.element, "\(context).\(pair.key)[\($0.offset + 1)]") }
+                let inner = items.enumerated().compactMap {
+                    condition($0.element, "\(context).\(pair.key)[\($0.offset + 1)]")
+                }
                 guard inner.count == items.count else { continue }
                 parts.append(pair.key == "all" ? .all(inner) : .any(inner))
             case "not":
@@ -1093,7 +1133,7 @@ final class Compiler {
 
     func tests(_ node: Node, _ context: String) -> [Test] {
         if case .scalar = node {
-            return [.equals(node.text ?? "", ignoreCase: true)]
+            return [.equals((node.text ?? "").lowercased(), ignoreCase: true)]
         }
         if let items = node.items {
             return [.oneOf(Set(items.compactMap { $0.text?.lowercased() }), ignoreCase: true)]
@@ -1114,9 +1154,13 @@ final class Compiler {
                 let test = Test.contains(folded(text), ignoreCase: ignoreCase)
                 tests.append(key == "contains" ? test : .negated(test))
             case "starts_with":
-                if let text = string(value, "\(context).\(key)") { tests.append(.startsWith(folded(text), ignoreCase: ignoreCase)) }
+                if let text = string(value, "\(context).\(key)") {
+                    tests.append(.startsWith(folded(text), ignoreCase: ignoreCase))
+                }
             case "ends_with":
-                if let text = string(value, "\(context).\(key)") { tests.append(.endsWith(folded(text), ignoreCase: ignoreCase)) }
+                if let text = string(value, "\(context).\(key)") {
+                    tests.append(.endsWith(folded(text), ignoreCase: ignoreCase))
+                }
             case "matches":
                 if let pattern = string(value, "\(context).matches"),
                     let regex = compileRegex(pattern, ignoreCase: ignoreCase, at: value)

@@ -16,7 +16,9 @@ public struct BoundMapping: Sendable {
 
     /// Binds `mapping` to the layout `source` was read with. Unknown columns are errors that name
     /// the mapping's line and list the file's columns.
-    public static func bind(_ mapping: CompiledMapping, to source: SourceFile) -> (
+    public static func bind(
+        _ mapping: CompiledMapping, to source: SourceFile
+    ) -> (
         mapping: BoundMapping?, diagnostics: [Diagnostic]
     ) {
         var diagnostics: [Diagnostic] = []

@@ -160,7 +160,8 @@ public final class DocumentBuilder {
                     .error(
                         MappingCode.groupBufferFull,
                         "more than \(group.bufferRows) rows are waiting for their voucher to be complete",
-                        hint: "sort the file by the group key (then use order: sorted), or raise `group_by.buffer_rows`",
+                        hint:
+                            "sort the file by the group key (then use order: sorted), or raise `group_by.buffer_rows`",
                         at: group.location)
                 ])
             }
@@ -264,7 +265,8 @@ public final class DocumentBuilder {
                 error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
             let diagnostic = diagnostic(failure, current)
             return .rejected(
-                RowOutcome(file: bound.source.path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic]))
+                RowOutcome(
+                    file: bound.source.path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic]))
         }
     }
 
@@ -348,8 +350,7 @@ public final class DocumentBuilder {
         return value
     }
 
-    private func purchaseTerms(_ spec: CompiledMapping.PurchaseSpec, _ row: RowState) throws -> PurchaseTerms
-    {
+    private func purchaseTerms(_ spec: CompiledMapping.PurchaseSpec, _ row: RowState) throws -> PurchaseTerms {
         let paymentText = try evaluator.text(spec.payment, row)?.lowercased() ?? ""
         guard let payment = PurchaseTerms.Payment(rawValue: String(paymentText.trimmingWhitespace)) else {
             throw EvalFailure(
@@ -394,7 +395,8 @@ public final class DocumentBuilder {
 
     static func digestFile(_ path: String) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ReadError(.error(ReaderCode.cannotOpen, "cannot open to compute its digest", at: SourceLocation(file: path)))
+            throw ReadError(
+                .error(ReaderCode.cannotOpen, "cannot open to compute its digest", at: SourceLocation(file: path)))
         }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -35,7 +35,9 @@ final class Evaluator {
 
     /// The field's bytes, or nil when the record does not have it.
     @inline(__always)
-    func withField<R>(_ ref: FieldRef, _ row: RowState, _ body: (UnsafeBufferPointer<UInt8>) throws(EvalFailure) -> R)
+    func withField<R>(
+        _ ref: FieldRef, _ row: RowState, _ body: (UnsafeBufferPointer<UInt8>) throws(EvalFailure) -> R
+    )
         throws(EvalFailure) -> R?
     {
         // The byte accessors are `rethrows`; a Result keeps the failure's type across them.
@@ -93,7 +95,8 @@ final class Evaluator {
                 switch part {
                 case .literal(let literal): out += literal
                 case .field(let ref):
-                    try withField(ref, row) { bytes throws(EvalFailure) in out += String(decoding: bytes, as: UTF8.self) }
+                    try withField(ref, row) { bytes throws(EvalFailure) in out += String(decoding: bytes, as: UTF8.self)
+                    }
                 }
             }
             return out.isEmpty ? nil : out
@@ -220,7 +223,8 @@ final class Evaluator {
     private func checked(_ value: ExactDecimal?) throws(EvalFailure) -> ExactDecimal {
         guard let value else {
             throw EvalFailure(
-                code: MappingCode.overflow, message: "the computed amount is too large", hint: "check the row's amounts")
+                code: MappingCode.overflow, message: "the computed amount is too large", hint: "check the row's amounts"
+            )
         }
         return value
     }
@@ -254,7 +258,9 @@ final class Evaluator {
         return try parseDate(text, format: explicit, field: describe(inner))
     }
 
-    private func parseDate(_ text: String, format explicit: DateFormat?, field: String?) throws(EvalFailure) -> LocalDate {
+    private func parseDate(
+        _ text: String, format explicit: DateFormat?, field: String?
+    ) throws(EvalFailure) -> LocalDate {
         let format = explicit ?? mapping.locale.dateFormat ?? Self.iso
         if let date = format.parse(text) ?? (explicit == nil ? Self.iso.parse(text) : nil) { return date }
         throw notADate(field ?? "the value", format)
@@ -290,7 +296,8 @@ final class Evaluator {
         case .negated(let inner):
             return try !evaluate(inner, ref, row)
         case .empty(let wanted):
-            let isEmpty = try withField(ref, row) { bytes throws(EvalFailure) in bytes.allSatisfy { $0 == 0x20 } } ?? true
+            let isEmpty =
+                try withField(ref, row) { bytes throws(EvalFailure) in bytes.allSatisfy { $0 == 0x20 } } ?? true
             return isEmpty == wanted
         case .compare(let comparison, let bound):
             guard let value = try amount(.amount(.field(ref), nil), row) else { return false }
@@ -301,7 +308,9 @@ final class Evaluator {
             case .lte: return value <= bound
             }
         case .matches(let regex, let id):
-            guard let text = try withField(ref, row, { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) })
+            guard
+                let text = try withField(
+                    ref, row, { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) })
             else { return false }
             if let hit = regexMemo[id]?[text] { return hit }
             let result = regex.matches(text)

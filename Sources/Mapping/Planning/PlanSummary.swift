@@ -39,7 +39,8 @@ public struct PlanSummary: Sendable, Codable {
             let amount = line.amount
             let debitAccount = line.amount.minorUnits >= 0 ? line.account : line.balancingAccount
             let creditAccount = line.amount.minorUnits >= 0 ? line.balancingAccount : line.account
-            let magnitude = Money(minorUnits: amount.minorUnits == .min ? .max : abs(amount.minorUnits), currency: amount.currency)
+            let magnitude = Money(
+                minorUnits: amount.minorUnits == .min ? .max : abs(amount.minorUnits), currency: amount.currency)
             if document.kind == .purchaseVoucher {
                 post(line.account, debit: amount)
                 let payer = document.purchase?.payment == .cash ? document.purchase?.depositAccount : nil
@@ -66,7 +67,8 @@ public struct PlanSummary: Sendable, Codable {
             index = accounts.count
             accountIndex[key] = index
             accounts.append(
-                AccountTotal(account: account, currency: currency, debit: .zero(currency), credit: .zero(currency), lines: 0))
+                AccountTotal(
+                    account: account, currency: currency, debit: .zero(currency), credit: .zero(currency), lines: 0))
         }
         if let debit { accounts[index].debit = accounts[index].debit.adding(debit) ?? accounts[index].debit }
         if let credit { accounts[index].credit = accounts[index].credit.adding(credit) ?? accounts[index].credit }
@@ -110,7 +112,8 @@ public struct PlanSummary: Sendable, Codable {
         try container.encode(sortedAccounts, forKey: .accounts)
         try container.encode(sortedVatCodes, forKey: .vatCodes)
         try container.encode(
-            Dictionary(uniqueKeysWithValues: documentsByKind.map { ($0.key.rawValue, $0.value) }), forKey: .documentsByKind)
+            Dictionary(uniqueKeysWithValues: documentsByKind.map { ($0.key.rawValue, $0.value) }),
+            forKey: .documentsByKind)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,7 +124,9 @@ public struct PlanSummary: Sendable, Codable {
         for (kind, count) in kinds {
             if let parsed = DocumentKind(rawValue: kind) { documentsByKind[parsed] = count }
         }
-        for (i, total) in accounts.enumerated() { accountIndex[total.account.rawValue + "\u{1F}" + total.currency.code] = i }
+        for (i, total) in accounts.enumerated() {
+            accountIndex[total.account.rawValue + "\u{1F}" + total.currency.code] = i
+        }
         for (i, total) in vatCodes.enumerated() { vatIndex[total.code + "\u{1F}" + total.currency.code] = i }
     }
 }

@@ -47,7 +47,8 @@ final class JSONReader: RecordReader {
             // The whole document is one record.
             var single = decisions
             single["records"] = "the whole document (given as $)"
-            source = SourceFile(path: path, format: format, encoding: decision.encoding, decisions: single, recordPath: "$")
+            source = SourceFile(
+                path: path, format: format, encoding: decision.encoding, decisions: single, recordPath: "$")
         } else if format == .json {
             let requested = options.recordPath.map { $0.split(separator: ".").map(String.init) }
             let (found, depth) = try locateRecords(requested)

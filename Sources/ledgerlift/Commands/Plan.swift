@@ -9,7 +9,8 @@ struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dry run: the documents a mapping makes from files, totals per account and VAT code, and every row "
             + "that could not be mapped. Nothing is sent.",
-        discussion: "Exit codes: 0 every row maps (or is skipped by a rule); 1 some rows failed; 2 the mapping is invalid."
+        discussion:
+            "Exit codes: 0 every row maps (or is skipped by a rule); 1 some rows failed; 2 the mapping is invalid."
     )
 
     @Argument(help: "The mapping file (YAML).")
@@ -148,7 +149,8 @@ struct PlanOutput: Encodable {
             var totals: PlanSummary
         }
         let summary = Summary(
-            mapping: plan.mapping, files: plan.files, documentCount: plan.documentCount, rejectedRows: plan.rejectedRows,
+            mapping: plan.mapping, files: plan.files, documentCount: plan.documentCount,
+            rejectedRows: plan.rejectedRows,
             skippedRows: plan.skippedRows, totals: plan.summary)
         return String(decoding: try encoder.encode(summary), as: UTF8.self)
     }
@@ -167,13 +169,16 @@ enum PlanText {
         }
         if !plan.documents.isEmpty {
             out.append("")
-            let more = plan.documentCount > plan.documents.count ? " (first \(plan.documents.count) of \(plan.documentCount))" : ""
+            let more =
+                plan.documentCount > plan.documents.count
+                ? " (first \(plan.documents.count) of \(plan.documentCount))" : ""
             out.append("documents\(more):")
             var rows = [["#", "date", "reference", "rows", "lines", "description", "total"]]
             for (i, document) in plan.documents.enumerated() {
                 rows.append([
                     "\(i + 1)", document.date.description, document.reference, "\(document.provenance.rows.count)",
-                    "\(document.lines.count)", clip(document.description ?? document.lines.first?.description ?? "", 34),
+                    "\(document.lines.count)",
+                    clip(document.description ?? document.lines.first?.description ?? "", 34),
                     document.kind == .purchaseVoucher ? document.total.description : balance(document),
                 ])
             }

@@ -21,7 +21,9 @@ struct MappingSession {
 
     /// Opens `file` with the mapping's reader settings under the command-line overrides and binds
     /// the mapping to its columns. Prints problems; nil when the file cannot be used.
-    func open(_ file: String, overrides: ReaderOptionGroup) throws -> (builder: DocumentBuilder, reader: any RecordReader)? {
+    func open(
+        _ file: String, overrides: ReaderOptionGroup
+    ) throws -> (builder: DocumentBuilder, reader: any RecordReader)? {
         let options = try overrides.readerOptions(over: mapping.readerOptions)
         let reader: any RecordReader
         do {

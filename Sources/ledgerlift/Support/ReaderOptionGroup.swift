@@ -56,7 +56,9 @@ struct ReaderOptionGroup: ParsableArguments {
                 throw ValidationError("the delimiter must be one ASCII character (or 'tab'), not '\(delimiter)'")
             }
         }
-        guard options.headerLine >= 0 else { throw ValidationError("--header-line must be 0 (no header) or a line number") }
+        guard options.headerLine >= 0 else {
+            throw ValidationError("--header-line must be 0 (no header) or a line number")
+        }
         if let maxRecordBytes {
             guard maxRecordBytes >= 1024 else { throw ValidationError("--max-record-bytes must be at least 1024") }
             options.maxRecordBytes = maxRecordBytes

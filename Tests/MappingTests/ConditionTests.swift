@@ -1,0 +1,93 @@
+import Foundation
+import LedgerModel
+import Testing
+
+@testable import Mapping
+
+@Suite("Conditions, rules and skips")
+struct ConditionTests {
+    static let csv = """
+        date;text;amount;type
+        01-03-2026;Dankort-køb NETTO Østerbro;-234,50;kort
+        02-03-2026;MobilePay salg uge 9;9.815,00;mp
+        03-03-2026;ØRESUND HUSLEJE marts;-18.750,00;bs
+        04-03-2026;Saldo primo;0,00;
+        05-03-2026;Renter;1,27;
+
+        """
+
+    /// (condition, row numbers it holds for)
+    static let cases: [(String, [Int])] = [
+        ("{ text: { contains: netto } }", [1]),
+        ("{ text: { contains: \"østerbro\" } }", [1]),
+        ("{ text: { contains: \"øresund\" } }", [3]),
+        ("{ text: { contains: \"Netto\", ignore_case: false } }", []),
+        ("{ text: { starts_with: \"mobilepay\" } }", [2]),
+        ("{ text: { ends_with: \"MARTS\" } }", [3]),
+        ("{ text: { matches: \"^(dankort|visa)\" } }", [1]),
+        ("{ text: { matches: \"uge [0-9]+$\" } }", [2]),
+        ("{ type: kort }", [1]),
+        ("{ type: { in: [kort, MP] } }", [1, 2]),
+        ("{ type: { empty: true } }", [4, 5]),
+        ("{ amount: { lt: 0 } }", [1, 3]),
+        ("{ amount: { gte: 1.27, lte: 9815 } }", [2, 5]),
+        ("{ any: [{ type: kort }, { text: { contains: leje } }] }", [1, 3]),
+        ("{ all: [{ amount: { lt: 0 } }, { not: { type: kort } }] }", [3]),
+        ("{ type: mp, amount: { gt: 0 } }", [2]),
+        ("{ text: { not_contains: a } }", [5]),
+    ]
+
+    @Test(
+        "tests on fields: text (case-folded, Danish letters too), regex, lists, emptiness, numbers",
+        arguments: Self.cases)
+    func conditions(condition: String, rows: [Int]) throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let extra = "rules:\n  - when: \(condition)\n    set: { hit: \"yes\" }\n  - set: { hit: \"no\" }"
+        let events = try harness.run(lineMapping(description: "\"{$hit}\"", extra: extra), data: Self.csv)
+        let hits = events.documents.filter { $0.lines.first?.description == "yes" }.map { $0.provenance.rows[0].record }
+        // Row 4 has amount 0,00: its line is kept (no skip_if_zero), so every row yields a document.
+        #expect(events.documents.count == 5)
+        #expect(hits == rows)
+    }
+
+    @Test("the first matching rule wins; variables default from `variables:`")
+    func firstMatch() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let extra = """
+            variables: { account: 9900 }
+            rules:
+              - when: { text: { contains: husleje } }
+                set: { account: 3400 }
+              - when: { amount: { lt: 0 } }
+                set: { account: 2750 }
+              - when: { text: { contains: husleje } }
+                set: { account: 1111 }
+            """
+        let mapping = lineMapping(extra: extra).replacingOccurrences(
+            of: "- account: 1000", with: "- account: \"{$account}\"")
+        let events = try harness.run(mapping, data: Self.csv)
+        #expect(events.documents.map { $0.lines[0].account?.rawValue } == ["2750", "9900", "3400", "9900", "9900"])
+    }
+
+    @Test("skip rules give each skipped row its reason; nothing is dropped silently")
+    func skip() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let extra = "skip:\n  - when: { text: { starts_with: Saldo } }\n    reason: opening balance line"
+        let events = try harness.run(lineMapping(extra: extra), data: Self.csv)
+        #expect(events.documents.count == 4)
+        #expect(events.skips.map(\.reason) == ["opening balance line"])
+        #expect(events.skips.first?.rows.first?.line == 5)
+    }
+
+    @Test("regex replace with capture groups")
+    func replaceGroups() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let description = "{ replace: \"{text}\", pattern: \"uge ([0-9]+)\", with: \"week $1\" }"
+        let events = try harness.run(lineMapping(description: description), data: Self.csv)
+        #expect(events.documents[1].lines[0].description == "MobilePay salg week 9")
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+import LedgerModel
+import Readers
+import Testing
+
+@testable import Mapping
+
+@Suite("Documents: lines, grouping, references")
+struct DocumentTests {
+    @Test("one row → one line per non-zero payment column, plus the fee")
+    func splitting() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let yaml = try String(contentsOf: root.appendingPathComponent("mappings/daily-sales.yaml"), encoding: .utf8)
+        let csv =
+            "Dato;Z-rapport;Omsætning;Heraf moms;Kontant;Kort;MobilePay;Kortgebyr\n"
+            + "01-03-2026;7;\"1.000,00\";200,00;0,00;\"750,00\";250,00;9,38\n"
+            + "02-03-2026;8;0,00;0,00;0,00;0,00;0,00;0,00\n"
+        let events = try harness.run(yaml, data: csv)
+        let document = try #require(events.documents.first)
+        #expect(document.lines.map(\.account) == ["5810", "5830", "4000"])
+        #expect(document.lines.map(\.amount.amountText) == ["750.00", "250.00", "9.38"])
+        #expect(document.lines.map { $0.balancingVat?.description } == ["U25", "U25", "none"])
+        #expect(document.lines[0].description == "Kort, Z-rapport 7")
+        #expect(events.skips.count == 1)
+        #expect(events.skips.first?.reason.contains("nothing to book") == true)
+    }
+
+    @Test("lines with `when:` are emitted only when it holds")
+    func lineConditions() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let yaml = """
+            version: 1
+            source: { format: csv, delimiter: ";" }
+            document:
+              kind: manual_voucher
+              date: "{d}"
+              lines:
+                - { account: 1, balancing_account: 2, amount: "{a}", vat: none, balancing_vat: none, when: { t: in } }
+                - { account: 3, balancing_account: 2, amount: "{a}", vat: none, balancing_vat: none, when: { t: out } }
+            """
+        let events = try harness.run(yaml, data: "d;t;a\n2026-03-01;in;5\n2026-03-01;out;6\n")
+        #expect(events.documents.map { $0.lines.map(\.account) } == [["1"], ["3"]])
+    }
+
+    static func grouped(order: String = "sorted", buffer: String = "") -> String {
+        """
+        version: 1
+        source: { format: csv, delimiter: ";" }
+        document:
+          kind: manual_voucher
+          date: "{date}"
+          description: "Bilag {voucher}"
+          group_by: { key: "{voucher}", order: \(order) \(buffer) }
+          lines:
+            - { account: "{account}", amount: "{amount}", vat: none }
+        """
+    }
+
+    @Test("many rows → one document, grouped by a key, streaming when sorted")
+    func groupingSorted() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let csv =
+            "voucher;date;account;amount\n1;2026-03-01;1000;-100\n1;2026-03-01;5500;100\n2;2026-03-02;2000;50\n2;2026-03-02;5500;-50\n3;2026-03-03;9;1\n"
+        let events = try harness.run(Self.grouped(), data: csv)
+        #expect(events.documents.count == 3)
+        #expect(events.documents[0].lines.map(\.account) == ["1000", "5500"])
+        #expect(events.documents[0].provenance.rows.map(\.line) == [2, 3])
+        #expect(events.documents[0].description == "Bilag 1")
+        #expect(events.documents[1].total.isZero)
+    }
+
+    @Test("sorted grouping rejects a row whose voucher was already closed, naming the fix")
+    func groupingOutOfOrder() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let csv = "voucher;date;account;amount\n1;2026-03-01;1000;-100\n2;2026-03-02;2000;50\n1;2026-03-01;5500;100\n"
+        let events = try harness.run(Self.grouped(), data: csv)
+        #expect(events.documents.count == 2)
+        let rejection = try #require(events.rejections.first)
+        #expect(rejection.rows.map(\.line) == [4])
+        #expect(rejection.diagnostics.first?.code == MappingCode.groupNotTogether)
+        #expect(rejection.diagnostics.first?.hint?.contains("group_by.order: any") == true)
+    }
+
+    @Test("`order: any` groups unsorted rows, keeping first-seen order")
+    func groupingAny() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let csv =
+            "voucher;date;account;amount\n1;2026-03-01;1000;-100\n2;2026-03-02;2000;50\n1;2026-03-01;5500;100\n2;2026-03-02;5500;-50\n"
+        let events = try harness.run(Self.grouped(order: "any"), data: csv)
+        #expect(events.documents.map(\.description) == ["Bilag 1", "Bilag 2"])
+        #expect(events.documents[0].provenance.rows.map(\.line) == [2, 4])
+    }
+
+    @Test("the group buffer is bounded and the error names the option to raise")
+    func groupBuffer() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        var csv = "voucher;date;account;amount\n"
+        for i in 0..<10 { csv += "\(i);2026-03-01;1;1\n" }
+        do {
+            _ = try harness.run(Self.grouped(order: "any", buffer: ", buffer_rows: 5"), data: csv)
+            Issue.record("expected the buffer to overflow")
+        } catch let error as MappingError {
+            #expect(error.diagnostics.first?.code == MappingCode.groupBufferFull)
+            #expect(error.diagnostics.first?.hint?.contains("group_by.buffer_rows") == true)
+        }
+    }
+
+    @Test("references: the same file gives the same references; identical rows get different ones")
+    func referencesStable() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let csv = "date;text;amount\n01-03-2026;Kaffe;45,00\n01-03-2026;Kaffe;45,00\n02-03-2026;Kage;30,00\n"
+        let first = try harness.run(lineMapping(), data: csv).documents.map(\.reference)
+        let second = try harness.run(lineMapping(), data: csv).documents.map(\.reference)
+        #expect(first == second)
+        #expect(Set(first).count == 3)
+        #expect(first.allSatisfy { $0.hasPrefix("ll1-") && $0.count == 30 })
+    }
+
+    @Test("references survive an overlapping re-export and a re-dropped fixed file")
+    func referencesOverlap() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let header = "date;text;amount\n"
+        let march = "01-03-2026;Kaffe;45,00\n02-03-2026;Husleje;-8000,00\n"
+        let april = "01-04-2026;Kaffe;45,00\n"
+        let one = try harness.run(lineMapping(), data: header + march, file: "a.csv").documents.map(\.reference)
+        let overlapping = try harness.run(
+            lineMapping(), data: header + "28-02-2026;Gebyr;-10,00\n" + march + april, file: "b.csv"
+        )
+        .documents.map(\.reference)
+        #expect(overlapping[1] == one[0])
+        #expect(overlapping[2] == one[1])
+        #expect(!one.contains(overlapping[0]) && !one.contains(overlapping[3]))
+    }
+
+    @Test("references can be scoped to the file, or written by the mapping")
+    func referenceScopes() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let csv = "date;text;amount\n01-03-2026;Kaffe;45,00\n"
+        let scoped = lineMapping(document: "  reference: { scope: file }")
+        let a = try harness.run(scoped, data: csv, file: "a.csv").documents.map(\.reference)
+        let b = try harness.run(scoped, data: csv + "02-03-2026;x;1\n", file: "b.csv").documents.map(\.reference)
+        let content = try harness.run(lineMapping(), data: csv).documents.map(\.reference)
+        #expect(a[0] != b[0])
+        #expect(a[0] != content[0])
+        let written = try harness.run(lineMapping(document: "  reference: \"bank-{date}-{text}\""), data: csv).documents
+        #expect(written.first?.reference == "bank-01-03-2026-Kaffe")
+        let empty = try harness.run(
+            lineMapping(document: "  reference: \"{other}\""), data: "date;text;amount;other\n01-03-2026;K;1;\n")
+        #expect(empty.rejections.first?.diagnostics.first?.code == MappingCode.missingValue)
+    }
+
+    @Test("a row the reader found broken is rejected with the reader's reason")
+    func readerErrors() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(lineMapping(), data: "date;text;amount\n01-03-2026;a;1\n02-03-2026;b\n")
+        #expect(events.documents.count == 1)
+        #expect(events.rejections.first?.diagnostics.first?.code == ReaderCode.fieldCount)
+    }
+
+    @Test("for_each over repeated XML elements, falling back to the record's fields")
+    func forEachXML() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let xml = """
+            <r><t><d>2026-03-01</d><text>T</text><l><a>1000</a><amt>5.00</amt></l><l><a>2000</a><amt>-5.00</amt><text>own</text></l></t></r>
+            """
+        let yaml = """
+            version: 1
+            source: { format: xml, records: r/t }
+            document:
+              kind: ledger_item
+              date: "{d}"
+              lines:
+                - { for_each: l, account: "{a}", amount: "{amt}", description: "{text}", vat: none }
+            """
+        let events = try harness.run(yaml, data: xml, file: "x.xml")
+        let document = try #require(events.documents.first)
+        #expect(document.lines.map(\.account) == ["1000", "2000"])
+        #expect(document.lines.map(\.description) == ["T", "own"])
+    }
+
+    @Test("binding: an unknown column names the mapping line, suggests and lists the columns")
+    func unknownColumn() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let (mapping, _) = try harness.compile(lineMapping(amount: "\"{amuont}\""))
+        let path = try harness.write("in.csv", "date;text;amount\n01-03-2026;x;1\n")
+        let reader = try Readers.open(path, options: try #require(mapping).readerOptions)
+        let (bound, diagnostics) = BoundMapping.bind(try #require(mapping), to: reader.source)
+        #expect(bound == nil)
+        let diagnostic = try #require(diagnostics.first)
+        #expect(diagnostic.code == MappingCode.unknownColumn)
+        #expect(diagnostic.message.hasPrefix("no column \"amuont\" in"))
+        #expect(diagnostic.hint?.hasPrefix("did you mean \"amount\"?") == true)
+        #expect(diagnostic.hint?.contains("\"date\", \"text\", \"amount\"") == true)
+        #expect(diagnostic.location?.file.hasSuffix("mapping.yaml") == true)
+        #expect(diagnostic.location?.line == 13)
+    }
+}

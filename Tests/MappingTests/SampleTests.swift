@@ -1,0 +1,89 @@
+import Foundation
+import LedgerModel
+import Readers
+import Testing
+
+@testable import Mapping
+
+/// Every sample in `samples/` plans cleanly with its mapping in `mappings/`.
+@Suite("Samples")
+struct SampleTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func plan(_ mapping: String, _ sample: String) throws -> (events: [MappingEvent], summary: PlanSummary) {
+        let (compiled, diagnostics) = MappingCompiler.compile(
+            path: root.appendingPathComponent("mappings/\(mapping)").path)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let mapping = try #require(compiled)
+        let reader = try Readers.open(
+            root.appendingPathComponent("samples/\(sample)").path, options: mapping.readerOptions)
+        let (bound, bindDiagnostics) = BoundMapping.bind(mapping, to: reader.source)
+        #expect(bindDiagnostics.isEmpty, "\(bindDiagnostics)")
+        let builder = try DocumentBuilder(try #require(bound), reader: reader)
+        var events: [MappingEvent] = []
+        var summary = PlanSummary()
+        while let event = try builder.next() {
+            events.append(event)
+            if let document = event.document { summary.add(document) }
+        }
+        #expect(events.rejections.isEmpty, "\(events.rejections)")
+        return (events, summary)
+    }
+
+    static func net(_ summary: PlanSummary, _ account: String) -> String? {
+        summary.accounts.first { $0.account.rawValue == account }?.net.amountText
+    }
+
+    @Test("bank statement: 16 ledger items, counter-accounts from the text rules")
+    func bankStatement() throws {
+        let (events, summary) = try Self.plan("bank-statement.yaml", "bank-statement.csv")
+        #expect(events.documents.count == 16)
+        #expect(events.documents[0].lines[0].balancingAccount == "5600")
+        #expect(events.documents[3].lines[0].balancingVat == .code("I25"))
+        #expect(Self.net(summary, "5500") == "-52318.08")
+        #expect(!events.documents.contains { $0.lines[0].balancingAccount == "9900" }, "every text has a rule")
+    }
+
+    @Test("daily sales: cash, card and MobilePay lines with U25, fees as expense; the closed day skipped")
+    func dailySales() throws {
+        let (events, summary) = try Self.plan("daily-sales.yaml", "daily-sales.csv")
+        #expect(events.documents.count == 8)
+        #expect(events.skips.count == 1)
+        #expect(Self.net(summary, "1000") == "-61444.75")
+        #expect(Self.net(summary, "4000") == "512.07")
+    }
+
+    @Test("expenses: cash purchase vouchers with receipts and VAT from shared lookups")
+    func expenses() throws {
+        let (events, _) = try Self.plan("expenses.yaml", "expenses.csv")
+        #expect(events.documents.count == 7)
+        let first = try #require(events.documents.first)
+        #expect(first.kind == .purchaseVoucher)
+        #expect(first.purchase == PurchaseTerms(payment: .cash, depositAccount: "5500", region: .denmark))
+        #expect(first.lines[0].vat == .code("REP"))
+        #expect(first.attachment?.hasSuffix("samples/receipts/receipt-0001.pdf") == true)
+        #expect(FileManager.default.fileExists(atPath: first.attachment ?? ""))
+        #expect(events.documents[4].purchase?.region == .world)
+        #expect(events.documents[2].attachment == nil)
+    }
+
+    @Test("payroll: one manual voucher, wages debited with the gross pay")
+    func payroll() throws {
+        let (events, summary) = try Self.plan("payroll.yaml", "payroll.json")
+        #expect(events.documents.count == 1)
+        #expect(events.documents[0].lines.count == 12)
+        #expect(Self.net(summary, "3600") == "80800.00")
+    }
+
+    @Test("journal: one ledger item per transaction, balanced, the transaction id as reference")
+    func journal() throws {
+        let (events, _) = try Self.plan("journal.yaml", "journal.xml")
+        #expect(
+            events.documents.map(\.reference) == [
+                "saft-T-0001", "saft-T-0002", "saft-T-0003", "saft-T-0004", "saft-T-0005",
+            ])
+        #expect(events.documents.allSatisfy { $0.total.isZero })
+        #expect(events.documents[3].lines.map { $0.vat?.description } == ["none", "U25", "UEUV"])
+    }
+}
