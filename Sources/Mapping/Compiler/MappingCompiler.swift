@@ -532,13 +532,22 @@ final class Compiler {
     func compileDocument(_ node: Node) -> CompiledMapping.DocumentSpec? {
         let keys = pairs(node, allowed: Self.documentKeys, in: "document")
         guard node.pairs != nil else { return nil }
-        guard let kindNode = keys["kind"] else {
+        // With no valid kind, go on as the closest one, so the rest is still checked.
+        var kind = DocumentKind.ledgerItem
+        if let kindNode = keys["kind"] {
+            if let chosen = choice(kindNode.value, "document.kind", DocumentKind.self) {
+                kind = chosen
+            } else if let text = kindNode.value.text,
+                let closest = suggestion(for: text, among: DocumentKind.allCases.map(\.rawValue))
+            {
+                kind = DocumentKind(rawValue: closest) ?? .ledgerItem
+            }
+        } else {
             error(
                 MappingCode.missingKey, "`document` needs `kind:`",
                 hint: "manual_voucher, purchase_voucher or ledger_item", at: node)
-            return nil
         }
-        guard let kind = choice(kindNode.value, "document.kind", DocumentKind.self) else { return nil }
+        let kindNode = keys["kind"] ?? (key: node, value: node)
         var date: Expr?
         if let node = keys["date"] {
             date = expression(node.value, .date, "document.date")

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@Suite("ledgerlift check and plan (built binary)")
+struct MappingCommandTests {
+    static let samples = [
+        ("bank-statement.yaml", "bank-statement.csv"), ("daily-sales.yaml", "daily-sales.csv"),
+        ("expenses.yaml", "expenses.csv"), ("payroll.yaml", "payroll.json"), ("journal.yaml", "journal.xml"),
+    ]
+
+    @Test("every sample checks and plans cleanly", arguments: Self.samples)
+    func cleanSamples(mapping: String, sample: String) throws {
+        let check = try CLI.run(["check", "mappings/\(mapping)", "samples/\(sample)"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("0 rows rejected"))
+        let plan = try CLI.run(["plan", "mappings/\(mapping)", "samples/\(sample)"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("totals per account:"))
+        #expect(plan.stdout.contains("0 rows rejected"))
+    }
+
+    @Test("check reports every mapping error in the compiler style and exits 2")
+    func checkErrors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mapping = directory.appendingPathComponent("bad.yaml")
+        try Data(
+            """
+            version: 1
+            document:
+              kind: ledger_itme
+              date: "{Dato}"
+              lines:
+                - account: 1000
+                  amount: { summ: [1] }
+            """.utf8
+        ).write(to: mapping)
+        let result = try CLI.run(["check", mapping.path])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr.contains(
+                "bad.yaml:3:9: error: [M009] `document.kind` cannot be `ledger_itme`; did you mean `ledger_item`?"))
+        #expect(result.stderr.contains("bad.yaml:7:17: error: [M006] unknown function `summ`"))
+        #expect(result.stderr.contains("2 errors; the mapping was not used"))
+    }
+
+    @Test("check with a file: unknown columns are errors at the mapping's line")
+    func checkColumns() throws {
+        let result = try CLI.run([
+            "check", "mappings/bank-statement.yaml", "samples/daily-sales.csv", "--encoding", "utf-8",
+        ])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bank-statement.yaml:"))
+        #expect(result.stderr.contains("[M007] no column \"Tekst\""))
+    }
+
+    @Test("plan: rows that fail mapping are listed with the reason and exit 1")
+    func planFailures() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("bank.csv")
+        try Data("Dato;Tekst;Beløb\n01-03-2026;Renter;1,27\n32-03-2026;Renter;1,00\n".utf8).write(to: data)
+        let result = try CLI.run(["plan", "mappings/bank-statement.yaml", data.path, "--encoding", "utf-8"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("bank.csv:3 [field Dato]: error: [M102]")
+                || result.stderr.contains("bank.csv:3: error: [M102]"))
+        #expect(result.stdout.contains("rejected rows (1):"))
+        #expect(result.stdout.contains("1 ledger item with 1 line"))
+    }
+
+    @Test("plan --json and --jsonl carry documents with provenance")
+    func planJSON() throws {
+        let json = try CLI.run(["plan", "--json", "mappings/journal.yaml", "samples/journal.xml"])
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["documentCount"] as? Int == 5)
+        let documents = try #require(object["documents"] as? [[String: Any]])
+        #expect(documents.first?["reference"] as? String == "saft-T-0001")
+        let provenance = try #require(documents.first?["provenance"] as? [String: Any])
+        #expect((provenance["file"] as? String)?.hasSuffix("journal.xml") == true)
+
+        let lines = try CLI.run(["plan", "--jsonl", "mappings/daily-sales.yaml", "samples/daily-sales.csv"])
+        #expect(lines.status == 0)
+        let objects = try lines.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.filter { $0["type"] as? String == "document" }.count == 8)
+        #expect(objects.filter { $0["type"] as? String == "skipped" }.count == 1)
+        #expect(objects.last?["type"] as? String == "summary")
+    }
+}
