@@ -10,7 +10,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "ReaderBench",
-            dependencies: [.product(name: "Readers", package: "ledgerlift")],
+            dependencies: [
+                .product(name: "Readers", package: "ledgerlift"), .product(name: "Mapping", package: "ledgerlift"),
+                .product(name: "LedgerModel", package: "ledgerlift"),
+            ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .treatAllWarnings(as: .error)]
         )
     ],

@@ -209,3 +209,21 @@ struct DocumentTests {
         #expect(diagnostic.location?.line == 13)
     }
 }
+
+@Suite("Occurrence table")
+struct OccurrenceTableTests {
+    @Test("counts stay right across growth and past 255")
+    func counts() {
+        var table = OccurrenceTable()
+        var random = UInt64(12345)
+        var keys: [UInt64] = []
+        for _ in 0..<20_000 {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            keys.append(random)
+        }
+        #expect(keys.allSatisfy { table.increment($0) == 1 })
+        #expect(keys.allSatisfy { table.increment($0) == 2 })
+        for n in 3...300 { #expect(table.increment(keys[7]) == UInt32(n)) }
+        #expect(table.increment(keys[8]) == 3)
+    }
+}

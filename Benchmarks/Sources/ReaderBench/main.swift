@@ -2,11 +2,15 @@
 //
 //   ReaderBench csv [--rows N] [--dir DIR] [--repeat N]       1,000,000-row semicolon CSV (Danish bank export shape)
 //   ReaderBench xml [--megabytes N] [--dir DIR] [--repeat N]  100 MiB namespaced SAF-T-like journal
+//   ReaderBench map [--rows N] [--dir DIR] [--repeat N] [--mapping FILE]
+//                                               read + map the CSV with mappings/bank-statement.yaml
 //
 // Inputs are generated deterministically (and kept in DIR for later runs). Measurements run
 // in a fresh child process so its peak RSS is the reader's own, not the generator's; each
 // pass runs --repeat times (default 5) and the median is reported, with the range.
 import Foundation
+import LedgerModel
+import Mapping
 import Readers
 
 let arguments = CommandLine.arguments
@@ -32,6 +36,15 @@ case "xml":
     let path = "\(directory)/journal-\(megabytes)mb.xml"
     try Generator.xml(path: path, megabytes: megabytes)
     try measure(["measure-xml", path, "--repeat", option("--repeat") ?? "5"])
+case "map":
+    let rows = Int(option("--rows") ?? "") ?? 1_000_000
+    // Windows-1252, as Danish bank exports and the bank-statement mapping have it.
+    let path = "\(directory)/bank-cp1252-\(rows).csv"
+    try Generator.csv(path: path, rows: rows, windows1252: true)
+    let mapping = option("--mapping") ?? "mappings/bank-statement.yaml"
+    try measure(["measure-map", path, mapping, "--repeat", option("--repeat") ?? "5"])
+case "measure-map":
+    try Measure.map(path: arguments[2], mapping: arguments[3])
 case "measure-csv":
     try Measure.csv(path: arguments[2])
 case "measure-xml":
@@ -145,6 +158,38 @@ enum Measure {
         print("peak RSS: \(peakRSSMegabytes()) MB")
     }
 
+    /// Read and map every row: documents built, references derived, nothing sent.
+    static func map(path: String, mapping mappingPath: String) throws {
+        let size = try fileSize(path)
+        let (compiled, diagnostics) = MappingCompiler.compile(path: mappingPath)
+        guard let mapping = compiled else {
+            print(diagnostics.map(\.description).joined(separator: "\n"))
+            exit(2)
+        }
+        let timing = try timed { () throws -> (rows: Int, fields: Int, checksum: Int) in
+            let reader = try Readers.open(path, options: mapping.readerOptions)
+            let (bound, problems) = BoundMapping.bind(mapping, to: reader.source)
+            guard let bound else {
+                print(problems.map(\.description).joined(separator: "\n"))
+                exit(2)
+            }
+            let builder = try DocumentBuilder(bound, reader: reader)
+            var (documents, lines, checksum) = (0, 0, 0)
+            while let event = try builder.next() {
+                guard case .document(let document) = event else { continue }
+                documents += 1
+                lines += document.lines.count
+                checksum &+=
+                    Int(truncatingIfNeeded: document.lines[0].amount.minorUnits) &+ document.reference.utf8.count
+            }
+            let stats = builder.stats
+            precondition(stats.rowsRejected == 0, "rows rejected: \(stats.rowsRejected)")
+            return (stats.records, documents, checksum)
+        }
+        report("csv read + map (bank-statement mapping), documents", size, timing)
+        print("peak RSS: \(peakRSSMegabytes()) MB")
+    }
+
     static func report(
         _ label: String, _ bytes: Int,
         _ timing: (median: Double, min: Double, max: Double, result: (rows: Int, fields: Int, checksum: Int))
@@ -181,11 +226,12 @@ extension Duration {
 
 /// Deterministic inputs: the same bytes on every machine for the same size.
 enum Generator {
-    static func csv(path: String, rows: Int) throws {
+    static func csv(path: String, rows: Int, windows1252: Bool = false) throws {
         if FileManager.default.fileExists(atPath: path) { return }
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var writer = try ChunkWriter(path: path)
+        writer.latin1 = windows1252
         var random = SplitMix(seed: 42)
         let texts = [
             "Dankort-køb Netto", "MobilePay Kaffe", "Overførsel husleje", "\"Løn; marts\"", "Gebyr kort",
@@ -273,9 +319,17 @@ struct ChunkWriter {
 
     let path: String
 
+    /// Write Latin-1 bytes (the generator's texts are all in Windows-1252's Latin-1 range).
+    var latin1 = false
+
     mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        written += text.utf8.count
+        let before = buffer.count
+        if latin1 {
+            buffer.append(contentsOf: text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
+        } else {
+            buffer.append(contentsOf: text.utf8)
+        }
+        written += buffer.count - before
         if buffer.count >= 1 << 20 { flush() }
     }
 

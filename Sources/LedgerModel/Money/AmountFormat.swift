@@ -146,6 +146,9 @@ public struct AmountFormat: Sendable, Hashable, Codable {
 
     /// Removes one currency marker at either end: € $ £ ¥, `kr`, `kr.`, or three capital letters.
     private func stripCurrency(_ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: inout Int) {
+        // Most amounts start and end with a digit or a sign: nothing to strip.
+        @inline(__always) func plain(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B }
+        if i < end, plain(bytes[i]), plain(bytes[end - 1]) { return }
         func matches(_ marker: [UInt8], at position: Int) -> Bool {
             position >= 0 && position + marker.count <= end && position >= i
                 && marker.indices.allSatisfy { bytes[position + $0] == marker[$0] }

@@ -72,17 +72,34 @@ public struct CompiledMapping: Sendable {
         var reason: String
     }
 
-    struct DocumentSpec: Sendable {
-        var kind: DocumentKind
-        var date: Expr
-        var reference: ReferenceSpec
-        var description: Expr?
-        var currency: Expr?
-        var voucherNumber: Expr?
-        var attachment: Expr?
-        var purchase: PurchaseSpec?
-        var lines: [LineSpec]
-        var group: GroupSpec?
+    /// Classes, not structs: they are read for every row, and passing one costs one retain.
+    final class DocumentSpec: Sendable {
+        let kind: DocumentKind
+        let date: Expr
+        let reference: ReferenceSpec
+        let description: Expr?
+        let currency: Expr?
+        let voucherNumber: Expr?
+        let attachment: Expr?
+        let purchase: PurchaseSpec?
+        let lines: [LineSpec]
+        let group: GroupSpec?
+
+        init(
+            kind: DocumentKind, date: Expr, reference: ReferenceSpec, description: Expr?, currency: Expr?,
+            voucherNumber: Expr?, attachment: Expr?, purchase: PurchaseSpec?, lines: [LineSpec], group: GroupSpec?
+        ) {
+            self.kind = kind
+            self.date = date
+            self.reference = reference
+            self.description = description
+            self.currency = currency
+            self.voucherNumber = voucherNumber
+            self.attachment = attachment
+            self.purchase = purchase
+            self.lines = lines
+            self.group = group
+        }
     }
 
     enum ReferenceSpec: Sendable {
@@ -102,17 +119,33 @@ public struct CompiledMapping: Sendable {
         var region: Expr?
     }
 
-    struct LineSpec: Sendable {
-        var description: Expr?
-        var account: Expr?
-        var balancingAccount: Expr?
-        var amount: Expr
-        var vat: VatExpr?
-        var balancingVat: VatExpr?
-        var when: Condition?
-        var skipIfZero: Bool
-        var forEach: FieldPath?
-        var location: SourceLocation
+    final class LineSpec: Sendable {
+        let description: Expr?
+        let account: Expr?
+        let balancingAccount: Expr?
+        let amount: Expr
+        let vat: VatExpr?
+        let balancingVat: VatExpr?
+        let when: Condition?
+        let skipIfZero: Bool
+        let forEach: FieldPath?
+        let location: SourceLocation
+
+        init(
+            description: Expr?, account: Expr?, balancingAccount: Expr?, amount: Expr, vat: VatExpr?,
+            balancingVat: VatExpr?, when: Condition?, skipIfZero: Bool, forEach: FieldPath?, location: SourceLocation
+        ) {
+            self.description = description
+            self.account = account
+            self.balancingAccount = balancingAccount
+            self.amount = amount
+            self.vat = vat
+            self.balancingVat = balancingVat
+            self.when = when
+            self.skipIfZero = skipIfZero
+            self.forEach = forEach
+            self.location = location
+        }
     }
 
     enum VatExpr: Sendable {

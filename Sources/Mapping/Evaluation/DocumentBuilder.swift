@@ -61,6 +61,15 @@ public final class DocumentBuilder {
     private var bufferedOrder: [String] = []
     private var bufferedCount = 0
     private let sourceFolder: String
+    /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
+    /// slots a line: account, balancing account, VAT, balancing VAT.
+    private var constants: [Constant]
+
+    private enum Constant {
+        case unknown
+        case account(AccountNumber?)
+        case vat(VatSpec?)
+    }
 
     public init(_ bound: BoundMapping, reader: any RecordReader) throws {
         self.bound = bound
@@ -72,6 +81,25 @@ public final class DocumentBuilder {
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
         references = ReferenceMaker(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
         sourceFolder = URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
+        constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
+    }
+
+    /// An account, computed once when the expression is a constant.
+    private func account(_ expr: Expr?, _ row: RowState, _ name: String, key: Int) throws -> AccountNumber? {
+        guard let expr else { return nil }
+        if case .account(let fixed) = constants[key] { return fixed }
+        let value = try account(expr, row, name)
+        if case .constant = expr { constants[key] = .account(value) }
+        return value
+    }
+
+    /// A VAT spec, computed once when the expression is a constant.
+    private func vat(_ spec: CompiledMapping.VatExpr?, _ row: RowState, key: Int) throws -> VatSpec? {
+        guard let spec else { return nil }
+        if case .vat(let fixed) = constants[key] { return fixed }
+        let value = try vat(spec, row)
+        if case .code(.constant) = spec { constants[key] = .vat(value) }
+        return value
     }
 
     /// The next event, or nil when the file is done. Throws ``ReadError`` when the file cannot
@@ -87,6 +115,8 @@ public final class DocumentBuilder {
                 finished = true
                 flushAll()
             }
+            // The usual case, one event from one row: hand it over without copying.
+            if queue.count == 1 { return queue.removeLast() }
         }
         defer { queueHead += 1 }
         return queue[queueHead]
@@ -122,7 +152,7 @@ public final class DocumentBuilder {
             return
         }
         guard let group = spec.group else {
-            emit(build([row]))
+            emit(build(CollectionOfOne(row)))
             return
         }
         let key: String
@@ -190,7 +220,7 @@ public final class DocumentBuilder {
         case .document(let document):
             stats.documents += 1
             stats.lines += document.lines.count
-            stats.rowsInDocuments += Set(document.provenance.rows).count
+            stats.rowsInDocuments += document.provenance.rows.count
         case .rejected(let outcome): stats.rowsRejected += outcome.rows.count
         case .skipped(let outcome): stats.rowsSkipped += outcome.rows.count
         }
@@ -213,11 +243,11 @@ public final class DocumentBuilder {
 
     // MARK: Documents
 
-    private func build(_ rows: [RowState]) -> MappingEvent {
+    private func build<Rows: Collection>(_ rows: Rows) -> MappingEvent where Rows.Element == RowState {
         let sources = rows.map { SourceRow(record: $0.record.number, line: $0.record.line) }
-        var current = rows[0]
+        let first = rows.first!
+        var current = first
         do {
-            let first = rows[0]
             guard let date = try evaluator.date(spec.date, first) else {
                 throw EvalFailure(
                     code: MappingCode.missingValue, message: "the document date is empty", hint: nil,
@@ -235,15 +265,17 @@ public final class DocumentBuilder {
             var lines: [DocumentLine] = []
             for row in rows {
                 current = row
-                for lineSpec in spec.lines {
+                for (index, lineSpec) in spec.lines.enumerated() {
                     if let path = lineSpec.forEach {
                         guard case .tree(let tree) = row.record.fields else { continue }
                         for item in tree.nodes(at: path) {
                             current.item = item
-                            if let line = try line(lineSpec, current, currency, description) { lines.append(line) }
+                            if let line = try line(lineSpec, index, current, currency, description) {
+                                lines.append(line)
+                            }
                         }
                         current.item = 0
-                    } else if let line = try line(lineSpec, row, currency, description) {
+                    } else if let line = try line(lineSpec, index, row, currency, description) {
                         lines.append(line)
                     }
                 }
@@ -271,7 +303,8 @@ public final class DocumentBuilder {
     }
 
     private func line(
-        _ spec: CompiledMapping.LineSpec, _ row: RowState, _ currency: Currency, _ documentDescription: String?
+        _ spec: CompiledMapping.LineSpec, _ index: Int, _ row: RowState, _ currency: Currency,
+        _ documentDescription: String?
     ) throws -> DocumentLine? {
         if let when = spec.when, try !evaluator.holds(when, row) { return nil }
         let value = try evaluator.amount(spec.amount, row)
@@ -288,8 +321,8 @@ public final class DocumentBuilder {
                 message: "the amount has more decimals than \(currency.code) allows (\(currency.minorDigits))",
                 hint: "round it: multiply: ..., by: 1, round: half_even", field: evaluator.describe(spec.amount))
         }
-        let account = try spec.account.flatMap { e in try self.account(e, row, "account") }
-        if spec.account != nil && account == nil {
+        let primary = try account(spec.account, row, "account", key: index * 4)
+        if spec.account != nil && primary == nil {
             throw EvalFailure(
                 code: MappingCode.missingValue, message: "the line's account is empty", hint: nil,
                 field: spec.account.flatMap(evaluator.describe))
@@ -297,20 +330,23 @@ public final class DocumentBuilder {
         return DocumentLine(
             description: try spec.description.flatMap { e in try evaluator.text(e, row) }
                 ?? documentDescription ?? "",
-            account: account,
-            balancingAccount: try spec.balancingAccount.flatMap { e in
-                try self.account(e, row, "balancing_account")
-            },
+            account: primary,
+            balancingAccount: try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1),
             amount: money,
-            vat: try spec.vat.flatMap { v in try vat(v, row) },
-            balancingVat: try spec.balancingVat.flatMap { v in try vat(v, row) },
+            vat: try vat(spec.vat, row, key: index * 4 + 2),
+            balancingVat: try vat(spec.balancingVat, row, key: index * 4 + 3),
             row: SourceRow(record: row.record.number, line: row.record.line))
     }
 
     private func account(_ expr: Expr, _ row: RowState, _ name: String) throws -> AccountNumber? {
         guard let text = try evaluator.text(expr, row) else { return nil }
         let trimmed = String(text.trimmingWhitespace)
-        guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else {
+        // Account numbers are ASCII letters, digits, `-` and `.`; checked on the bytes.
+        let valid = trimmed.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D
+                || byte == 0x2E
+        }
+        guard !trimmed.isEmpty, valid else {
             throw EvalFailure(
                 code: MappingCode.invalidRowValue, message: "the \(name) is not an account number",
                 hint: "an account is written like 5820", field: evaluator.describe(expr))
@@ -323,7 +359,8 @@ public final class DocumentBuilder {
         case .code(let expr):
             guard let text = try evaluator.text(expr, row) else { return nil }
             let code = String(text.trimmingWhitespace)
-            return code.lowercased() == "none" ? VatSpec.none : .code(code)
+            let isNone = code.utf8.count == 4 && code.utf8.elementsEqual("none".utf8, by: { $0 | 0x20 == $1 })
+            return isNone ? VatSpec.none : .code(code)
         case .zoneCategory(let zone, let category):
             guard let z = try evaluator.text(zone, row), let c = try evaluator.text(category, row) else { return nil }
             return .zoneCategory(zone: z, category: c)
@@ -374,9 +411,9 @@ public final class DocumentBuilder {
             region: region)
     }
 
-    private func reference(_ rows: [RowState]) throws -> String {
+    private func reference<Rows: Collection>(_ rows: Rows) throws -> String where Rows.Element == RowState {
         if case .template(let expr) = spec.reference {
-            guard let text = try evaluator.text(expr, rows[0]) else {
+            guard let text = try evaluator.text(expr, rows.first!) else {
                 throw EvalFailure(
                     code: MappingCode.missingValue, message: "the document reference is empty",
                     hint: "every document needs a reference; leave `reference:` out to derive one",
@@ -390,7 +427,7 @@ public final class DocumentBuilder {
             }
             return text
         }
-        return references.reference(for: rows.map(\.record))
+        return references.reference(for: rows.lazy.map(\.record))
     }
 
     static func digestFile(_ path: String) throws -> [UInt8] {

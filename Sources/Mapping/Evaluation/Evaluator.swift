@@ -22,6 +22,8 @@ final class Evaluator {
     let bound: BoundMapping
     private let mapping: CompiledMapping
     private var folded: [UInt8] = []
+    /// Which field of which row `folded` holds: every text test on one field folds it once.
+    private var foldedFor: (ref: FieldRef, record: Int, item: Int)?
     /// Regex results by test and text: bank texts repeat, and a regex costs microseconds.
     private var regexMemo: [Int: [String: Bool]] = [:]
     private static let memoLimit = 4096
@@ -40,26 +42,25 @@ final class Evaluator {
     )
         throws(EvalFailure) -> R?
     {
-        // The byte accessors are `rethrows`; a Result keeps the failure's type across them.
-        let result: Result<R, EvalFailure>?
         switch ref {
         case .variable(let index):
-            guard var text = row.variables[index] else { return nil }
-            result = text.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes) } }
+            guard let text = row.variables[index] else { return nil }
+            // `String.withUTF8` is `rethrows`; a Result keeps the failure's type across it (rare path).
+            var copy = text
+            return try copy.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes) } }.get()
         case .slot(let slot):
             switch bound.resolved[slot] {
             case .column(let index):
                 guard case .columns(let columns) = row.record.fields else { return nil }
-                result = columns.withUTF8(at: index) { bytes in Result { () throws(EvalFailure) in try body(bytes) } }
+                return try columns.withUTF8(at: index, body)
             case .path(let path, let inGroup):
                 guard case .tree(let tree) = row.record.fields else { return nil }
                 var node = inGroup ? tree.node(at: path, from: row.item) : nil
                 if node == nil { node = tree.node(at: path) }
                 guard let node else { return nil }
-                result = tree.withValueBytes(of: node) { bytes in Result { () throws(EvalFailure) in try body(bytes) } }
+                return try tree.withValueBytes(of: node, body)
             }
         }
-        return try result?.get()
     }
 
     /// True when the field is a JSON number (always written with `.`), whatever the locale.
@@ -329,19 +330,26 @@ final class Evaluator {
             } ?? false
         case .contains(let needle, let ignoreCase), .startsWith(let needle, let ignoreCase),
             .endsWith(let needle, let ignoreCase):
-            // Take the scratch buffer out (not a copy) so folding reuses its storage.
-            var scratch: [UInt8] = []
-            swap(&scratch, &folded)
-            defer { swap(&scratch, &folded) }
-            return try withField(ref, row) { bytes throws(EvalFailure) -> Bool in
-                let haystack: UnsafeBufferPointer<UInt8>
-                if ignoreCase {
-                    CaseFolding.fold(bytes, into: &scratch)
-                    return scratch.withUnsafeBufferPointer { Self.find(needle, in: $0, test) }
+            if ignoreCase {
+                let key = (ref: ref, record: row.record.number, item: row.item)
+                if foldedFor.map({ $0.ref != key.ref || $0.record != key.record || $0.item != key.item }) ?? true {
+                    // Take the scratch buffer out (not a copy) so folding reuses its storage.
+                    var scratch: [UInt8] = []
+                    swap(&scratch, &folded)
+                    let present: Bool? = try withField(ref, row) { bytes throws(EvalFailure) in
+                        CaseFolding.fold(bytes, into: &scratch)
+                        return true
+                    }
+                    swap(&scratch, &folded)
+                    guard present != nil else {
+                        foldedFor = nil
+                        return false
+                    }
+                    foldedFor = key
                 }
-                haystack = bytes
-                return Self.find(needle, in: haystack, test)
-            } ?? false
+                return folded.withUnsafeBufferPointer { Self.find(needle, in: $0, test) }
+            }
+            return try withField(ref, row) { bytes throws(EvalFailure) in Self.find(needle, in: bytes, test) } ?? false
         }
     }
 
@@ -397,8 +405,13 @@ enum CaseFolding {
     }
 }
 
-extension StringProtocol {
+extension String {
+    /// The text without leading and trailing whitespace. Most values start and end with a
+    /// visible ASCII character, which is checked on the bytes without Unicode lookups.
     var trimmingWhitespace: Substring {
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self[...]
+        }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

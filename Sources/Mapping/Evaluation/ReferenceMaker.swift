@@ -14,51 +14,57 @@ import Readers
 ///
 /// Format: `ll1-` and 26 base-32 characters (130 bits); the `1` versions the scheme, which must
 /// never change for existing mappings.
+///
+/// Memory: counting occurrences needs 8 bytes per distinct document content seen in the file
+/// (about 16 MB per million documents, with the table half full).
 struct ReferenceMaker {
     static let maxLength = 128
     private let prefix: [UInt8]
-    /// Occurrences of each content digest so far (keyed by its first 8 bytes).
-    private var occurrences: [UInt64: UInt32] = [:]
+    /// The content being hashed, reused from document to document.
+    private var content: [UInt8] = []
+    private var occurrences = OccurrenceTable()
 
     init(name: String, kind: DocumentKind, fileDigest: [UInt8]?) {
         var prefix = Array("ledgerlift-reference-v1".utf8) + [0x1F]
         prefix += Array(name.utf8) + [0x1F] + Array(kind.rawValue.utf8) + [0x1F]
         if let fileDigest { prefix += fileDigest + [0x1F] }
         self.prefix = prefix
+        content = prefix
     }
 
-    mutating func reference(for records: [Record]) -> String {
-        var hasher = SHA256()
-        hasher.update(data: prefix)
+    mutating func reference<Rows: Sequence>(for records: Rows) -> String where Rows.Element == Record {
+        content.removeSubrange(prefix.count...)
         for record in records {
-            Self.feed(record, into: &hasher)
-            hasher.update(data: [0x1E])
+            Self.append(record, to: &content)
+            content.append(0x1E)
         }
-        let digest = Array(hasher.finalize())
-        let key = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let occurrence = (occurrences[key] ?? 0) + 1
-        occurrences[key] = occurrence
-        if occurrence == 1 { return Self.format(digest) }
+        let digest = SHA256.hash(data: content)
+        let occurrence = digest.withUnsafeBytes { bytes in
+            occurrences.increment(bytes.loadUnaligned(as: UInt64.self))
+        }
+        if occurrence == 1 { return digest.withUnsafeBytes { Self.format($0) } }
         var again = SHA256()
-        again.update(data: digest)
+        digest.withUnsafeBytes { again.update(bufferPointer: $0) }
         again.update(data: Array("#\(occurrence)".utf8))
-        return Self.format(Array(again.finalize()))
+        return again.finalize().withUnsafeBytes { Self.format($0) }
     }
 
     /// A record's content: every field's bytes (and, for trees, names and shape).
-    private static func feed(_ record: Record, into hasher: inout SHA256) {
+    private static func append(_ record: Record, to out: inout [UInt8]) {
         switch record.fields {
         case .columns(let columns):
             for i in 0..<columns.count {
-                columns.withUTF8(at: i) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-                hasher.update(data: [0x1F])
+                columns.withUTF8(at: i) { out.append(contentsOf: $0) }
+                out.append(0x1F)
             }
         case .tree(let tree):
             for (id, node) in tree.nodes.enumerated() {
-                hasher.update(data: Array(node.name.utf8) + [0x1D, node.kind.rawValue])
-                withUnsafeBytes(of: node.parent.littleEndian) { hasher.update(bufferPointer: $0) }
-                tree.withValueBytes(of: id) { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-                hasher.update(data: [0x1F])
+                out.append(contentsOf: node.name.utf8)
+                out.append(0x1D)
+                out.append(node.kind.rawValue)
+                withUnsafeBytes(of: node.parent.littleEndian) { out.append(contentsOf: $0) }
+                tree.withValueBytes(of: id) { out.append(contentsOf: $0) }
+                out.append(0x1F)
             }
         }
     }
@@ -66,20 +72,74 @@ struct ReferenceMaker {
     private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
 
     /// `ll1-` and the first 130 bits in base 32 (Crockford's alphabet, lower case).
-    static func format(_ digest: [UInt8]) -> String {
-        var out = Array("ll1-".utf8)
-        var buffer: UInt32 = 0
-        var bits = 0
-        var index = 0
-        while out.count < 30 {
-            if bits < 5 {
-                buffer = buffer << 8 | UInt32(digest[index])
-                index += 1
-                bits += 8
+    static func format(_ digest: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: 30) { out in
+            _ = out.initialize(from: "ll1-".utf8)
+            var buffer: UInt32 = 0
+            var bits = 0
+            var index = 0
+            for position in 4..<30 {
+                if bits < 5 {
+                    buffer = buffer << 8 | UInt32(digest[index])
+                    index += 1
+                    bits += 8
+                }
+                out[position] = alphabet[Int((buffer >> UInt32(bits - 5)) & 31)]
+                bits -= 5
             }
-            out.append(alphabet[Int((buffer >> UInt32(bits - 5)) & 31)])
-            bits -= 5
+            return 30
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Counts per 64-bit key in one flat array: the key's top 56 bits and an 8-bit count share a
+/// word (0 is empty). Counts past 255 continue in a small dictionary.
+struct OccurrenceTable {
+    private var slots = [UInt64](repeating: 0, count: 1 << 12)
+    private var used = 0
+    private var overflow: [UInt64: UInt32] = [:]
+
+    /// Counts one more occurrence of `key` and returns the new count (1 the first time).
+    mutating func increment(_ key: UInt64) -> UInt32 {
+        let tag = (key | 0x100) & ~0xFF  // never 0, low byte free for the count
+        let mask = slots.count - 1
+        var i = Self.start(tag, mask)
+        while true {
+            let slot = slots[i]
+            if slot == 0 {
+                slots[i] = tag | 1
+                used += 1
+                if used * 2 > slots.count { grow() }
+                return 1
+            }
+            if slot & ~0xFF == tag {
+                let count = slot & 0xFF
+                if count < 255 {
+                    slots[i] = tag | (count + 1)
+                    return UInt32(count + 1)
+                }
+                let more = (overflow[tag] ?? 255) + 1
+                overflow[tag] = more
+                return more
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        let mask = slots.count - 1
+        for slot in old where slot != 0 {
+            var i = Self.start(slot & ~0xFF, mask)
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = slot
+        }
+    }
+
+    /// Where probing for `tag` starts (the same on insert and on growth).
+    @inline(__always)
+    private static func start(_ tag: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: ((tag ^ (tag >> 29)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 }

@@ -100,15 +100,13 @@ public struct ColumnFields: Sendable {
 
     /// Calls `body` with the field's UTF-8 bytes, without making a `String`; the fast path for
     /// parsing numbers and dates.
-    @inlinable public func withUTF8<R>(
-        at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R
-    ) rethrows
-        -> R?
-    {
+    @inlinable public func withUTF8<R, E: Error>(
+        at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
+    ) throws(E) -> R? {
         guard index >= 0, index < ends.count else { return nil }
         let start = index == 0 ? 0 : Int(ends[index - 1])
         let end = Int(ends[index])
-        return try bytes.withUnsafeBufferPointer { buffer in
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(E) -> R in
             try body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
         }
     }

@@ -105,11 +105,15 @@ public struct TreeFields: Sendable {
     }
 
     /// Calls `body` with a node's value bytes, without making a `String`; nil when it has none.
-    public func withValueBytes<R>(of node: NodeID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+    public func withValueBytes<R, E: Error>(
+        of node: NodeID, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
+    )
+        throws(E) -> R?
+    {
         let n = nodes[node]
         guard n.valueStart >= 0 else { return nil }
-        return try bytes.withUnsafeBufferPointer {
-            try body(UnsafeBufferPointer(rebasing: $0[Int(n.valueStart)..<Int(n.valueEnd)]))
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(E) -> R in
+            try body(UnsafeBufferPointer(rebasing: buffer[Int(n.valueStart)..<Int(n.valueEnd)]))
         }
     }
 
