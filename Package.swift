@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(
             name: "MappingTests",
-            dependencies: ["Mapping", "Readers", "LedgerModel"],
+            dependencies: ["Mapping", "Readers", "LedgerModel", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
