@@ -24,8 +24,6 @@ public enum MappingCode {
     public static let groupNotTogether: DiagnosticCode = "M107"
     public static let groupBufferFull: DiagnosticCode = "M108"
     public static let invalidRowValue: DiagnosticCode = "M109"
-    public static let unreadableRow: DiagnosticCode = "M110"
-    public static let pathNeverMatched: DiagnosticCode = "M111"
 }
 
 /// A problem that stops mapping a whole file (an invalid mapping, a full group buffer).
