@@ -91,3 +91,47 @@ struct ConditionTests {
         #expect(events.documents[1].lines[0].description == "MobilePay salg week 9")
     }
 }
+
+@Suite("Remembered rule outcomes")
+struct RuleMemoTests {
+    @Test("an outcome is reused only for the same values of every field the conditions read")
+    func exact() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        var csv = "date;text;amount\n"
+        for i in 0..<200 { csv += "01-03-2026;\(i % 2 == 0 ? "Netto" : "Rema");\(i % 3 == 0 ? "-5,00" : "7,00")\n" }
+        let extra = """
+            skip:
+              - when: { text: Rema, amount: { lt: 0 } }
+                reason: refund
+            rules:
+              - when: { text: Netto, amount: { gt: 0 } }
+                set: { tag: "netto-in" }
+              - when: { text: Netto }
+                set: { tag: "netto-out" }
+              - set: { tag: other }
+            """
+        let events = try harness.run(lineMapping(description: "\"{$tag}\"", extra: extra), data: csv)
+        var expected: [String] = []
+        var skipped = 0
+        for i in 0..<200 {
+            let netto = i % 2 == 0
+            let negative = i % 3 == 0
+            if !netto && negative {
+                skipped += 1
+                continue
+            }
+            expected.append(netto ? (negative ? "netto-out" : "netto-in") : "other")
+        }
+        #expect(events.documents.map { $0.lines[0].description } == expected)
+        #expect(events.skips.count == skipped)
+    }
+
+    @Test("conditions that read variables are not remembered")
+    func variables() throws {
+        let mapping = try Harness().compile(
+            lineMapping(extra: "variables: { v: \"{text}\" }\nrules:\n  - when: { $v: Netto }\n    set: { x: 1 }")
+        ).mapping
+        #expect(RuleMemo(try #require(mapping).rules.map(\.when)) == nil)
+    }
+}

@@ -61,6 +61,11 @@ public final class DocumentBuilder {
     private var bufferedOrder: [String] = []
     private var bufferedCount = 0
     private let sourceFolder: String
+    private let skipConditions: [Condition?]
+    private let ruleConditions: [Condition?]
+    private var skipMemo: RuleMemo?
+    private var ruleMemo: RuleMemo?
+    private var spareVariables: [String?] = []
     /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
     /// slots a line: account, balancing account, VAT, balancing VAT.
     private var constants: [Constant]
@@ -82,6 +87,10 @@ public final class DocumentBuilder {
         references = ReferenceMaker(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
         sourceFolder = URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
+        skipConditions = bound.mapping.skips.map(\.when)
+        ruleConditions = bound.mapping.rules.map(\.when)
+        skipMemo = RuleMemo(skipConditions)
+        ruleMemo = RuleMemo(ruleConditions)
     }
 
     /// An account, computed once when the expression is a constant.
@@ -132,27 +141,29 @@ public final class DocumentBuilder {
             reject([source], errors)
             return
         }
-        var row = RowState(record: record, variables: [String?](repeating: nil, count: mapping.variables.count))
+        var row = RowState(record: record, variables: freshVariables())
         do {
             for (i, variable) in mapping.variables.enumerated() {
                 if let initial = variable.initial { row.variables[i] = try evaluator.text(initial, row) }
             }
-            for skip in mapping.skips where try evaluator.holds(skip.when, row) {
+            if let index = try first(skipConditions, &skipMemo, row) {
                 stats.rowsSkipped += 1
-                queue.append(.skipped(RowOutcome(file: bound.source.path, rows: [source], reason: skip.reason)))
+                queue.append(
+                    .skipped(RowOutcome(file: bound.source.path, rows: [source], reason: mapping.skips[index].reason)))
                 return
             }
-            for rule in mapping.rules {
-                guard try rule.when.map({ c in try evaluator.holds(c, row) }) ?? true else { continue }
-                for (variable, value) in rule.assignments { row.variables[variable] = try evaluator.text(value, row) }
-                break
+            if let index = try first(ruleConditions, &ruleMemo, row) {
+                for (variable, value) in mapping.rules[index].assignments {
+                    row.variables[variable] = try evaluator.text(value, row)
+                }
             }
-        } catch let failure as EvalFailure {
-            reject([source], [diagnostic(failure, row)])
+        } catch {
+            reject([source], [diagnostic(error, row)])
             return
         }
         guard let group = spec.group else {
             emit(build(CollectionOfOne(row)))
+            spareVariables = row.variables
             return
         }
         let key: String
@@ -196,6 +207,31 @@ public final class DocumentBuilder {
                 ])
             }
         }
+    }
+
+    /// The first of `conditions` that holds for the row, remembered per distinct field values.
+    private func first(_ conditions: [Condition?], _ memo: inout RuleMemo?, _ row: RowState) throws(EvalFailure) -> Int?
+    {
+        if memo != nil, let remembered = try memo!.lookup(row, evaluator) { return remembered }
+        var found: Int?
+        for (index, condition) in conditions.enumerated() {
+            if let condition, try !evaluator.holds(condition, row) { continue }
+            found = index
+            break
+        }
+        memo?.store(found)
+        return found
+    }
+
+    /// A variables array for a new row, reusing the last row's when it is free.
+    private func freshVariables() -> [String?] {
+        var variables: [String?] = []
+        swap(&variables, &spareVariables)
+        if variables.count != mapping.variables.count {
+            return [String?](repeating: nil, count: mapping.variables.count)
+        }
+        for i in variables.indices { variables[i] = nil }
+        return variables
     }
 
     private func flushOpen() {

@@ -24,9 +24,8 @@ final class Evaluator {
     private var folded: [UInt8] = []
     /// Which field of which row `folded` holds: every text test on one field folds it once.
     private var foldedFor: (ref: FieldRef, record: Int, item: Int)?
-    /// Regex results by test and text: bank texts repeat, and a regex costs microseconds.
-    private var regexMemo: [Int: [String: Bool]] = [:]
-    private static let memoLimit = 4096
+    /// A NUL-terminated copy of a field for the C regular-expression engine.
+    private var cString: [UInt8] = []
 
     init(_ bound: BoundMapping) {
         self.bound = bound
@@ -308,16 +307,21 @@ final class Evaluator {
             case .lt: return value < bound
             case .lte: return value <= bound
             }
-        case .matches(let regex, let id):
-            guard
-                let text = try withField(
-                    ref, row, { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) })
-            else { return false }
-            if let hit = regexMemo[id]?[text] { return hit }
-            let result = regex.matches(text)
-            if regexMemo[id, default: [:]].count >= Self.memoLimit { regexMemo[id] = [:] }
-            regexMemo[id, default: [:]][text] = result
-            return result
+        case .matches(let regex, _):
+            // The text, folded like the pattern, NUL-terminated for the C engine.
+            var scratch: [UInt8] = []
+            swap(&scratch, &cString)
+            defer { swap(&scratch, &cString) }
+            let present: Bool? = try withField(ref, row) { (bytes) throws(EvalFailure) -> Bool in
+                scratch.removeAll(keepingCapacity: true)
+                CaseFolding.foldLatin1(bytes, into: &scratch)
+                scratch.append(0)
+                return true
+            }
+            guard present != nil else { return false }
+            return scratch.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { regex.matches($0) }
+            }
         case .equals(let expected, let ignoreCase):
             return try withField(ref, row) { bytes throws(EvalFailure) in
                 let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
@@ -378,6 +382,30 @@ final class Evaluator {
 /// Case folding on UTF-8 bytes for ASCII and the Latin-1 letters (æ ø å, ä ö ü, é …), which is
 /// what Danish and most European bank texts hold. Other scripts compare as written.
 enum CaseFolding {
+    /// Folds only the Latin-1 letters (À–Þ → à–þ), leaving ASCII as it is: for regular
+    /// expressions, whose ASCII is folded by the engine and whose escapes must stay as written.
+    static func foldLatin1(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        bytes.withUnsafeBufferPointer { foldLatin1($0, into: &out) }
+        return out
+    }
+
+    static func foldLatin1(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0xC3, i + 1 < bytes.count, (0x80...0x9E).contains(bytes[i + 1]), bytes[i + 1] != 0x97 {
+                out.append(b)
+                out.append(bytes[i + 1] + 0x20)
+                i += 2
+                continue
+            }
+            out.append(b)
+            i += 1
+        }
+    }
+
     static func fold(_ bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         bytes.withUnsafeBufferPointer { fold($0, into: &out) }
