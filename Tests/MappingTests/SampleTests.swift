@@ -32,7 +32,7 @@ struct SampleTests {
     }
 
     static func net(_ summary: PlanSummary, _ account: String) -> String? {
-        summary.accounts.first { $0.account.rawValue == account }?.net.amountText
+        summary.accounts.first { $0.name == account }?.net.amountText
     }
 
     @Test("bank statement: 16 ledger items, counter-accounts from the text rules")

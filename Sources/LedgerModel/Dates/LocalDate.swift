@@ -1,5 +1,5 @@
 /// A calendar date without time or time zone: what a voucher is dated.
-public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct LocalDate: Sendable, Hashable, Comparable, TextCoded, CustomStringConvertible {
     public let year: Int
     public let month: Int
     public let day: Int
@@ -71,18 +71,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
+}
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let date = LocalDate(iso: text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
-        }
-        self = date
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+extension LocalDate {
+    public init?(codedText: String) { self.init(iso: codedText) }
+    public var codedText: String { description }
 }

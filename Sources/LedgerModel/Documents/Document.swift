@@ -10,7 +10,7 @@ public enum DocumentKind: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// An account in the target's chart, kept as written ("5820"). Dinero's are numbers; Visma.net's
 /// may hold letters.
-public struct AccountNumber: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible,
+public struct AccountNumber: RawRepresentable, Sendable, Hashable, TextCoded, Comparable, CustomStringConvertible,
     ExpressibleByIntegerLiteral, ExpressibleByStringLiteral
 {
     public var rawValue: String
@@ -27,14 +27,8 @@ public struct AccountNumber: RawRepresentable, Sendable, Hashable, Codable, Comp
         return lhs.rawValue < rhs.rawValue
     }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
+    public init?(codedText: String) { self.rawValue = codedText }
+    public var codedText: String { rawValue }
 }
 
 /// What a line says about VAT. "No VAT" is explicit: a target that applies an account's default

@@ -1,6 +1,6 @@
 /// An exact decimal number: `units × 10^-scale`. Used for amounts while they are computed and
 /// for rates; never `Double`. Arithmetic reports overflow instead of wrapping.
-public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+public struct ExactDecimal: Sendable, Hashable, Comparable, TextCoded, CustomStringConvertible {
     public private(set) var units: Int64
     /// Digits after the decimal point, 0…18.
     public private(set) var scale: Int
@@ -44,6 +44,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
         guard digits > 0, scale <= Self.maxScale else { return nil }
         self.init(units: negative ? -units : units, scale: scale)
     }
+
+    public init?(codedText: String) { self.init(codedText) }
+    public var codedText: String { description }
 
     public var isZero: Bool { units == 0 }
     public var isNegative: Bool { units < 0 }
@@ -190,20 +193,6 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStrin
         let padded = String(repeating: "0", count: max(0, scale + 1 - magnitude.count)) + magnitude
         let split = padded.index(padded.endIndex, offsetBy: -scale)
         return sign + padded[..<split] + "." + padded[split...]
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = ExactDecimal(text) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "not a decimal: \(text)"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
     }
 }
 

@@ -1,5 +1,5 @@
 /// An ISO 4217 currency and how many minor digits it has (DKK 2, JPY 0, KWD 3).
-public struct Currency: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Currency: Sendable, Hashable, TextCoded, CustomStringConvertible {
     public let code: String
     public let minorDigits: Int
 
@@ -21,19 +21,8 @@ public struct Currency: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { code }
 
-    public init(from decoder: any Decoder) throws {
-        let code = try decoder.singleValueContainer().decode(String.self)
-        guard let currency = Currency(code: code) else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "not a currency: \(code)"))
-        }
-        self = currency
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(code)
-    }
+    public init?(codedText: String) { self.init(code: codedText) }
+    public var codedText: String { code }
 }
 
 /// An amount of money: integer minor units (øre, cents) and a currency. Never floating point.

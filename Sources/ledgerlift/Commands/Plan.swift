@@ -188,9 +188,9 @@ enum PlanText {
             out.append("")
             out.append("totals per account:")
             var rows = [["account", "debit", "credit", "net", "lines"]]
-            for total in plan.summary.sortedAccounts {
+            for total in plan.summary.accounts {
                 rows.append([
-                    total.account.rawValue, total.debit.description, total.credit.description, total.net.description,
+                    total.name, total.debit.description, total.credit.description, total.net.description,
                     "\(total.lines)",
                 ])
             }
@@ -198,8 +198,8 @@ enum PlanText {
             out.append("")
             out.append("totals per VAT code (gross, on the side carrying the code):")
             var vat = [["code", "debit", "credit", "lines"]]
-            for total in plan.summary.sortedVatCodes {
-                vat.append([total.code, total.debit.description, total.credit.description, "\(total.lines)"])
+            for total in plan.summary.vatCodes {
+                vat.append([total.name, total.debit.description, total.credit.description, "\(total.lines)"])
             }
             out += table(vat, rightAligned: [1, 2, 3])
         }
