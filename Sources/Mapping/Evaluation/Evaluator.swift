@@ -432,17 +432,3 @@ enum CaseFolding {
         }
     }
 }
-
-extension String {
-    /// The text without leading and trailing whitespace. Most values start and end with a
-    /// visible ASCII character, which is checked on the bytes without Unicode lookups.
-    var trimmingWhitespace: Substring {
-        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
-            return self[...]
-        }
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return Substring(self[first...last])
-    }
-}

@@ -46,7 +46,7 @@ final class CSVReader: RecordReader {
             }
             headerLine = scanner.rowLine
             let fields = ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)
-            columns = (0..<fields.count).map { String(fields.string(at: $0)?.trimmingSpaces ?? "") }
+            columns = (0..<fields.count).map { String(fields.string(at: $0)?.trimmingWhitespace ?? "") }
             expectedFields = columns.count
         } else {
             expectedFields = nil

@@ -38,7 +38,6 @@ final class JSONReader: RecordReader {
         maxRecordBytes = options.maxRecordBytes
         window = ByteWindow(input: Readers.decodedInput(file, decision), chunkSize: options.chunkSize)
         mode = format == .jsonLines ? .lines : .single
-        var recordPath: String? = nil
         let decisions = [
             "encoding": decision.reason, "format": options.format == nil ? "detected" : "given as an option",
         ]
@@ -52,7 +51,6 @@ final class JSONReader: RecordReader {
         } else if format == .json {
             let requested = options.recordPath.map { $0.split(separator: ".").map(String.init) }
             let (found, depth) = try locateRecords(requested)
-            recordPath = found
             if let found {
                 mode = .array(enclosingObjects: depth)
                 var withPath = decisions
@@ -72,7 +70,6 @@ final class JSONReader: RecordReader {
                     path: path, format: format, encoding: decision.encoding, decisions: single, recordPath: "")
             }
         }
-        _ = recordPath
     }
 
     /// True when the sample starts with an object that ends on its window.line and another follows.

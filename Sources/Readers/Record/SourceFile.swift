@@ -61,8 +61,8 @@ public final class SourceFile: Sendable {
     /// surrounding spaces. Resolve once, then read by index.
     public func columnIndex(named name: String) -> Int? {
         if let i = columnIndex[name] { return i }
-        let wanted = name.trimmingSpaces.lowercased()
-        return columns.firstIndex { $0.trimmingSpaces.lowercased() == wanted }
+        let wanted = name.trimmingWhitespace.lowercased()
+        return columns.firstIndex { $0.trimmingWhitespace.lowercased() == wanted }
     }
 
     /// A location in this file.
@@ -75,12 +75,16 @@ public final class SourceFile: Sendable {
     }
 }
 
-extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs and line breaks.
-    var trimmingSpaces: Substring {
+extension String {
+    /// The text without leading and trailing whitespace. Most values start and end with a
+    /// visible ASCII character, which is checked on the bytes without Unicode lookups.
+    public var trimmingWhitespace: Substring {
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self[...]
+        }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return Substring(self[first...last])
+        return self[first...last]
     }
 }
