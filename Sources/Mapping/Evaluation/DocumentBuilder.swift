@@ -463,7 +463,7 @@ public final class DocumentBuilder {
             }
             return text
         }
-        return references.reference(for: rows.lazy.map(\.record))
+        return references.reference(for: rows)
     }
 
     static func digestFile(_ path: String) throws -> [UInt8] {

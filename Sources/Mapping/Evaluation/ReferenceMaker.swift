@@ -32,10 +32,10 @@ struct ReferenceMaker {
         content = prefix
     }
 
-    mutating func reference<Rows: Sequence>(for records: Rows) -> String where Rows.Element == Record {
+    mutating func reference<Rows: Collection>(for rows: Rows) -> String where Rows.Element == RowState {
         content.removeSubrange(prefix.count...)
-        for record in records {
-            Self.append(record, to: &content)
+        for row in rows {
+            Self.append(row.record, to: &content)
             content.append(0x1E)
         }
         let digest = SHA256.hash(data: content)
@@ -49,13 +49,15 @@ struct ReferenceMaker {
         return again.finalize().withUnsafeBytes { Self.format($0) }
     }
 
-    /// A record's content: every field's bytes (and, for trees, names and shape).
+    /// A record's content. CSV: the fields' bytes end to end, then where each ends (32-bit
+    /// little-endian). Trees: each node's name, kind, parent and value.
     private static func append(_ record: Record, to out: inout [UInt8]) {
         switch record.fields {
         case .columns(let columns):
-            for i in 0..<columns.count {
-                columns.withUTF8(at: i) { out.append(contentsOf: $0) }
+            columns.withStorage { bytes, ends in
+                out.append(contentsOf: bytes)
                 out.append(0x1F)
+                for end in ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
             }
         case .tree(let tree):
             for (id, node) in tree.nodes.enumerated() {

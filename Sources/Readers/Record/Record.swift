@@ -98,6 +98,13 @@ public struct ColumnFields: Sendable {
         }
     }
 
+    /// Calls `body` with all the row's field bytes laid end to end and where each field ends.
+    @inlinable public func withStorage<R>(
+        _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>) -> R
+    ) -> R {
+        bytes.withUnsafeBufferPointer { bytes in ends.withUnsafeBufferPointer { ends in body(bytes, ends) } }
+    }
+
     /// Calls `body` with the field's UTF-8 bytes, without making a `String`; the fast path for
     /// parsing numbers and dates.
     @inlinable public func withUTF8<R, E: Error>(
