@@ -54,8 +54,7 @@ let package = Package(
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(
             name: "MappingTests",
-            dependencies: ["Mapping", "Readers", "LedgerModel", .product(name: "Yams", package: "Yams")],
-            resources: [.copy("Fixtures")]
+            dependencies: ["Mapping", "Readers", "LedgerModel", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "LedgerliftCLITests",
