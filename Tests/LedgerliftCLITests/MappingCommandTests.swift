@@ -92,3 +92,25 @@ struct MappingCommandTests {
         #expect(objects.last?["type"] as? String == "summary")
     }
 }
+
+@Suite("plan output stays readable")
+struct PlanFloodTests {
+    @Test("row problems on stderr are capped, with the count of the rest")
+    func capped() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-flood-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var text = "Dato;Tekst;Beløb\n"
+        for _ in 0..<120 { text += "99-99-2026;Renter;1,00\n" }
+        let data = directory.appendingPathComponent("bad.csv")
+        try Data(text.utf8).write(to: data)
+        let result = try CLI.run([
+            "plan", "mappings/bank-statement.yaml", data.path, "--encoding", "utf-8", "--max-problems", "10",
+        ])
+        #expect(result.status == 1)
+        let shown = result.stderr.split(separator: "\n").filter { $0.contains("[M102]") }
+        #expect(shown.count == 10)
+        #expect(result.stderr.contains("… and 110 more row problems"))
+        #expect(result.stdout.contains("rejected rows (120):"))
+    }
+}

@@ -24,6 +24,9 @@ struct Plan: ParsableCommand {
     @Option(help: "Documents to list in the table (the totals always cover all).")
     var show = 20
 
+    @Option(help: "Show at most this many row problems on stderr (all are in --json and --jsonl).")
+    var maxProblems = 50
+
     @Flag(help: "Print the whole plan as one JSON document on stdout.")
     var json = false
 
@@ -41,6 +44,8 @@ struct Plan: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var unusable = false
+        var shownProblems = 0
+        var hiddenProblems = 0
         for file in files {
             guard let (builder, _) = try session.open(file, overrides: reader) else {
                 unusable = true
@@ -51,7 +56,14 @@ struct Plan: ParsableCommand {
                     if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
                     plan.add(event, keepDocuments: json ? .max : show)
                     if case .rejected(let outcome) = event, !json, !jsonl {
-                        outcome.diagnostics.prefix(3).forEach(Console.report)
+                        for diagnostic in outcome.diagnostics.prefix(3) {
+                            if shownProblems < maxProblems {
+                                Console.report(diagnostic)
+                                shownProblems += 1
+                            } else {
+                                hiddenProblems += 1
+                            }
+                        }
                     }
                 }
             } catch let error as ReadError {
@@ -63,6 +75,7 @@ struct Plan: ParsableCommand {
             }
             plan.files.append(PlanOutput.FileStats(file: file, stats: builder.stats))
         }
+        if hiddenProblems > 0 { Console.err("… and \(hiddenProblems) more row problems (see --json or --jsonl)") }
         if json {
             encoder.outputFormatting.insert(.prettyPrinted)
             Console.out(String(decoding: try encoder.encode(plan), as: UTF8.self))
