@@ -83,7 +83,7 @@ indirect enum Test: Sendable {
     case contains([UInt8], ignoreCase: Bool)
     case startsWith([UInt8], ignoreCase: Bool)
     case endsWith([UInt8], ignoreCase: Bool)
-    case matches(RegexBox, id: Int)
+    case matches(RegexBox)
     case oneOf(Set<String>, ignoreCase: Bool)
     case empty(Bool)
     case compare(Comparison, ExactDecimal)

@@ -81,7 +81,6 @@ final class Compiler {
     private var lookups: [CompiledMapping.LookupTable] = []
     private var lookupIndex: [String: Int] = [:]
     private var lookupUses: [(name: String, location: SourceLocation)] = []
-    private var regexCount = 0
     private var locale = CompiledMapping.Locale(amountFormat: .plain, dateFormat: nil, currency: .dkk)
     /// True while compiling a `for_each` line: fields are looked up in the group item first.
     private var inGroup = false
@@ -1174,8 +1173,7 @@ final class Compiler {
                 if let pattern = string(value, "\(context).matches"),
                     let regex = compileRegex(pattern, ignoreCase: ignoreCase, at: value)
                 {
-                    regexCount += 1
-                    tests.append(.matches(regex, id: regexCount))
+                    tests.append(.matches(regex))
                 }
             case "in":
                 guard let items = value.items else {

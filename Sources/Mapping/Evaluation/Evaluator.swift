@@ -307,7 +307,7 @@ final class Evaluator {
             case .lt: return value < bound
             case .lte: return value <= bound
             }
-        case .matches(let regex, _):
+        case .matches(let regex):
             // The text, folded like the pattern, NUL-terminated for the C engine.
             var scratch: [UInt8] = []
             swap(&scratch, &cString)
