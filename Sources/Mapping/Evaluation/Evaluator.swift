@@ -41,35 +41,36 @@ final class Evaluator {
     )
         throws(EvalFailure) -> R?
     {
+        try withField(ref, row) { (bytes, _) throws(EvalFailure) in try body(bytes) }
+    }
+
+    /// The field's bytes and whether it is a JSON number (always written with `.`, whatever the
+    /// locale); nil when the record does not have the field. A path is walked once.
+    @inline(__always)
+    func withField<R>(
+        _ ref: FieldRef, _ row: RowState,
+        _ body: (UnsafeBufferPointer<UInt8>, _ isNumber: Bool) throws(EvalFailure) -> R
+    ) throws(EvalFailure) -> R? {
         switch ref {
         case .variable(let index):
             guard let text = row.variables[index] else { return nil }
             // `String.withUTF8` is `rethrows`; a Result keeps the failure's type across it (rare path).
             var copy = text
-            return try copy.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes) } }.get()
+            return try copy.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes, false) } }.get()
         case .slot(let slot):
             switch bound.resolved[slot] {
             case .column(let index):
                 guard case .columns(let columns) = row.record.fields else { return nil }
-                return try columns.withUTF8(at: index, body)
+                return try columns.withUTF8(at: index) { (bytes) throws(EvalFailure) in try body(bytes, false) }
             case .path(let path, let inGroup):
                 guard case .tree(let tree) = row.record.fields else { return nil }
                 var node = inGroup ? tree.node(at: path, from: row.item) : nil
                 if node == nil { node = tree.node(at: path) }
                 guard let node else { return nil }
-                return try tree.withValueBytes(of: node, body)
+                let isNumber = tree.nodes[node].kind == .number
+                return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in try body(bytes, isNumber) }
             }
         }
-    }
-
-    /// True when the field is a JSON number (always written with `.`), whatever the locale.
-    private func isJSONNumber(_ ref: FieldRef, _ row: RowState) -> Bool {
-        guard case .slot(let slot) = ref, case .path(let path, let inGroup) = bound.resolved[slot],
-            case .tree(let tree) = row.record.fields
-        else { return false }
-        var node = inGroup ? tree.node(at: path, from: row.item) : nil
-        if node == nil { node = tree.node(at: path) }
-        return node.map { tree.nodes[$0].kind == .number } ?? false
     }
 
     func fieldName(_ ref: FieldRef) -> String {
@@ -160,8 +161,8 @@ final class Evaluator {
         case .amount(let inner, let format):
             if case .field(let ref) = inner {
                 // The fast path: parse the field's bytes in place.
-                let amountFormat = format ?? (isJSONNumber(ref, row) ? .plain : mapping.locale.amountFormat)
-                let result = try withField(ref, row) { bytes throws(EvalFailure) -> ExactDecimal? in
+                let result = try withField(ref, row) { (bytes, isNumber) throws(EvalFailure) -> ExactDecimal? in
+                    let amountFormat = format ?? (isNumber ? .plain : mapping.locale.amountFormat)
                     switch amountFormat.parse(bytes) {
                     case .success(let value): return value
                     case .failure(.empty): return nil
