@@ -24,37 +24,28 @@ struct Check: ParsableCommand {
     func run() throws {
         let session = try MappingSession.load(mapping)
         var failed = false
+        var problems = ProblemPrinter(limit: maxProblems)
         for file in files {
             guard let (builder, reader) = try session.open(file, overrides: reader) else {
                 failed = true
                 continue
             }
-            var shown = 0
-            var problems = 0
             do {
                 while let event = try builder.next() {
-                    guard case .rejected(let outcome) = event else { continue }
-                    problems += outcome.rows.count
-                    for diagnostic in outcome.diagnostics where shown < maxProblems {
-                        Console.report(diagnostic)
-                        shown += 1
-                    }
+                    if case .rejected(let outcome) = event { problems.report(outcome) }
                 }
-            } catch let error as ReadError {
-                Console.report(error.diagnostic)
-                failed = true
-            } catch let error as MappingError {
-                error.diagnostics.forEach(Console.report)
+            } catch {
+                try MappingSession.reportStop(error)
                 failed = true
             }
             reader.diagnostics.filter { $0.code == ReaderCode.recordPathNotFound }.forEach(Console.report)
             let stats = builder.stats
-            if problems > shown { Console.err("… and \(problems - shown) more rows with problems") }
             Console.out(
                 "\(file): \(stats.records) records → \(stats.documents) documents, \(stats.rowsRejected) rows rejected, "
                     + "\(stats.rowsSkipped) skipped")
-            if problems > 0 { failed = true }
+            if stats.rowsRejected > 0 { failed = true }
         }
+        problems.finish("raise --max-problems to see them")
         if files.isEmpty { Console.out("\(mapping): ok (\(session.mapping.kind.rawValue))") }
         if failed { throw ExitStatus.usage }
     }

@@ -44,8 +44,7 @@ struct Plan: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var unusable = false
-        var shownProblems = 0
-        var hiddenProblems = 0
+        var problems = ProblemPrinter(limit: maxProblems)
         for file in files {
             guard let (builder, _) = try session.open(file, overrides: reader) else {
                 unusable = true
@@ -55,27 +54,15 @@ struct Plan: ParsableCommand {
                 while let event = try builder.next() {
                     if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
                     plan.add(event, keepDocuments: json ? .max : show)
-                    if case .rejected(let outcome) = event, !json, !jsonl {
-                        for diagnostic in outcome.diagnostics.prefix(3) {
-                            if shownProblems < maxProblems {
-                                Console.report(diagnostic)
-                                shownProblems += 1
-                            } else {
-                                hiddenProblems += 1
-                            }
-                        }
-                    }
+                    if case .rejected(let outcome) = event, !json, !jsonl { problems.report(outcome) }
                 }
-            } catch let error as ReadError {
-                Console.report(error.diagnostic)
-                plan.stoppedFiles.append(file)
-            } catch let error as MappingError {
-                error.diagnostics.forEach(Console.report)
+            } catch {
+                try MappingSession.reportStop(error)
                 plan.stoppedFiles.append(file)
             }
             plan.files.append(PlanOutput.FileStats(file: file, stats: builder.stats))
         }
-        if hiddenProblems > 0 { Console.err("… and \(hiddenProblems) more row problems (see --json or --jsonl)") }
+        problems.finish("see --json or --jsonl")
         if json {
             encoder.outputFormatting.insert(.prettyPrinted)
             Console.out(String(decoding: try encoder.encode(plan), as: UTF8.self))

@@ -38,4 +38,14 @@ struct MappingSession {
         guard let bound else { return nil }
         return (try DocumentBuilder(bound, reader: reader), reader)
     }
+
+    /// Prints an error that stopped a file (unreadable input, a full group buffer) and returns;
+    /// anything else is thrown on.
+    static func reportStop(_ error: any Error) throws {
+        switch error {
+        case let error as ReadError: Console.report(error.diagnostic)
+        case let error as MappingError: error.diagnostics.forEach(Console.report)
+        default: throw error
+        }
+    }
 }
