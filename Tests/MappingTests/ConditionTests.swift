@@ -35,6 +35,14 @@ struct ConditionTests {
         ("{ all: [{ amount: { lt: 0 } }, { not: { type: kort } }] }", [3]),
         ("{ type: mp, amount: { gt: 0 } }", [2]),
         ("{ text: { not_contains: a } }", [5]),
+        // equals: ASCII compared on the bytes, anything else as Unicode text
+        ("{ text: Renter }", [5]),
+        ("{ text: RENTER }", [5]),
+        ("{ text: { equals: RENTER, ignore_case: false } }", []),
+        ("{ text: Rente }", []),
+        ("{ amount: \"0,00\" }", [4]),
+        ("{ text: \"øresund husleje MARTS\" }", [3]),
+        ("{ text: { not_equals: renter } }", [1, 2, 3, 4]),
     ]
 
     @Test(

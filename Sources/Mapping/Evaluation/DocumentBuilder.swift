@@ -46,12 +46,11 @@ public final class DocumentBuilder {
     public private(set) var stats = MappingStats()
 
     private let reader: any RecordReader
-    private let evaluator: Evaluator
+    private let mapper: RowMapper
     private let spec: CompiledMapping.DocumentSpec
-    private let mapping: CompiledMapping
-    private var references: ReferenceMaker
-    private var queue: [MappingEvent] = []
-    private var queueHead = 0
+    private var counter = ReferenceCounter()
+    /// Results not yet handed out, last first: taken with `popLast`, which moves them out.
+    private var batch: [Mapped] = []
     private var finished = false
     // Grouping
     private var openKey: String?
@@ -60,118 +59,67 @@ public final class DocumentBuilder {
     private var buffered: [String: [RowState]] = [:]
     private var bufferedOrder: [String] = []
     private var bufferedCount = 0
-    private let sourceFolder: String
-    private let skipConditions: [Condition?]
-    private let ruleConditions: [Condition?]
-    private var skipMemo: RuleMemo?
-    private var ruleMemo: RuleMemo?
-    private var spareVariables: [String?] = []
-    /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
-    /// slots a line: account, balancing account, VAT, balancing VAT.
-    private var constants: [Constant]
-
-    private enum Constant {
-        case unknown
-        case account(AccountNumber?)
-        case vat(VatSpec?)
-    }
 
     public init(_ bound: BoundMapping, reader: any RecordReader) throws {
         self.bound = bound
         self.reader = reader
-        self.mapping = bound.mapping
         self.spec = bound.mapping.document
-        self.evaluator = Evaluator(bound)
         var fileDigest: [UInt8]?
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
-        references = ReferenceMaker(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
-        sourceFolder = URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
-        constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
-        skipConditions = bound.mapping.skips.map(\.when)
-        ruleConditions = bound.mapping.rules.map(\.when)
-        skipMemo = RuleMemo(skipConditions)
-        ruleMemo = RuleMemo(ruleConditions)
-    }
-
-    /// An account, computed once when the expression is a constant.
-    private func account(_ expr: Expr?, _ row: RowState, _ name: String, key: Int) throws -> AccountNumber? {
-        guard let expr else { return nil }
-        if case .account(let fixed) = constants[key] { return fixed }
-        let value = try account(expr, row, name)
-        if case .constant = expr { constants[key] = .account(value) }
-        return value
-    }
-
-    /// A VAT spec, computed once when the expression is a constant.
-    private func vat(_ spec: CompiledMapping.VatExpr?, _ row: RowState, key: Int) throws -> VatSpec? {
-        guard let spec else { return nil }
-        if case .vat(let fixed) = constants[key] { return fixed }
-        let value = try vat(spec, row)
-        if case .code(.constant) = spec { constants[key] = .vat(value) }
-        return value
+        mapper = RowMapper(bound, fileDigest: fileDigest)
     }
 
     /// The next event, or nil when the file is done. Throws ``ReadError`` when the file cannot
     /// be read on, ``MappingError`` when grouping cannot go on.
     public func next() throws -> MappingEvent? {
-        while queueHead == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            queueHead = 0
+        while batch.isEmpty {
             if finished { return nil }
             if let record = try reader.next() {
+                stats.records += 1
                 try process(record)
+                batch.reverse()
             } else {
                 finished = true
                 flushAll()
+                batch.reverse()
             }
-            // The usual case, one event from one row: hand it over without copying.
-            if queue.count == 1 { return queue.removeLast() }
         }
-        defer { queueHead += 1 }
-        return queue[queueHead]
+        var mapped = batch.removeLast()
+        if let digest = mapped.digest { counter.count(digest, &mapped.event) }
+        count(mapped.event)
+        return mapped.event
+    }
+
+    private func count(_ event: MappingEvent) {
+        switch event {
+        case .document(let document):
+            stats.documents += 1
+            stats.lines += document.lines.count
+            stats.rowsInDocuments += document.provenance.rows.count
+        case .rejected(let outcome): stats.rowsRejected += outcome.rows.count
+        case .skipped(let outcome): stats.rowsSkipped += outcome.rows.count
+        }
     }
 
     // MARK: Rows
 
     private func process(_ record: Record) throws {
-        stats.records += 1
-        let source = SourceRow(record: record.number, line: record.line)
-        if record.hasErrors {
-            let errors = record.diagnostics.filter { $0.severity == .error }
-            reject([source], errors)
-            return
-        }
-        var row = RowState(record: record, variables: freshVariables())
-        do {
-            for (i, variable) in mapping.variables.enumerated() {
-                if let initial = variable.initial { row.variables[i] = try evaluator.text(initial, row) }
-            }
-            if let index = try first(skipConditions, &skipMemo, row) {
-                stats.rowsSkipped += 1
-                queue.append(
-                    .skipped(RowOutcome(file: bound.source.path, rows: [source], reason: mapping.skips[index].reason)))
-                return
-            }
-            if let index = try first(ruleConditions, &ruleMemo, row) {
-                for (variable, value) in mapping.rules[index].assignments {
-                    row.variables[variable] = try evaluator.text(value, row)
-                }
-            }
-        } catch {
-            reject([source], [diagnostic(error, row)])
-            return
-        }
         guard let group = spec.group else {
-            emit(build(CollectionOfOne(row)))
-            spareVariables = row.variables
+            batch.append(mapper.map(record))
             return
+        }
+        let row: RowState
+        switch mapper.prepare(record) {
+        case .row(let prepared): row = prepared
+        case .skipped(let outcome): return batch.append(Mapped(event: .skipped(outcome)))
+        case .rejected(let outcome): return batch.append(Mapped(event: .rejected(outcome)))
         }
         let key: String
-        do {
-            key = try evaluator.text(group.key, row) ?? ""
-        } catch {
-            reject([source], [diagnostic(error, row)])
-            return
+        switch mapper.groupKey(group.key, row) {
+        case .success(let text): key = text
+        case .failure(let error):
+            let source = SourceRow(record: record.number, line: record.line)
+            return reject([source], [mapper.diagnostic(error, row)])
         }
         switch group.order {
         case .sorted:
@@ -179,7 +127,7 @@ public final class DocumentBuilder {
                 openRows.append(row)
             } else if closedKeys.contains(key) {
                 reject(
-                    [source],
+                    [SourceRow(record: record.number, line: record.line)],
                     [
                         .error(
                             MappingCode.groupNotTogether,
@@ -209,35 +157,10 @@ public final class DocumentBuilder {
         }
     }
 
-    /// The first of `conditions` that holds for the row, remembered per distinct field values.
-    private func first(_ conditions: [Condition?], _ memo: inout RuleMemo?, _ row: RowState) throws(EvalFailure) -> Int?
-    {
-        if memo != nil, let remembered = try memo!.lookup(row, evaluator) { return remembered }
-        var found: Int?
-        for (index, condition) in conditions.enumerated() {
-            if let condition, try !evaluator.holds(condition, row) { continue }
-            found = index
-            break
-        }
-        memo?.store(found)
-        return found
-    }
-
-    /// A variables array for a new row, reusing the last row's when it is free.
-    private func freshVariables() -> [String?] {
-        var variables: [String?] = []
-        swap(&variables, &spareVariables)
-        if variables.count != mapping.variables.count {
-            return [String?](repeating: nil, count: mapping.variables.count)
-        }
-        for i in variables.indices { variables[i] = nil }
-        return variables
-    }
-
     private func flushOpen() {
         guard let key = openKey else { return }
         closedKeys.insert(key)
-        emit(build(openRows))
+        batch.append(mapper.build(openRows))
         openKey = nil
         openRows = []
     }
@@ -245,225 +168,14 @@ public final class DocumentBuilder {
     private func flushAll() {
         flushOpen()
         for key in bufferedOrder {
-            if let rows = buffered[key] { emit(build(rows)) }
+            if let rows = buffered[key] { batch.append(mapper.build(rows)) }
         }
         buffered = [:]
         bufferedOrder = []
     }
 
-    private func emit(_ event: MappingEvent) {
-        switch event {
-        case .document(let document):
-            stats.documents += 1
-            stats.lines += document.lines.count
-            stats.rowsInDocuments += document.provenance.rows.count
-        case .rejected(let outcome): stats.rowsRejected += outcome.rows.count
-        case .skipped(let outcome): stats.rowsSkipped += outcome.rows.count
-        }
-        queue.append(event)
-    }
-
     private func reject(_ rows: [SourceRow], _ diagnostics: [Diagnostic]) {
-        emit(
-            .rejected(
-                RowOutcome(
-                    file: bound.source.path, rows: rows, reason: diagnostics.first?.message ?? "rejected",
-                    diagnostics: diagnostics)))
-    }
-
-    private func diagnostic(_ error: EvalFailure, _ row: RowState) -> Diagnostic {
-        var location = row.record.location
-        location.field = error.field
-        return .error(error.code, error.message, hint: error.hint, at: location)
-    }
-
-    // MARK: Documents
-
-    private func build<Rows: Collection>(_ rows: Rows) -> MappingEvent where Rows.Element == RowState {
-        let sources = rows.map { SourceRow(record: $0.record.number, line: $0.record.line) }
-        let first = rows.first!
-        var current = first
-        do {
-            guard let date = try evaluator.date(spec.date, first) else {
-                throw EvalFailure(
-                    code: MappingCode.missingValue, message: "the document date is empty", hint: nil,
-                    field: evaluator.describe(spec.date))
-            }
-            let currency = try currency(first)
-            let description = try spec.description.flatMap { e in try evaluator.text(e, first) }
-            let voucherNumber = try spec.voucherNumber.flatMap { e in
-                try integer(e, first, "voucher_number")
-            }
-            let attachment = try spec.attachment.flatMap { e in try evaluator.text(e, first) }.map {
-                $0.hasPrefix("/") || sourceFolder == "." ? $0 : sourceFolder + "/" + $0
-            }
-            let purchase = try spec.purchase.map { p in try purchaseTerms(p, first) }
-            var lines: [DocumentLine] = []
-            for row in rows {
-                current = row
-                for (index, lineSpec) in spec.lines.enumerated() {
-                    if let path = lineSpec.forEach {
-                        guard case .tree(let tree) = row.record.fields else { continue }
-                        for item in tree.nodes(at: path) {
-                            current.item = item
-                            if let line = try line(lineSpec, index, current, currency, description) {
-                                lines.append(line)
-                            }
-                        }
-                        current.item = 0
-                    } else if let line = try line(lineSpec, index, row, currency, description) {
-                        lines.append(line)
-                    }
-                }
-            }
-            if lines.isEmpty {
-                return .skipped(
-                    RowOutcome(
-                        file: bound.source.path, rows: sources,
-                        reason: "nothing to book: every line is zero or excluded by its `when`"))
-            }
-            let reference = try reference(rows)
-            return .document(
-                Document(
-                    kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
-                    voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
-                    provenance: Provenance(file: bound.source.path, rows: sources)))
-        } catch {
-            let failure =
-                error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
-            let diagnostic = diagnostic(failure, current)
-            return .rejected(
-                RowOutcome(
-                    file: bound.source.path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic]))
-        }
-    }
-
-    private func line(
-        _ spec: CompiledMapping.LineSpec, _ index: Int, _ row: RowState, _ currency: Currency,
-        _ documentDescription: String?
-    ) throws -> DocumentLine? {
-        if let when = spec.when, try !evaluator.holds(when, row) { return nil }
-        let value = try evaluator.amount(spec.amount, row)
-        if spec.skipIfZero && (value?.isZero ?? true) { return nil }
-        guard let value else {
-            throw EvalFailure(
-                code: MappingCode.missingValue, message: "the line amount is empty",
-                hint: "set `skip_if_zero: true` on the line if empty means nothing to book",
-                field: evaluator.describe(spec.amount))
-        }
-        guard let money = Money(value, currency: currency) else {
-            throw EvalFailure(
-                code: MappingCode.tooManyDecimals,
-                message: "the amount has more decimals than \(currency.code) allows (\(currency.minorDigits))",
-                hint: "round it: multiply: ..., by: 1, round: half_even", field: evaluator.describe(spec.amount))
-        }
-        let primary = try account(spec.account, row, "account", key: index * 4)
-        if spec.account != nil && primary == nil {
-            throw EvalFailure(
-                code: MappingCode.missingValue, message: "the line's account is empty", hint: nil,
-                field: spec.account.flatMap(evaluator.describe))
-        }
-        return DocumentLine(
-            description: try spec.description.flatMap { e in try evaluator.text(e, row) }
-                ?? documentDescription ?? "",
-            account: primary,
-            balancingAccount: try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1),
-            amount: money,
-            vat: try vat(spec.vat, row, key: index * 4 + 2),
-            balancingVat: try vat(spec.balancingVat, row, key: index * 4 + 3),
-            row: SourceRow(record: row.record.number, line: row.record.line))
-    }
-
-    private func account(_ expr: Expr, _ row: RowState, _ name: String) throws -> AccountNumber? {
-        guard let text = try evaluator.text(expr, row) else { return nil }
-        let trimmed = String(text.trimmingWhitespace)
-        // Account numbers are ASCII letters, digits, `-` and `.`; checked on the bytes.
-        let valid = trimmed.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D
-                || byte == 0x2E
-        }
-        guard !trimmed.isEmpty, valid else {
-            throw EvalFailure(
-                code: MappingCode.invalidRowValue, message: "the \(name) is not an account number",
-                hint: "an account is written like 5820", field: evaluator.describe(expr))
-        }
-        return AccountNumber(trimmed)
-    }
-
-    private func vat(_ spec: CompiledMapping.VatExpr, _ row: RowState) throws -> VatSpec? {
-        switch spec {
-        case .code(let expr):
-            guard let text = try evaluator.text(expr, row) else { return nil }
-            let code = String(text.trimmingWhitespace)
-            let isNone = code.utf8.count == 4 && code.utf8.elementsEqual("none".utf8, by: { $0 | 0x20 == $1 })
-            return isNone ? VatSpec.none : .code(code)
-        case .zoneCategory(let zone, let category):
-            guard let z = try evaluator.text(zone, row), let c = try evaluator.text(category, row) else { return nil }
-            return .zoneCategory(zone: z, category: c)
-        }
-    }
-
-    private func currency(_ row: RowState) throws -> Currency {
-        guard let expr = spec.currency, let text = try evaluator.text(expr, row) else { return mapping.locale.currency }
-        guard let currency = Currency(code: String(text.trimmingWhitespace)) else {
-            throw EvalFailure(
-                code: MappingCode.invalidRowValue, message: "the currency is not a three-letter code", hint: nil,
-                field: evaluator.describe(expr))
-        }
-        return currency
-    }
-
-    private func integer(_ expr: Expr, _ row: RowState, _ name: String) throws -> Int? {
-        guard let text = try evaluator.text(expr, row) else { return nil }
-        guard let value = Int(text.trimmingWhitespace), value > 0 else {
-            throw EvalFailure(
-                code: MappingCode.invalidRowValue, message: "the \(name) is not a positive whole number", hint: nil,
-                field: evaluator.describe(expr))
-        }
-        return value
-    }
-
-    private func purchaseTerms(_ spec: CompiledMapping.PurchaseSpec, _ row: RowState) throws -> PurchaseTerms {
-        let paymentText = try evaluator.text(spec.payment, row)?.lowercased() ?? ""
-        guard let payment = PurchaseTerms.Payment(rawValue: String(paymentText.trimmingWhitespace)) else {
-            throw EvalFailure(
-                code: MappingCode.invalidRowValue, message: "the purchase payment must be cash or credit", hint: nil,
-                field: evaluator.describe(spec.payment))
-        }
-        var region: Region?
-        if let expr = spec.region, let text = try evaluator.text(expr, row) {
-            region = Region.allCases.first { $0.rawValue.lowercased() == text.lowercased() }
-            if region == nil {
-                throw EvalFailure(
-                    code: MappingCode.invalidRowValue, message: "the region must be DK, EU or World", hint: nil,
-                    field: evaluator.describe(expr))
-            }
-        }
-        return PurchaseTerms(
-            payment: payment,
-            depositAccount: try spec.depositAccount.flatMap { e in try account(e, row, "deposit account") },
-            contact: try spec.contact.flatMap { e in try evaluator.text(e, row) },
-            paymentDate: try spec.paymentDate.flatMap { e in try evaluator.date(e, row) },
-            region: region)
-    }
-
-    private func reference<Rows: Collection>(_ rows: Rows) throws -> String where Rows.Element == RowState {
-        if case .template(let expr) = spec.reference {
-            guard let text = try evaluator.text(expr, rows.first!) else {
-                throw EvalFailure(
-                    code: MappingCode.missingValue, message: "the document reference is empty",
-                    hint: "every document needs a reference; leave `reference:` out to derive one",
-                    field: evaluator.describe(expr))
-            }
-            guard text.utf8.count <= ReferenceMaker.maxLength else {
-                throw EvalFailure(
-                    code: MappingCode.invalidRowValue,
-                    message: "the reference is longer than \(ReferenceMaker.maxLength) bytes", hint: nil,
-                    field: evaluator.describe(expr))
-            }
-            return text
-        }
-        return references.reference(for: rows)
+        batch.append(Mapped(event: .rejected(mapper.rejection(rows, diagnostics))))
     }
 
     static func digestFile(_ path: String) throws -> [UInt8] {

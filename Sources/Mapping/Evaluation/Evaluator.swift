@@ -325,6 +325,7 @@ final class Evaluator {
             }
         case .equals(let expected, let ignoreCase):
             return try withField(ref, row) { bytes throws(EvalFailure) in
+                if let equal = Self.asciiEquals(bytes, expected, ignoreCase: ignoreCase) { return equal }
                 let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
                 return ignoreCase ? text.lowercased() == expected : text == expected
             } ?? expected.isEmpty
@@ -355,6 +356,29 @@ final class Evaluator {
                 return folded.withUnsafeBufferPointer { Self.find(needle, in: $0, test) }
             }
             return try withField(ref, row) { bytes throws(EvalFailure) in Self.find(needle, in: bytes, test) } ?? false
+        }
+    }
+
+    /// `equals` on the bytes, for the usual value: ASCII, with no space to trim at either end.
+    /// nil when the value needs the full Unicode comparison. `expected` is lower case when
+    /// `ignoreCase`.
+    @inline(__always)
+    private static func asciiEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: String, ignoreCase: Bool) -> Bool?
+    {
+        guard let first = bytes.first, let last = bytes.last, first > 0x20, last > 0x20 else { return nil }
+        var expected = expected
+        return expected.withUTF8 { wanted -> Bool? in
+            guard bytes.count == wanted.count else {
+                // Unequal lengths are unequal only when nothing could fold to another length.
+                return bytes.allSatisfy { $0 < 0x80 } && wanted.allSatisfy { $0 < 0x80 } ? false : nil
+            }
+            for i in 0..<bytes.count {
+                var byte = bytes[i]
+                if byte >= 0x80 { return nil }
+                if ignoreCase && byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+                if byte != wanted[i] { return wanted[i] >= 0x80 ? nil : false }
+            }
+            return true
         }
     }
 

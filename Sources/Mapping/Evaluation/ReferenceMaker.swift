@@ -15,38 +15,41 @@ import Readers
 /// Format: `ll1-` and 26 base-32 characters (130 bits); the `1` versions the scheme, which must
 /// never change for existing mappings.
 ///
-/// Memory: counting occurrences needs 8 bytes per distinct document content seen in the file
-/// (about 16 MB per million documents, with the table half full).
-struct ReferenceMaker {
+/// Work is split in two so the content can be hashed on any thread: ``ReferenceHasher`` digests
+/// a document's rows and formats the reference it has when the content is new;
+/// ``ReferenceCounter`` sees every digest in file order and says how often it came before.
+struct ReferenceHasher {
     static let maxLength = 128
-    private let prefix: [UInt8]
-    /// The content being hashed, reused from document to document.
-    private var content: [UInt8] = []
-    private var occurrences = OccurrenceTable()
+    private let prefixLength: Int
+    /// The content being hashed: the prefix, then the rows; reused from document to document.
+    private var content: [UInt8]
 
     init(name: String, kind: DocumentKind, fileDigest: [UInt8]?) {
         var prefix = Array("ledgerlift-reference-v1".utf8) + [0x1F]
         prefix += Array(name.utf8) + [0x1F] + Array(kind.rawValue.utf8) + [0x1F]
         if let fileDigest { prefix += fileDigest + [0x1F] }
-        self.prefix = prefix
+        prefixLength = prefix.count
         content = prefix
+        content.reserveCapacity(1024)
     }
 
-    mutating func reference<Rows: Collection>(for rows: Rows) -> String where Rows.Element == RowState {
-        content.removeSubrange(prefix.count...)
+    /// The digest of the rows' content, and the reference for its first occurrence.
+    mutating func digest<Rows: Collection>(of rows: Rows) -> (SHA256Digest, String) where Rows.Element == RowState {
+        content.removeSubrange(prefixLength...)
         for row in rows {
             Self.append(row.record, to: &content)
             content.append(0x1E)
         }
-        let digest = SHA256.hash(data: content)
-        let occurrence = digest.withUnsafeBytes { bytes in
-            occurrences.increment(bytes.loadUnaligned(as: UInt64.self))
-        }
-        if occurrence == 1 { return digest.withUnsafeBytes { Self.format($0) } }
+        let digest = content.withUnsafeBytes { SHA256.hash(data: $0) }
+        return (digest, digest.withUnsafeBytes { Self.format($0) })
+    }
+
+    /// The reference of a content's `occurrence`th appearance (2 and up).
+    static func reference(_ digest: SHA256Digest, occurrence: UInt32) -> String {
         var again = SHA256()
         digest.withUnsafeBytes { again.update(bufferPointer: $0) }
         again.update(data: Array("#\(occurrence)".utf8))
-        return again.finalize().withUnsafeBytes { Self.format($0) }
+        return again.finalize().withUnsafeBytes { format($0) }
     }
 
     /// A record's content. CSV: the fields' bytes end to end, then where each ends (32-bit
@@ -57,7 +60,11 @@ struct ReferenceMaker {
             columns.withStorage { bytes, ends in
                 out.append(contentsOf: bytes)
                 out.append(0x1F)
-                for end in ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
+                #if _endian(little)
+                    out.append(contentsOf: UnsafeRawBufferPointer(ends))
+                #else
+                    for end in ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
+                #endif
             }
         case .tree(let tree):
             for (id, node) in tree.nodes.enumerated() {
@@ -94,49 +101,87 @@ struct ReferenceMaker {
     }
 }
 
-/// Counts per 64-bit key in one flat array: the key's top 56 bits and an 8-bit count share a
-/// word (0 is empty). Counts past 255 continue in a small dictionary.
+/// Counts how often each document content came before, in file order, and gives repeated
+/// content its own reference.
+///
+/// Memory: 8 bytes per distinct document content seen in the file, about 16 MB per million
+/// documents with the table at most half full.
+struct ReferenceCounter {
+    private var occurrences = OccurrenceTable()
+
+    /// Fixes the reference of a document whose content came before.
+    mutating func count(_ digest: SHA256Digest, _ event: inout MappingEvent) {
+        let occurrence = digest.withUnsafeBytes { occurrences.increment($0.loadUnaligned(as: UInt64.self)) }
+        guard occurrence > 1, case .document(var document) = event else { return }
+        document.reference = ReferenceHasher.reference(digest, occurrence: occurrence)
+        event = .document(document)
+    }
+}
+
+/// Counts per 64-bit key in flat open-addressing arrays: the key's top 56 bits and an 8-bit
+/// count share a word (0 is empty). Counts past 255 continue in a small dictionary.
+///
+/// The table is split into 256 shards by the key's low byte, each growing on its own, so
+/// growing never holds an old and a new copy of the whole table at once.
 struct OccurrenceTable {
-    private var slots = [UInt64](repeating: 0, count: 1 << 12)
-    private var used = 0
+    private var shards = [[UInt64]](repeating: [UInt64](repeating: 0, count: 16), count: 256)
+    private var used = [Int32](repeating: 0, count: 256)
     private var overflow: [UInt64: UInt32] = [:]
 
     /// Counts one more occurrence of `key` and returns the new count (1 the first time).
     mutating func increment(_ key: UInt64) -> UInt32 {
         let tag = (key | 0x100) & ~0xFF  // never 0, low byte free for the count
+        let shard = Int(truncatingIfNeeded: key & 0xFF)
+        switch shards[shard].withUnsafeMutableBufferPointer({ Self.bump(tag, in: $0) }) {
+        case .inserted:
+            used[shard] += 1
+            if Int(used[shard]) * 2 > shards[shard].count { grow(shard) }
+            return 1
+        case .counted(let count):
+            return count
+        case .saturated:
+            let more = (overflow[tag | UInt64(shard)] ?? 255) + 1
+            overflow[tag | UInt64(shard)] = more
+            return more
+        }
+    }
+
+    private enum Bump {
+        case inserted
+        case counted(UInt32)
+        case saturated
+    }
+
+    @inline(__always)
+    private static func bump(_ tag: UInt64, in slots: UnsafeMutableBufferPointer<UInt64>) -> Bump {
         let mask = slots.count - 1
-        var i = Self.start(tag, mask)
+        var i = start(tag, mask)
         while true {
             let slot = slots[i]
             if slot == 0 {
                 slots[i] = tag | 1
-                used += 1
-                if used * 2 > slots.count { grow() }
-                return 1
+                return .inserted
             }
             if slot & ~0xFF == tag {
                 let count = slot & 0xFF
-                if count < 255 {
-                    slots[i] = tag | (count + 1)
-                    return UInt32(count + 1)
-                }
-                let more = (overflow[tag] ?? 255) + 1
-                overflow[tag] = more
-                return more
+                guard count < 255 else { return .saturated }
+                slots[i] = tag | (count + 1)
+                return .counted(UInt32(count + 1))
             }
             i = (i + 1) & mask
         }
     }
 
-    private mutating func grow() {
-        let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
+    private mutating func grow(_ shard: Int) {
+        let old = shards[shard]
+        var slots = [UInt64](repeating: 0, count: old.count * 2)
         let mask = slots.count - 1
         for slot in old where slot != 0 {
             var i = Self.start(slot & ~0xFF, mask)
             while slots[i] != 0 { i = (i + 1) & mask }
             slots[i] = slot
         }
+        shards[shard] = slots
     }
 
     /// Where probing for `tag` starts (the same on insert and on growth).

@@ -1,0 +1,391 @@
+import Crypto
+import Foundation
+import LedgerModel
+import Readers
+
+/// A row, or rows, mapped: the event, and for a document with a derived reference the digest of
+/// its content, which ``ReferenceCounter`` still has to see in file order.
+struct Mapped {
+    var event: MappingEvent
+    var digest: SHA256Digest?
+}
+
+/// Turns records into documents: skip rules, rules, lines, the reference. It keeps per-run
+/// memos and scratch buffers, so each thread that maps rows has its own.
+final class RowMapper {
+    let bound: BoundMapping
+    private let evaluator: Evaluator
+    private let spec: CompiledMapping.DocumentSpec
+    private let mapping: CompiledMapping
+    private var hasher: ReferenceHasher
+    private let sourceFolder: String
+    private let skipConditions: [Condition?]
+    private let ruleConditions: [Condition?]
+    private var skipMemo: RuleMemo?
+    private var ruleMemo: RuleMemo?
+    private var spareVariables: [String?] = []
+    /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
+    /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
+    /// last text they were made from, as variables set by rules repeat from row to row.
+    private var constants: [Constant]
+
+    private enum Constant {
+        case unknown
+        case account(AccountNumber?)
+        case vat(VatSpec?)
+        case lastAccount(String, AccountNumber)
+        case lastVat(String, VatSpec)
+    }
+
+    /// A record before its document is built: a row to build from, or the reason it is not one.
+    enum Prepared {
+        case row(RowState)
+        case skipped(RowOutcome)
+        case rejected(RowOutcome)
+    }
+
+    /// `fileDigest`: the SHA-256 of the source file, when references are scoped to the file.
+    init(_ bound: BoundMapping, fileDigest: [UInt8]?) {
+        self.bound = bound
+        self.mapping = bound.mapping
+        self.spec = bound.mapping.document
+        self.evaluator = Evaluator(bound)
+        hasher = ReferenceHasher(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
+        sourceFolder = URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
+        constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
+        skipConditions = bound.mapping.skips.map(\.when)
+        ruleConditions = bound.mapping.rules.map(\.when)
+        skipMemo = RuleMemo(skipConditions)
+        ruleMemo = RuleMemo(ruleConditions)
+    }
+
+    /// Maps one record on its own (mappings without `group_by`).
+    func map(_ record: Record) -> Mapped {
+        switch prepare(record) {
+        case .row(let row):
+            let mapped = build(CollectionOfOne(row))
+            spareVariables = row.variables
+            return mapped
+        case .skipped(let outcome): return Mapped(event: .skipped(outcome))
+        case .rejected(let outcome): return Mapped(event: .rejected(outcome))
+        }
+    }
+
+    // MARK: Rows
+
+    /// Applies the skip rules and the rules to a record.
+    func prepare(_ record: Record) -> Prepared {
+        let source = SourceRow(record: record.number, line: record.line)
+        if record.hasErrors {
+            return .rejected(rejection([source], record.diagnostics.filter { $0.severity == .error }))
+        }
+        var row = RowState(record: record, variables: freshVariables())
+        do {
+            for (i, variable) in mapping.variables.enumerated() {
+                if let initial = variable.initial { row.variables[i] = try evaluator.text(initial, row) }
+            }
+            if let index = try first(skipConditions, &skipMemo, row) {
+                return .skipped(
+                    RowOutcome(file: bound.source.path, rows: [source], reason: mapping.skips[index].reason))
+            }
+            if let index = try first(ruleConditions, &ruleMemo, row) {
+                for (variable, value) in mapping.rules[index].assignments {
+                    row.variables[variable] = try evaluator.text(value, row)
+                }
+            }
+        } catch {
+            return .rejected(rejection([source], [diagnostic(error, row)]))
+        }
+        return .row(row)
+    }
+
+    /// The row's group key.
+    func groupKey(_ expr: Expr, _ row: RowState) -> Result<String, EvalFailure> {
+        Result { () throws(EvalFailure) in try evaluator.text(expr, row) ?? "" }
+    }
+
+    /// The first of `conditions` that holds for the row, remembered per distinct field values.
+    private func first(_ conditions: [Condition?], _ memo: inout RuleMemo?, _ row: RowState) throws(EvalFailure) -> Int?
+    {
+        if memo != nil, let remembered = try memo!.lookup(row, evaluator) { return remembered }
+        var found: Int?
+        for (index, condition) in conditions.enumerated() {
+            if let condition, try !evaluator.holds(condition, row) { continue }
+            found = index
+            break
+        }
+        memo?.store(found)
+        return found
+    }
+
+    /// A variables array for a new row, reusing the last row's when it is free.
+    private func freshVariables() -> [String?] {
+        var variables: [String?] = []
+        swap(&variables, &spareVariables)
+        if variables.count != mapping.variables.count {
+            return [String?](repeating: nil, count: mapping.variables.count)
+        }
+        for i in variables.indices { variables[i] = nil }
+        return variables
+    }
+
+    func rejection(_ rows: [SourceRow], _ diagnostics: [Diagnostic]) -> RowOutcome {
+        RowOutcome(
+            file: bound.source.path, rows: rows, reason: diagnostics.first?.message ?? "rejected",
+            diagnostics: diagnostics)
+    }
+
+    func diagnostic(_ error: EvalFailure, _ row: RowState) -> Diagnostic {
+        var location = row.record.location
+        location.field = error.field
+        return .error(error.code, error.message, hint: error.hint, at: location)
+    }
+
+    // MARK: Documents
+
+    func build<Rows: Collection>(_ rows: Rows) -> Mapped where Rows.Element == RowState {
+        let sources = rows.map { SourceRow(record: $0.record.number, line: $0.record.line) }
+        let first = rows.first!
+        var current = first
+        do {
+            guard let date = try evaluator.date(spec.date, first) else {
+                throw EvalFailure(
+                    code: MappingCode.missingValue, message: "the document date is empty", hint: nil,
+                    field: evaluator.describe(spec.date))
+            }
+            let currency = try currency(first)
+            let description = try spec.description.flatMap { e in try evaluator.text(e, first) }
+            let voucherNumber = try spec.voucherNumber.flatMap { e in
+                try integer(e, first, "voucher_number")
+            }
+            let attachment = try spec.attachment.flatMap { e in try evaluator.text(e, first) }.map {
+                $0.hasPrefix("/") || sourceFolder == "." ? $0 : sourceFolder + "/" + $0
+            }
+            let purchase = try spec.purchase.map { p in try purchaseTerms(p, first) }
+            var lines: [DocumentLine] = []
+            lines.reserveCapacity(spec.lines.count * rows.count)
+            for row in rows {
+                current = row
+                for (index, lineSpec) in spec.lines.enumerated() {
+                    if let path = lineSpec.forEach {
+                        guard case .tree(let tree) = row.record.fields else { continue }
+                        for item in tree.nodes(at: path) {
+                            current.item = item
+                            if let line = try line(lineSpec, index, current, currency, description) {
+                                lines.append(line)
+                            }
+                        }
+                        current.item = 0
+                    } else if let line = try line(lineSpec, index, row, currency, description) {
+                        lines.append(line)
+                    }
+                }
+            }
+            if lines.isEmpty {
+                return Mapped(
+                    event: .skipped(
+                        RowOutcome(
+                            file: bound.source.path, rows: sources,
+                            reason: "nothing to book: every line is zero or excluded by its `when`")))
+            }
+            let (reference, digest) = try reference(rows)
+            let document = Document(
+                kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
+                voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
+                provenance: Provenance(file: bound.source.path, rows: sources))
+            return Mapped(event: .document(document), digest: digest)
+        } catch {
+            let failure =
+                error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
+            let diagnostic = diagnostic(failure, current)
+            return Mapped(
+                event: .rejected(
+                    RowOutcome(
+                        file: bound.source.path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic])))
+        }
+    }
+
+    private func line(
+        _ spec: CompiledMapping.LineSpec, _ index: Int, _ row: RowState, _ currency: Currency,
+        _ documentDescription: String?
+    ) throws -> DocumentLine? {
+        if let when = spec.when, try !evaluator.holds(when, row) { return nil }
+        let value = try evaluator.amount(spec.amount, row)
+        if spec.skipIfZero && (value?.isZero ?? true) { return nil }
+        guard let value else {
+            throw EvalFailure(
+                code: MappingCode.missingValue, message: "the line amount is empty",
+                hint: "set `skip_if_zero: true` on the line if empty means nothing to book",
+                field: evaluator.describe(spec.amount))
+        }
+        guard let money = Money(value, currency: currency) else {
+            throw EvalFailure(
+                code: MappingCode.tooManyDecimals,
+                message: "the amount has more decimals than \(currency.code) allows (\(currency.minorDigits))",
+                hint: "round it: multiply: ..., by: 1, round: half_even", field: evaluator.describe(spec.amount))
+        }
+        let primary = try account(spec.account, row, "account", key: index * 4)
+        if spec.account != nil && primary == nil {
+            throw EvalFailure(
+                code: MappingCode.missingValue, message: "the line's account is empty", hint: nil,
+                field: spec.account.flatMap(evaluator.describe))
+        }
+        return DocumentLine(
+            description: try spec.description.flatMap { e in try evaluator.text(e, row) }
+                ?? documentDescription ?? "",
+            account: primary,
+            balancingAccount: try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1),
+            amount: money,
+            vat: try vat(spec.vat, row, key: index * 4 + 2),
+            balancingVat: try vat(spec.balancingVat, row, key: index * 4 + 3),
+            row: SourceRow(record: row.record.number, line: row.record.line))
+    }
+
+    /// An account: computed once when the expression is a constant, and again only when its
+    /// text changes otherwise.
+    private func account(_ expr: Expr?, _ row: RowState, _ name: String, key: Int) throws -> AccountNumber? {
+        guard let expr else { return nil }
+        switch constants[key] {
+        case .account(let fixed): return fixed
+        case .unknown, .lastAccount, .vat, .lastVat: break
+        }
+        if case .constant = expr {
+            let value = try account(expr, row, name)
+            constants[key] = .account(value)
+            return value
+        }
+        guard let text = try evaluator.text(expr, row) else { return nil }
+        if case .lastAccount(let last, let account) = constants[key], last == text { return account }
+        let account = try account(text, expr, name)
+        constants[key] = .lastAccount(text, account)
+        return account
+    }
+
+    private func account(_ expr: Expr, _ row: RowState, _ name: String) throws -> AccountNumber? {
+        guard let text = try evaluator.text(expr, row) else { return nil }
+        return try account(text, expr, name)
+    }
+
+    private func account(_ text: String, _ expr: Expr, _ name: String) throws -> AccountNumber {
+        let trimmed = String(text.trimmingWhitespace)
+        // Account numbers are ASCII letters, digits, `-` and `.`; checked on the bytes.
+        let valid = trimmed.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D
+                || byte == 0x2E
+        }
+        guard !trimmed.isEmpty, valid else {
+            throw EvalFailure(
+                code: MappingCode.invalidRowValue, message: "the \(name) is not an account number",
+                hint: "an account is written like 5820", field: evaluator.describe(expr))
+        }
+        return AccountNumber(trimmed)
+    }
+
+    /// A VAT spec: computed once when the expression is a constant, and again only when its
+    /// text changes otherwise.
+    private func vat(_ spec: CompiledMapping.VatExpr?, _ row: RowState, key: Int) throws -> VatSpec? {
+        guard let spec else { return nil }
+        switch constants[key] {
+        case .vat(let fixed): return fixed
+        case .unknown, .lastVat, .account, .lastAccount: break
+        }
+        switch spec {
+        case .code(.constant):
+            let value = try vat(spec, row)
+            constants[key] = .vat(value)
+            return value
+        case .code(let expr):
+            guard let text = try evaluator.text(expr, row) else { return nil }
+            if case .lastVat(let last, let vat) = constants[key], last == text { return vat }
+            let vat = Self.vatCode(text)
+            constants[key] = .lastVat(text, vat)
+            return vat
+        case .zoneCategory:
+            return try vat(spec, row)
+        }
+    }
+
+    private func vat(_ spec: CompiledMapping.VatExpr, _ row: RowState) throws -> VatSpec? {
+        switch spec {
+        case .code(let expr):
+            return try evaluator.text(expr, row).map(Self.vatCode)
+        case .zoneCategory(let zone, let category):
+            guard let z = try evaluator.text(zone, row), let c = try evaluator.text(category, row) else { return nil }
+            return .zoneCategory(zone: z, category: c)
+        }
+    }
+
+    private static func vatCode(_ text: String) -> VatSpec {
+        let code = String(text.trimmingWhitespace)
+        let isNone = code.utf8.count == 4 && code.utf8.elementsEqual("none".utf8, by: { $0 | 0x20 == $1 })
+        return isNone ? VatSpec.none : .code(code)
+    }
+
+    private func currency(_ row: RowState) throws -> Currency {
+        guard let expr = spec.currency, let text = try evaluator.text(expr, row) else { return mapping.locale.currency }
+        guard let currency = Currency(code: String(text.trimmingWhitespace)) else {
+            throw EvalFailure(
+                code: MappingCode.invalidRowValue, message: "the currency is not a three-letter code", hint: nil,
+                field: evaluator.describe(expr))
+        }
+        return currency
+    }
+
+    private func integer(_ expr: Expr, _ row: RowState, _ name: String) throws -> Int? {
+        guard let text = try evaluator.text(expr, row) else { return nil }
+        guard let value = Int(text.trimmingWhitespace), value > 0 else {
+            throw EvalFailure(
+                code: MappingCode.invalidRowValue, message: "the \(name) is not a positive whole number", hint: nil,
+                field: evaluator.describe(expr))
+        }
+        return value
+    }
+
+    private func purchaseTerms(_ spec: CompiledMapping.PurchaseSpec, _ row: RowState) throws -> PurchaseTerms {
+        let paymentText = try evaluator.text(spec.payment, row)?.lowercased() ?? ""
+        guard let payment = PurchaseTerms.Payment(rawValue: String(paymentText.trimmingWhitespace)) else {
+            throw EvalFailure(
+                code: MappingCode.invalidRowValue, message: "the purchase payment must be cash or credit", hint: nil,
+                field: evaluator.describe(spec.payment))
+        }
+        var region: Region?
+        if let expr = spec.region, let text = try evaluator.text(expr, row) {
+            region = Region.allCases.first { $0.rawValue.lowercased() == text.lowercased() }
+            if region == nil {
+                throw EvalFailure(
+                    code: MappingCode.invalidRowValue, message: "the region must be DK, EU or World", hint: nil,
+                    field: evaluator.describe(expr))
+            }
+        }
+        return PurchaseTerms(
+            payment: payment,
+            depositAccount: try spec.depositAccount.flatMap { e in try account(e, row, "deposit account") },
+            contact: try spec.contact.flatMap { e in try evaluator.text(e, row) },
+            paymentDate: try spec.paymentDate.flatMap { e in try evaluator.date(e, row) },
+            region: region)
+    }
+
+    /// The document's reference: from the mapping's template, or derived from the rows'
+    /// content (then with the digest the counter needs).
+    private func reference<Rows: Collection>(
+        _ rows: Rows
+    ) throws -> (String, SHA256Digest?) where Rows.Element == RowState {
+        if case .template(let expr) = spec.reference {
+            guard let text = try evaluator.text(expr, rows.first!) else {
+                throw EvalFailure(
+                    code: MappingCode.missingValue, message: "the document reference is empty",
+                    hint: "every document needs a reference; leave `reference:` out to derive one",
+                    field: evaluator.describe(expr))
+            }
+            guard text.utf8.count <= ReferenceHasher.maxLength else {
+                throw EvalFailure(
+                    code: MappingCode.invalidRowValue,
+                    message: "the reference is longer than \(ReferenceHasher.maxLength) bytes", hint: nil,
+                    field: evaluator.describe(expr))
+            }
+            return (text, nil)
+        }
+        let (digest, reference) = hasher.digest(of: rows)
+        return (reference, digest)
+    }
+}
