@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Readers", targets: ["Readers"]),
         .library(name: "LedgerModel", targets: ["LedgerModel"]),
         .library(name: "Mapping", targets: ["Mapping"]),
+        .library(name: "Validation", targets: ["Validation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,12 +38,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "Validation",
+            dependencies: ["LedgerModel", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "ledgerlift",
             dependencies: [
                 "LedgerModel",
                 "Readers",
                 "Mapping",
+                "Validation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +61,10 @@ let package = Package(
         .testTarget(
             name: "MappingTests",
             dependencies: ["Mapping", "Readers", "LedgerModel", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(
+            name: "ValidationTests",
+            dependencies: ["Validation", "Mapping", "Readers", "LedgerModel"]
         ),
         .testTarget(
             name: "LedgerliftCLITests",

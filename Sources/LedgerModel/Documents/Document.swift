@@ -29,6 +29,21 @@ public struct AccountNumber: RawRepresentable, Sendable, Hashable, TextCoded, Co
 
     public init?(codedText: String) { self.rawValue = codedText }
     public var codedText: String { rawValue }
+
+    /// Written as its text (`"5820"`); a number is read too, as chart snapshots write them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int.self) {
+            rawValue = String(number)
+        } else {
+            rawValue = try container.decode(String.self)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }
 
 /// What a line says about VAT. "No VAT" is explicit: a target that applies an account's default
@@ -38,16 +53,54 @@ public enum VatSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     case code(String)
     /// Explicitly no VAT.
     case none
-    /// Who the counterparty is and what is traded; validation resolves it to a code.
-    case zoneCategory(zone: String, category: String)
+    /// Who the counterparty is and what is traded, and whether it is a sale or a purchase when
+    /// the document does not say; validation resolves it to a code.
+    case zoneCategory(zone: String, category: String, direction: VatDirection? = nil)
 
     public var description: String {
         switch self {
         case .code(let code): code
         case .none: "none"
-        case .zoneCategory(let zone, let category): "\(zone)/\(category)"
+        case .zoneCategory(let zone, let category, _): "\(zone)/\(category)"
         }
     }
+
+    private enum Keys: String, CodingKey { case zone, category, direction }
+
+    /// A code or `none` is written as text; a zone and category as an object.
+    public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            self = text.lowercased() == "none" ? .none : .code(text)
+            return
+        }
+        let container = try decoder.container(keyedBy: Keys.self)
+        self = .zoneCategory(
+            zone: try container.decode(String.self, forKey: .zone),
+            category: try container.decode(String.self, forKey: .category),
+            direction: try container.decodeIfPresent(VatDirection.self, forKey: .direction))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .code(let code):
+            var container = encoder.singleValueContainer()
+            try container.encode(code)
+        case .none:
+            var container = encoder.singleValueContainer()
+            try container.encode("none")
+        case .zoneCategory(let zone, let category, let direction):
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(zone, forKey: .zone)
+            try container.encode(category, forKey: .category)
+            try container.encodeIfPresent(direction, forKey: .direction)
+        }
+    }
+}
+
+/// Whether VAT is charged on a sale (output VAT) or paid on a purchase (input VAT).
+public enum VatDirection: String, Sendable, Hashable, Codable, CaseIterable {
+    case sales
+    case purchase
 }
 
 /// Where a purchase voucher's counterparty is; must agree with its VAT codes.
@@ -148,6 +201,24 @@ public struct PurchaseTerms: Sendable, Hashable, Codable {
     }
 }
 
+/// VAT that the source states for a document (a Z-report's "of which VAT"), which validation
+/// checks against the code's rate: VAT = rate × net, within rounding.
+public struct DeclaredVat: Sendable, Hashable, Codable {
+    public var gross: Money
+    /// When the source gives it; otherwise gross − VAT.
+    public var net: Money?
+    public var vat: Money
+    /// The VAT code whose rate applies.
+    public var code: String
+
+    public init(gross: Money, net: Money? = nil, vat: Money, code: String) {
+        self.gross = gross
+        self.net = net
+        self.vat = vat
+        self.code = code
+    }
+}
+
 /// A neutral accounting document made by a mapping, before any target sees it.
 public struct Document: Sendable, Hashable, Codable {
     public var kind: DocumentKind
@@ -163,11 +234,13 @@ public struct Document: Sendable, Hashable, Codable {
     public var purchase: PurchaseTerms?
     public var lines: [DocumentLine]
     public var provenance: Provenance
+    /// VAT the source states, for validation to check; never sent.
+    public var declaredVat: DeclaredVat?
 
     public init(
         kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,
         voucherNumber: Int? = nil, attachment: String? = nil, purchase: PurchaseTerms? = nil, lines: [DocumentLine],
-        provenance: Provenance
+        provenance: Provenance, declaredVat: DeclaredVat? = nil
     ) {
         self.kind = kind
         self.reference = reference
@@ -179,6 +252,7 @@ public struct Document: Sendable, Hashable, Codable {
         self.purchase = purchase
         self.lines = lines
         self.provenance = provenance
+        self.declaredVat = declaredVat
     }
 
     /// The sum of the line amounts.

@@ -84,10 +84,12 @@ public struct CompiledMapping: Sendable {
         let purchase: PurchaseSpec?
         let lines: [LineSpec]
         let group: GroupSpec?
+        let vatCheck: VatCheckSpec?
 
         init(
             kind: DocumentKind, date: Expr, reference: ReferenceSpec, description: Expr?, currency: Expr?,
-            voucherNumber: Expr?, attachment: Expr?, purchase: PurchaseSpec?, lines: [LineSpec], group: GroupSpec?
+            voucherNumber: Expr?, attachment: Expr?, purchase: PurchaseSpec?, lines: [LineSpec], group: GroupSpec?,
+            vatCheck: VatCheckSpec?
         ) {
             self.kind = kind
             self.date = date
@@ -99,7 +101,16 @@ public struct CompiledMapping: Sendable {
             self.purchase = purchase
             self.lines = lines
             self.group = group
+            self.vatCheck = vatCheck
         }
+    }
+
+    /// `vat_check:` — the VAT a source states, checked by validation against the code's rate.
+    struct VatCheckSpec: Sendable {
+        var gross: Expr
+        var net: Expr?
+        var vat: Expr
+        var code: Expr
     }
 
     enum ReferenceSpec: Sendable {
@@ -150,7 +161,7 @@ public struct CompiledMapping: Sendable {
 
     enum VatExpr: Sendable {
         case code(Expr)
-        case zoneCategory(zone: Expr, category: Expr)
+        case zoneCategory(zone: Expr, category: Expr, direction: VatDirection?)
     }
 
     struct GroupSpec: Sendable {

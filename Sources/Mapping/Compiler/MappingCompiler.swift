@@ -525,7 +525,7 @@ final class Compiler {
 
     static let documentKeys = [
         "kind", "date", "reference", "description", "currency", "voucher_number", "attachment", "purchase", "lines",
-        "group_by",
+        "group_by", "vat_check",
     ]
 
     func compileDocument(_ node: Node) -> CompiledMapping.DocumentSpec? {
@@ -592,10 +592,28 @@ final class Compiler {
             error(MappingCode.missingKey, "`document` needs `lines:`", at: node)
         }
         let group = keys["group_by"].flatMap { compileGroup($0.value) }
+        let vatCheck = keys["vat_check"].flatMap { compileVatCheck($0.value) }
         guard let date else { return nil }
         return CompiledMapping.DocumentSpec(
             kind: kind, date: date, reference: reference, description: description, currency: currency,
-            voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines, group: group)
+            voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines, group: group,
+            vatCheck: vatCheck)
+    }
+
+    static let vatCheckKeys = ["gross", "net", "vat", "code"]
+
+    func compileVatCheck(_ node: Node) -> CompiledMapping.VatCheckSpec? {
+        let keys = pairs(node, allowed: Self.vatCheckKeys, in: "document.vat_check")
+        guard node.pairs != nil else { return nil }
+        for key in ["gross", "vat", "code"] where keys[key] == nil {
+            error(MappingCode.missingKey, "`document.vat_check` needs `\(key):`", at: node)
+        }
+        let gross = keys["gross"].flatMap { expression($0.value, .amount, "document.vat_check.gross") }
+        let net = keys["net"].flatMap { expression($0.value, .amount, "document.vat_check.net") }
+        let vat = keys["vat"].flatMap { expression($0.value, .amount, "document.vat_check.vat") }
+        let code = keys["code"].flatMap { expression($0.value, .text, "document.vat_check.code") }
+        guard let gross, let vat, let code else { return nil }
+        return CompiledMapping.VatCheckSpec(gross: gross, net: net, vat: vat, code: code)
     }
 
     func compileReference(_ node: Node) -> CompiledMapping.ReferenceSpec {
@@ -694,15 +712,16 @@ final class Compiler {
 
     func vatExpression(_ node: Node, _ context: String) -> CompiledMapping.VatExpr? {
         if let keys = node.pairs, keys.contains(where: { $0.key == "zone" || $0.key == "category" }) {
-            let pairs = pairs(node, allowed: ["zone", "category"], in: context)
+            let pairs = pairs(node, allowed: ["zone", "category", "direction"], in: context)
             guard let zone = pairs["zone"], let category = pairs["category"] else {
                 error(MappingCode.missingKey, "`\(context)` needs both `zone:` and `category:`", at: node)
                 return nil
             }
+            let direction = pairs["direction"].flatMap { choice($0.value, "\(context).direction", VatDirection.self) }
             guard let z = expression(zone.value, .text, "\(context).zone"),
                 let c = expression(category.value, .text, "\(context).category")
             else { return nil }
-            return .zoneCategory(zone: z, category: c)
+            return .zoneCategory(zone: z, category: c, direction: direction)
         }
         return expression(node, .text, context).map { .code($0) }
     }

@@ -189,10 +189,12 @@ final class RowMapper {
                             reason: "nothing to book: every line is zero or excluded by its `when`")))
             }
             let (reference, digest) = try reference(rows)
+            var stated: DeclaredVat?
+            if let check = spec.vatCheck { stated = try declaredVat(check, first, currency) }
             let document = Document(
                 kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
                 voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
-                provenance: Provenance(file: bound.source.path, rows: sources))
+                provenance: Provenance(file: bound.source.path, rows: sources), declaredVat: stated)
             return Mapped(event: .document(document), digest: digest)
         } catch {
             let failure =
@@ -203,6 +205,26 @@ final class RowMapper {
                     RowOutcome(
                         file: bound.source.path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic])))
         }
+    }
+
+    /// The VAT the row states; nil when its gross or VAT is empty (nothing to check).
+    private func declaredVat(
+        _ spec: CompiledMapping.VatCheckSpec, _ row: RowState, _ currency: Currency
+    ) throws -> DeclaredVat? {
+        func money(_ expr: Expr) throws -> Money? {
+            guard let value = try evaluator.amount(expr, row) else { return nil }
+            guard let money = Money(value, currency: currency) else {
+                throw EvalFailure(
+                    code: MappingCode.tooManyDecimals,
+                    message: "the amount has more decimals than \(currency.code) allows (\(currency.minorDigits))",
+                    hint: nil, field: evaluator.describe(expr))
+            }
+            return money
+        }
+        guard let gross = try money(spec.gross), let vat = try money(spec.vat),
+            let code = try evaluator.text(spec.code, row)
+        else { return nil }
+        return DeclaredVat(gross: gross, net: try spec.net.flatMap(money), vat: vat, code: code)
     }
 
     private func line(
@@ -309,9 +331,9 @@ final class RowMapper {
         switch spec {
         case .code(let expr):
             return try evaluator.text(expr, row).map(Self.vatCode)
-        case .zoneCategory(let zone, let category):
+        case .zoneCategory(let zone, let category, let direction):
             guard let z = try evaluator.text(zone, row), let c = try evaluator.text(category, row) else { return nil }
-            return .zoneCategory(zone: z, category: c)
+            return .zoneCategory(zone: z, category: c, direction: direction)
         }
     }
 

@@ -2,12 +2,14 @@ import ArgumentParser
 import LedgerModel
 import Mapping
 import Readers
+import Validation
 
 /// `ledgerlift check MAPPING [FILE...]`: compile the mapping; with files, map every row too.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compile a mapping and report every error; with files, map every row without sending anything.",
-        discussion: "Exit codes: 0 clean; 2 the mapping is invalid, or some rows cannot be mapped with it."
+        abstract:
+            "Compile a mapping and report every error; with files, map and validate every row without sending anything.",
+        discussion: "Exit codes: 0 clean; 2 the mapping is invalid, or some rows cannot be mapped or do not validate."
     )
 
     @Argument(help: "The mapping file (YAML).")
@@ -18,6 +20,8 @@ struct Check: ParsableCommand {
 
     @OptionGroup var reader: ReaderOptionGroup
 
+    @OptionGroup(title: "Validation") var validation: ValidationOptionGroup
+
     @Option(help: "Show at most this many row problems per file.")
     var maxProblems = 50
 
@@ -25,13 +29,16 @@ struct Check: ParsableCommand {
         let session = try MappingSession.load(mapping)
         var failed = false
         var problems = ProblemPrinter(limit: maxProblems)
+        var step = ValidationStep(files.isEmpty ? nil : try validation.makeValidator())
         for file in files {
             guard let (builder, reader) = try session.open(file, overrides: reader) else {
                 failed = true
                 continue
             }
             do {
-                while let event = try builder.next() {
+                while let mapped = try builder.next() {
+                    let (event, warnings) = step.apply(mapped)
+                    if let warnings { problems.report(warnings) }
                     if case .rejected(let outcome) = event { problems.report(outcome) }
                 }
             } catch {
@@ -39,7 +46,7 @@ struct Check: ParsableCommand {
                 failed = true
             }
             reader.diagnostics.filter { $0.code == ReaderCode.recordPathNotFound }.forEach(Console.report)
-            let stats = builder.stats
+            let stats = step.adjust(builder.stats)
             Console.out(
                 "\(file): \(stats.records) records → \(stats.documents) documents, \(stats.rowsRejected) rows rejected, "
                     + "\(stats.rowsSkipped) skipped")

@@ -21,6 +21,8 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var reader: ReaderOptionGroup
 
+    @OptionGroup(title: "Validation") var validation: ValidationOptionGroup
+
     @Option(help: "Documents to list in the table (the totals always cover all).")
     var show = 20
 
@@ -45,22 +47,28 @@ struct Plan: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var unusable = false
         var problems = ProblemPrinter(limit: maxProblems)
+        var step = ValidationStep(try validation.makeValidator())
         for file in files {
             guard let (builder, _) = try session.open(file, overrides: reader) else {
                 unusable = true
                 continue
             }
             do {
-                while let event = try builder.next() {
+                while let mapped = try builder.next() {
+                    let (event, warnings) = step.apply(mapped)
                     if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
                     plan.add(event, keepDocuments: json ? .max : show)
+                    if let warnings {
+                        plan.warned.append(warnings)
+                        if !json, !jsonl { problems.report(warnings) }
+                    }
                     if case .rejected(let outcome) = event, !json, !jsonl { problems.report(outcome) }
                 }
             } catch {
                 try MappingSession.reportStop(error)
                 plan.stoppedFiles.append(file)
             }
-            plan.files.append(PlanOutput.FileStats(file: file, stats: builder.stats))
+            plan.files.append(PlanOutput.FileStats(file: file, stats: step.adjust(builder.stats)))
         }
         problems.finish("see --json or --jsonl")
         if json {
@@ -93,6 +101,8 @@ struct PlanOutput: Encodable {
     var documentCount = 0
     var rejected: [RowOutcome] = []
     var skipped: [RowOutcome] = []
+    /// Documents that passed validation with warnings.
+    var warned: [RowOutcome] = []
     var summary = PlanSummary()
 
     var rejectedRows: Int { rejected.reduce(0) { $0 + $1.rows.count } }
@@ -115,7 +125,7 @@ struct PlanOutput: Encodable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case mapping, kind, files, stoppedFiles, documents, documentCount, rejected, skipped, summary
+        case mapping, kind, files, stoppedFiles, documents, documentCount, rejected, skipped, warned, summary
     }
 
     static func line(for event: MappingEvent, _ encoder: JSONEncoder) throws -> String {

@@ -1,0 +1,472 @@
+public import LedgerModel
+
+/// How strict validation is, and what "today" is (injected, so tests and re-runs agree).
+public struct ValidationOptions: Sendable {
+    public var today: LocalDate
+    /// How many days after `today` a document may be dated.
+    public var futureDays = 7
+    /// Whether a line may have a zero amount.
+    public var allowZeroLines = false
+    /// Warnings count as errors.
+    public var strict = false
+    /// How far a stated VAT amount may be from rate × net, in minor units.
+    public var vatToleranceMinorUnits: Int64 = 1
+
+    public init(today: LocalDate) { self.today = today }
+}
+
+/// Checks documents before anything is sent: balance, amounts, dates and accounting years,
+/// accounts and how a purchase is paid, VAT codes against the VAT model, and references that
+/// repeat within a run. One per run (it remembers the references it has seen).
+///
+/// Every problem is a ``Diagnostic`` with a `V` code, located at the document's first row
+/// (or the line's row) and naming the field. Errors block the document; warnings let it pass.
+public final class Validator {
+    public let vat: VatModel
+    public let reference: ReferenceData?
+    public let options: ValidationOptions
+    private var registry = ReferenceRegistry()
+    /// The last code looked up, as written: lines repeat their codes.
+    private var lastCode: (text: String, code: VatModel.Code?)?
+
+    public init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
+        self.vat = vat
+        self.reference = reference
+        self.options = options
+    }
+
+    /// What the run does not check, said once before the first document.
+    public var setupDiagnostics: [Diagnostic] {
+        guard reference == nil else { return [] }
+        return [
+            .warning(
+                ValidationCode.noReferenceData,
+                "no reference data: accounts, accounting years and the organization's VAT codes are not checked",
+                hint: "pass --reference with a snapshot of the organization (see mappings/reference/example-org.yaml)")
+        ]
+    }
+
+    /// Checks `document`. A VAT zone and category that a codes model resolves are replaced by
+    /// the code, and codes are written as the model spells them.
+    public func validate(_ document: inout Document) -> [Diagnostic] {
+        var check = Check(document: document, strict: options.strict)
+        checkAmounts(document, &check)
+        checkDates(document, &check)
+        checkAccounts(document, &check)
+        if let purchase = document.purchase { checkPayment(document, purchase, &check) }
+        for index in document.lines.indices { checkVat(&document, line: index, &check) }
+        checkDeclaredVat(document, &check)
+        if let first = registry.register(
+            document.reference, file: document.provenance.file, line: document.provenance.rows.first?.line ?? 0)
+        {
+            check.error(
+                ValidationCode.duplicateReference,
+                "the reference \(document.reference) was already used in this run, by the document at \(first.file):\(first.line)",
+                hint:
+                    "give each document its own reference (`reference:` in the mapping), or drop the file named twice",
+                field: "reference")
+        }
+        return check.diagnostics
+    }
+
+    // MARK: Amounts and balance
+
+    private func checkAmounts(_ document: Document, _ check: inout Check) {
+        if document.lines.isEmpty {
+            check.error(ValidationCode.noLines, "the document has no lines", hint: nil, field: "lines")
+        }
+        if document.currency.minorDigits > 2 {
+            check.error(
+                ValidationCode.tooManyDecimals,
+                "amounts in \(document.currency.code) have \(document.currency.minorDigits) decimals; at most 2 can be booked",
+                hint: "convert the amounts to a currency with 2 decimals", field: "currency")
+        }
+        for (index, line) in document.lines.enumerated() where line.amount.isZero && !options.allowZeroLines {
+            check.error(
+                ValidationCode.zeroLine, "line \(index + 1) has a zero amount",
+                hint: "set `skip_if_zero: true` on the line in the mapping, or allow zero lines (--allow-zero-lines)",
+                field: "amount", row: line.row)
+        }
+        let isPurchase = document.kind == .purchaseVoucher
+        var open: Int64 = 0
+        var overflow = false
+        for (index, line) in document.lines.enumerated() {
+            if line.account == nil {
+                check.error(
+                    ValidationCode.noAccount, "line \(index + 1) has no account",
+                    hint: "give the line an `account:` in the mapping", field: "account", row: line.row)
+            }
+            if isPurchase {
+                if line.balancingAccount != nil {
+                    check.error(
+                        ValidationCode.purchaseBalancingAccount,
+                        "line \(index + 1) of a purchase voucher has a balancing account",
+                        hint:
+                            "a purchase is paid from the deposit account or owed to the contact; drop `balancing_account`",
+                        field: "balancing_account", row: line.row)
+                }
+            } else if line.balancingAccount == nil {
+                let (sum, over) = open.addingReportingOverflow(line.amount.minorUnits)
+                open = sum
+                overflow = overflow || over
+            }
+        }
+        if !isPurchase && (open != 0 || overflow) {
+            let difference = Money(minorUnits: open, currency: document.currency)
+            check.error(
+                ValidationCode.unbalanced,
+                "the voucher does not balance: its lines without a balancing account add up to \(difference), not 0",
+                hint: "add a line of \(difference.negated.amountText), or give the lines a balancing_account",
+                field: "lines")
+        }
+    }
+
+    // MARK: Dates and accounting years
+
+    private func checkDates(_ document: Document, _ check: inout Check) {
+        let latest = options.today.adding(days: options.futureDays)
+        if document.date > latest {
+            let ahead = document.date.dayNumber - options.today.dayNumber
+            check.error(
+                ValidationCode.futureDate,
+                "the date \(document.date) is \(ahead) days in the future; at most \(options.futureDays) are allowed",
+                hint: "check the date format (dd-mm or mm-dd?), or allow more with --future-days", field: "date")
+        }
+        guard let reference, !reference.years.isEmpty else { return }
+        guard let year = reference.year(of: document.date) else {
+            let names = reference.years.map { "\($0.name) (\($0.from)–\($0.to))" }.joined(separator: ", ")
+            check.error(
+                ValidationCode.noAccountingYear,
+                "no accounting year covers \(document.date); the organization has \(names)",
+                hint: "create the accounting year in the target first, or check the date", field: "date")
+            return
+        }
+        if year.closed == true {
+            check.error(
+                ValidationCode.closedYear, "the accounting year \(year.name) is closed; \(document.date) is in it",
+                hint: "book it in an open year, or reopen the year in the target", field: "date")
+        }
+    }
+
+    // MARK: Accounts and payment
+
+    private func checkAccounts(_ document: Document, _ check: inout Check) {
+        guard let reference else { return }
+        for (index, line) in document.lines.enumerated() {
+            for (number, field) in [(line.account, "account"), (line.balancingAccount, "balancing_account")] {
+                guard let number else { continue }
+                guard let account = reference.account(number) else {
+                    check.error(
+                        ValidationCode.unknownAccount,
+                        "line \(index + 1): account \(number) is not in the chart\(of(reference))",
+                        hint: "check the account number, or create the account in the target", field: field,
+                        row: line.row)
+                    continue
+                }
+                if account.hidden == true {
+                    check.warning(
+                        ValidationCode.hiddenAccount,
+                        "line \(index + 1): account \(number) (\(account.name)) is hidden in the chart",
+                        hint: "unhide it in the target, or use another account", field: field, row: line.row)
+                }
+                if document.kind == .purchaseVoucher, field == "account", account.kind?.isBalanceSheet == true {
+                    check.error(
+                        ValidationCode.balanceSheetOnPurchase,
+                        "line \(index + 1): account \(number) (\(account.name)) is a balance-sheet account; purchase vouchers take only profit-and-loss accounts",
+                        hint: "book this as a manual voucher (document.kind: manual_voucher)", field: field,
+                        row: line.row)
+                }
+            }
+        }
+    }
+
+    private func of(_ reference: ReferenceData) -> String {
+        reference.organization.map { " of \($0)" } ?? ""
+    }
+
+    private func checkPayment(_ document: Document, _ purchase: PurchaseTerms, _ check: inout Check) {
+        switch purchase.payment {
+        case .cash:
+            if let deposit = purchase.depositAccount {
+                if let reference, reference.depositAccounts[deposit] == nil {
+                    let what =
+                        reference.accounts[deposit].map { "account \(deposit) (\($0.name))" } ?? "account \(deposit)"
+                    check.error(
+                        ValidationCode.notADepositAccount, "\(what) is not a deposit account\(of(reference))",
+                        hint: "a cash purchase is paid from a bank or cash account listed under deposit accounts",
+                        field: "purchase.deposit_account")
+                }
+            } else {
+                check.error(
+                    ValidationCode.cashWithoutDeposit, "a cash purchase needs the deposit account that paid",
+                    hint: "set `purchase.deposit_account`, or make it a credit purchase",
+                    field: "purchase.deposit_account")
+            }
+            if purchase.paymentDate != nil {
+                check.error(
+                    ValidationCode.cashWithPaymentDate, "a cash purchase must not have a payment date",
+                    hint: "drop `purchase.payment_date`, or make it a credit purchase", field: "purchase.payment_date")
+            }
+            if document.currency != .dkk {
+                check.error(
+                    ValidationCode.foreignCurrencyCash,
+                    "a cash purchase is booked in DKK; this one is in \(document.currency.code)",
+                    hint: "make it a credit purchase, or convert the amount to DKK", field: "currency")
+            }
+        case .credit:
+            if purchase.contact?.isEmpty ?? true {
+                check.error(
+                    ValidationCode.creditWithoutContact, "a credit purchase needs the supplier (contact)",
+                    hint: "set `purchase.contact`", field: "purchase.contact")
+            }
+            if purchase.paymentDate == nil {
+                check.error(
+                    ValidationCode.creditWithoutPaymentDate, "a credit purchase needs a payment (due) date",
+                    hint: "set `purchase.payment_date`", field: "purchase.payment_date")
+            }
+            if purchase.depositAccount != nil {
+                check.error(
+                    ValidationCode.creditWithDeposit, "a credit purchase must not name a deposit account",
+                    hint: "drop `purchase.deposit_account`, or make it a cash purchase",
+                    field: "purchase.deposit_account")
+            }
+        }
+    }
+
+    // MARK: VAT
+
+    private func checkVat(_ document: inout Document, line index: Int, _ check: inout Check) {
+        let line = document.lines[index]
+        let isPurchase = document.kind == .purchaseVoucher
+        let region = isPurchase ? (document.purchase?.region ?? .denmark) : nil
+        if let account = line.account {
+            let side = Side(
+                line: index, row: line.row, account: account, field: "vat", region: region,
+                direction: isPurchase ? (.purchase, "this is a purchase voucher") : direction(of: account))
+            if let resolved = checkSide(line.vat, side, &check) { document.lines[index].vat = resolved }
+        }
+        if !isPurchase, let account = line.balancingAccount {
+            let side = Side(
+                line: index, row: line.row, account: account, field: "balancing_vat", region: nil,
+                direction: direction(of: account))
+            if let resolved = checkSide(line.balancingVat, side, &check) {
+                document.lines[index].balancingVat = resolved
+            }
+        }
+    }
+
+    /// One side of a line: the account, whether it is a sale or a purchase (and why), and the
+    /// purchase voucher's region.
+    private struct Side {
+        var line: Int
+        var row: SourceRow
+        var account: AccountNumber
+        var field: String
+        var region: Region?
+        var direction: (VatDirection, String)?
+    }
+
+    private func direction(of account: AccountNumber) -> (VatDirection, String)? {
+        switch reference?.account(account)?.kind {
+        case .sales: (.sales, "account \(account) is a sales account")
+        case .expense: (.purchase, "account \(account) is an expense account")
+        default: nil
+        }
+    }
+
+    /// Checks the VAT of one side; returns the spec to send when it differs from what was given.
+    private func checkSide(_ spec: VatSpec?, _ side: Side, _ check: inout Check) -> VatSpec? {
+        let label = "line \(side.line + 1), account \(side.account)"
+        guard let spec else {
+            let fallback = reference?.account(side.account)?.vat.map { " (\($0))" } ?? ""
+            check.error(
+                ValidationCode.missingVat,
+                "\(label) has no VAT code; Dinero would apply the account's default VAT\(fallback)",
+                hint: "write `\(side.field): none` for no VAT, or give the code", field: side.field, row: side.row)
+            return nil
+        }
+        switch spec {
+        case .none:
+            return nil
+        case .code(let text):
+            return checkCode(text, side, label, &check)
+        case .zoneCategory(let zone, let category, let explicit):
+            guard let direction = explicit ?? side.direction?.0 else {
+                check.error(
+                    ValidationCode.vatDirectionUnknown,
+                    "\(label): cannot tell whether VAT zone \(zone) and category \(category) are for a sale or a purchase",
+                    hint:
+                        "add `direction: sales` or `direction: purchase` to the vat, or give reference data with the account's kind",
+                    field: side.field, row: side.row)
+                return nil
+            }
+            switch vat.resolve(zone: zone, category: category, direction: direction) {
+            case .unknownZone:
+                check.error(
+                    ValidationCode.unknownZoneOrCategory, "\(label): there is no VAT zone \(zone) in \(vat.name)",
+                    hint: "zones: \(vat.zones.values.map(\.id).sorted().joined(separator: ", "))", field: side.field,
+                    row: side.row)
+            case .unknownCategory:
+                check.error(
+                    ValidationCode.unknownZoneOrCategory,
+                    "\(label): there is no VAT category \(category) in \(vat.name)",
+                    hint: "categories: \(vat.categories.values.map(\.id).sorted().joined(separator: ", "))",
+                    field: side.field, row: side.row)
+            case .nothing:
+                let message =
+                    vat.shape == .codes
+                    ? "\(label): VAT zone \(zone) and category \(category) have no \(direction.rawValue) VAT code in \(vat.name)"
+                    : "\(label): VAT zone \(zone) and category \(category) give no \(direction.rawValue) VAT id; the target would answer \"TaxID '\(category)' cannot be found in the system\""
+                check.error(
+                    ValidationCode.noVatForPair, message,
+                    hint:
+                        "check the zone and the category, or whether this is a \(direction == .sales ? "purchase" : "sale")",
+                    field: side.field, row: side.row)
+            case .code(let code):
+                checkOrganizationHas(code, side, label, &check)
+                if let region = side.region, let zoneRegion = vat.zones[zone.uppercased()]?.region,
+                    zoneRegion != region
+                {
+                    check.error(
+                        ValidationCode.vatRegion,
+                        "\(label): VAT zone \(zone) is \(zoneRegion.rawValue), but the purchase voucher's region is \(region.rawValue)",
+                        hint: "set `purchase.region` to \(zoneRegion.rawValue), or use a \(region.rawValue) zone",
+                        field: side.field, row: side.row)
+                }
+                return code.code.lowercased() == "none" ? VatSpec.none : .code(code.code)
+            case .vatIds:
+                return nil
+            }
+            return nil
+        }
+    }
+
+    private func checkCode(_ text: String, _ side: Side, _ label: String, _ check: inout Check) -> VatSpec? {
+        switch vat.shape {
+        case .zonesAndCategories:
+            guard vat.categories[text.uppercased()] != nil else {
+                check.error(
+                    ValidationCode.unknownVatCode, "\(label): there is no VAT category \(text) in \(vat.name)",
+                    hint: "categories: \(vat.categories.values.map(\.id).sorted().joined(separator: ", "))",
+                    field: side.field, row: side.row)
+                return nil
+            }
+            return nil
+        case .codes:
+            break
+        }
+        let code: VatModel.Code?
+        if let last = lastCode, last.text == text {
+            code = last.code
+        } else {
+            code = vat.code(text)
+            lastCode = (text, code)
+        }
+        guard let code else {
+            check.error(
+                ValidationCode.unknownVatCode, "\(label): \(text) is not a VAT code of \(vat.name)",
+                hint: "use one of \(vat.codes.values.map(\.code).sorted().joined(separator: ", ")), or `none`",
+                field: side.field, row: side.row)
+            return nil
+        }
+        checkOrganizationHas(code, side, label, &check)
+        if let wanted = code.direction, let (direction, why) = side.direction, wanted != direction {
+            check.error(
+                ValidationCode.vatDirection,
+                "\(label): \(code.code) (\(code.name)) is a \(wanted.rawValue) VAT code, but \(why)",
+                hint:
+                    "use a \(direction.rawValue) code\(counterpart(of: code, direction).map { " such as \($0)" } ?? "")",
+                field: side.field, row: side.row)
+        }
+        if let region = side.region, let codeRegion = code.region, codeRegion != region {
+            check.error(
+                ValidationCode.vatRegion,
+                "\(label): \(code.code) is for \(codeRegion.rawValue) purchases, but the voucher's region is \(region.rawValue)",
+                hint: "set `purchase.region: \(codeRegion.rawValue)`, or use a \(region.rawValue) code",
+                field: side.field,
+                row: side.row)
+        }
+        return code.code == text ? nil : .code(code.code)
+    }
+
+    /// The organization's own list of codes, when known, must have the code.
+    private func checkOrganizationHas(_ code: VatModel.Code, _ side: Side, _ label: String, _ check: inout Check) {
+        guard let known = reference?.vatCodes, code.code.lowercased() != "none",
+            !known.contains(code.code.uppercased())
+        else { return }
+        check.error(
+            ValidationCode.unknownVatCode, "\(label): the organization has no VAT code \(code.code)",
+            hint: "create it in the target, or use one of \(known.sorted().joined(separator: ", "))",
+            field: side.field, row: side.row)
+    }
+
+    /// A code of the other direction for the same region, for hints (`U25` → `I25`).
+    private func counterpart(of code: VatModel.Code, _ direction: VatDirection) -> String? {
+        vat.codes.values.filter { $0.direction == direction && $0.region == code.region && $0.rate == code.rate }
+            .map(\.code).sorted().first
+    }
+
+    // MARK: Stated VAT
+
+    private func checkDeclaredVat(_ document: Document, _ check: inout Check) {
+        guard let declared = document.declaredVat else { return }
+        guard let code = vat.code(declared.code) else {
+            check.error(
+                ValidationCode.unknownVatCode,
+                "the stated VAT's code \(declared.code) is not a VAT code of \(vat.name)",
+                hint: nil, field: "vat_check.code")
+            return
+        }
+        let net = declared.net?.minorUnits ?? (declared.gross.minorUnits - declared.vat.minorUnits)
+        if let given = declared.net, given.minorUnits + declared.vat.minorUnits != declared.gross.minorUnits {
+            check.error(
+                ValidationCode.vatAmount,
+                "gross \(declared.gross) is not net \(given) plus VAT \(declared.vat)",
+                hint: "check the gross, net and VAT columns", field: "vat_check")
+            return
+        }
+        let expected = ExactDecimal(units: net, scale: document.currency.minorDigits).multiplied(by: code.rate)?
+            .rounded(toScale: document.currency.minorDigits, .halfEven)
+        guard let expected else { return }
+        let difference = declared.vat.minorUnits - expected.units
+        if abs(difference) > options.vatToleranceMinorUnits {
+            let expectedMoney = Money(minorUnits: expected.units, currency: document.currency)
+            check.error(
+                ValidationCode.vatAmount,
+                "the stated VAT \(declared.vat) is not \(code.code)'s rate \(code.rate) of the net \(Money(minorUnits: net, currency: document.currency)): that is \(expectedMoney)",
+                hint: "check the VAT column and the VAT code", field: "vat_check")
+        }
+    }
+}
+
+/// The problems found in one document, located at its first row unless a line's row is given.
+private struct Check {
+    let file: String
+    let firstRow: Int?
+    let strict: Bool
+    var diagnostics: [Diagnostic] = []
+
+    init(document: Document, strict: Bool) {
+        file = document.provenance.file
+        firstRow = document.provenance.rows.first?.line
+        self.strict = strict
+    }
+
+    mutating func error(
+        _ code: DiagnosticCode, _ message: String, hint: String?, field: String, row: SourceRow? = nil
+    ) {
+        diagnostics.append(
+            .error(code, message, hint: hint, at: SourceLocation(file: file, line: row?.line ?? firstRow, field: field))
+        )
+    }
+
+    mutating func warning(
+        _ code: DiagnosticCode, _ message: String, hint: String?, field: String, row: SourceRow? = nil
+    ) {
+        let location = SourceLocation(file: file, line: row?.line ?? firstRow, field: field)
+        diagnostics.append(
+            strict
+                ? .error(code, message, hint: hint.map { $0 + " (an error because of --strict)" }, at: location)
+                : .warning(code, message, hint: hint, at: location))
+    }
+}

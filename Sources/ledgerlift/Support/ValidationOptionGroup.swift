@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import LedgerModel
+import Mapping
+import Validation
+
+/// Validation settings shared by `check`, `plan` and `import`.
+struct ValidationOptionGroup: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Reference data: a snapshot of the organization (chart of accounts, deposit accounts, accounting years, "
+                + "VAT codes), YAML or JSON.", valueName: "file"))
+    var reference: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "VAT model (default: the reference data's vat_model, else Dinero's Danish codes).", valueName: "file"))
+    var vatModel: String?
+
+    @Option(help: ArgumentHelp("The date validation counts as today (default: today).", valueName: "yyyy-mm-dd"))
+    var today: String?
+
+    @Option(help: "How many days after today a document may be dated.")
+    var futureDays = 7
+
+    @Flag(help: "Let lines have a zero amount.")
+    var allowZeroLines = false
+
+    @Flag(help: "Treat validation warnings as errors.")
+    var strict = false
+
+    @Flag(help: "Map only; do not validate the documents.")
+    var noValidate = false
+
+    func validate() throws {
+        if let today, LocalDate(iso: today) == nil { throw ValidationError("--today is a date like 2026-03-31") }
+        if futureDays < 0 { throw ValidationError("--future-days cannot be negative") }
+    }
+
+    /// The run's validator, or nil with --no-validate. Prints what cannot be used and exits 2.
+    func makeValidator() throws -> Validator? {
+        if noValidate { return nil }
+        do {
+            let referenceData = try reference.map { path throws(ValidationSetupError) in
+                try ReferenceData.load(path: path)
+            }
+            let model =
+                try (vatModel ?? referenceData?.vatModelPath).map { path throws(ValidationSetupError) in
+                    try VatModel.load(path: path)
+                } ?? VatModel.dineroDenmark
+            var options = ValidationOptions(today: today.flatMap { LocalDate(iso: $0) } ?? Self.localToday())
+            options.futureDays = futureDays
+            options.allowZeroLines = allowZeroLines
+            options.strict = strict
+            let validator = Validator(vat: model, reference: referenceData, options: options)
+            validator.setupDiagnostics.forEach(Console.report)
+            return validator
+        } catch {
+            Console.report(error.diagnostic)
+            throw ExitStatus.usage
+        }
+    }
+
+    static func localToday() -> LocalDate {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return LocalDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+}
+
+/// Runs each mapped document through validation: a document with errors becomes rejected rows
+/// carrying the diagnostics; warnings are handed back and the document goes on.
+struct ValidationStep {
+    let validator: Validator?
+    /// Documents of the current file that validation rejected, and their rows.
+    private(set) var rejectedDocuments = 0
+    private(set) var rejectedRows = 0
+    private(set) var rejectedLines = 0
+
+    init(_ validator: Validator?) { self.validator = validator }
+
+    mutating func apply(_ event: MappingEvent) -> (event: MappingEvent, warnings: RowOutcome?) {
+        guard let validator, case .document(var document) = event else { return (event, nil) }
+        let diagnostics = validator.validate(&document)
+        if diagnostics.isEmpty { return (.document(document), nil) }
+        let outcome = RowOutcome(
+            file: document.provenance.file, rows: document.provenance.rows,
+            reason: diagnostics.first { $0.severity == .error }?.message ?? diagnostics[0].message,
+            diagnostics: diagnostics)
+        guard diagnostics.contains(where: { $0.severity == .error }) else { return (.document(document), outcome) }
+        rejectedDocuments += 1
+        rejectedRows += document.provenance.rows.count
+        rejectedLines += document.lines.count
+        return (.rejected(outcome), nil)
+    }
+
+    /// A file's mapping counts with validation's rejections moved from documents to rejected rows.
+    mutating func adjust(_ stats: MappingStats) -> MappingStats {
+        var adjusted = stats
+        adjusted.documents -= rejectedDocuments
+        adjusted.lines -= rejectedLines
+        adjusted.rowsInDocuments -= rejectedRows
+        adjusted.rowsRejected += rejectedRows
+        (rejectedDocuments, rejectedRows, rejectedLines) = (0, 0, 0)
+        return adjusted
+    }
+}
