@@ -13,6 +13,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Readers", package: "ledgerlift"), .product(name: "Mapping", package: "ledgerlift"),
                 .product(name: "LedgerModel", package: "ledgerlift"),
+                .product(name: "Validation", package: "ledgerlift"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .treatAllWarnings(as: .error)]
         )

@@ -111,7 +111,11 @@ public final class Validator {
                 overflow = overflow || over
             }
         }
-        if !isPurchase && (open != 0 || overflow) {
+        if !isPurchase && (overflow || open == .min) {
+            check.error(
+                ValidationCode.unbalanced, "the voucher's amounts are too large to add up",
+                hint: "check the amounts and their decimal mark", field: "lines")
+        } else if !isPurchase && open != 0 {
             let difference = Money(minorUnits: open, currency: document.currency)
             check.error(
                 ValidationCode.unbalanced,

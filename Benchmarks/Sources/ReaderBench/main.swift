@@ -2,8 +2,9 @@
 //
 //   ReaderBench csv [--rows N] [--dir DIR] [--repeat N]       1,000,000-row semicolon CSV (Danish bank export shape)
 //   ReaderBench xml [--megabytes N] [--dir DIR] [--repeat N]  100 MiB namespaced SAF-T-like journal
-//   ReaderBench map [--rows N] [--dir DIR] [--repeat N] [--mapping FILE]
+//   ReaderBench map [--rows N] [--dir DIR] [--repeat N] [--mapping FILE] [--validate]
 //                                               read + map the CSV with mappings/bank-statement.yaml
+//                                               (--validate: and validate against the example organization)
 //
 // Inputs are generated deterministically (and kept in DIR for later runs). Measurements run
 // in a fresh child process so its peak RSS is the reader's own, not the generator's; each
@@ -12,6 +13,7 @@ import Foundation
 import LedgerModel
 import Mapping
 import Readers
+import Validation
 
 let arguments = CommandLine.arguments
 let command = arguments.dropFirst().first ?? "help"
@@ -42,7 +44,9 @@ case "map":
     let path = "\(directory)/bank-cp1252-v2-\(rows).csv"
     try Generator.csv(path: path, rows: rows, windows1252: true)
     let mapping = option("--mapping") ?? "mappings/bank-statement.yaml"
-    try measure(["measure-map", path, mapping, "--repeat", option("--repeat") ?? "5"])
+    try measure(
+        ["measure-map", path, mapping, "--repeat", option("--repeat") ?? "5"]
+            + (arguments.contains("--validate") ? ["--validate"] : []))
 case "measure-map":
     try Measure.map(path: arguments[2], mapping: arguments[3])
 case "measure-csv":
@@ -179,9 +183,14 @@ enum Measure {
                 exit(2)
             }
             let builder = try DocumentBuilder(bound, reader: reader)
+            let validator = try arguments.contains("--validate") ? exampleValidator() : nil
             var (documents, lines, checksum) = (0, 0, 0)
             while let event = try builder.next() {
-                guard case .document(let document) = event else { continue }
+                guard case .document(var document) = event else { continue }
+                if let validator {
+                    let diagnostics = validator.validate(&document)
+                    precondition(diagnostics.isEmpty, "validation: \(diagnostics)")
+                }
                 documents += 1
                 lines += document.lines.count
                 checksum &+=
@@ -191,8 +200,17 @@ enum Measure {
             precondition(stats.rowsRejected == 0, "rows rejected: \(stats.rowsRejected)")
             return (stats.records, documents, checksum)
         }
-        report("csv read + map (bank-statement mapping), documents", size, timing)
+        report(
+            "csv read + map\(arguments.contains("--validate") ? " + validate" : "") (bank-statement mapping), documents",
+            size, timing)
         print("peak RSS: \(firstPassPeak ?? peakRSSMegabytes()) MB (one pass)")
+    }
+
+    /// Validation as `plan --reference mappings/reference/example-org.yaml` does it.
+    static func exampleValidator() throws -> Validator {
+        let reference = try ReferenceData.load(path: "mappings/reference/example-org.yaml")
+        return Validator(
+            vat: .dineroDenmark, reference: reference, options: ValidationOptions(today: LocalDate(iso: "2026-12-31")!))
     }
 
     static func report(

@@ -1,0 +1,262 @@
+import Foundation
+import LedgerModel
+import Mapping
+import Readers
+import Testing
+
+@testable import Validation
+
+@Suite("Balance, amounts, dates, accounts and payment")
+struct RuleTests {
+    /// (lines as (account, balancing, amount), expected error codes)
+    static let balanceCases: [(String, [(AccountNumber, AccountNumber?, Int64)], [String])] = [
+        ("one line against a balancing account", [(2750, 5500, 10_000)], []),
+        ("two lines that cancel", [(2750, nil, 10_000), (5500, nil, -10_000)], []),
+        ("one øre short", [(2750, nil, 10_000), (5500, nil, -9_999)], ["V101"]),
+        ("one øre over", [(2750, nil, 10_001), (5500, nil, -10_000)], ["V101"]),
+        ("negative lines", [(2750, nil, -2_500), (3710, nil, -7_500), (5500, nil, 10_000)], []),
+        ("a lone line without a balancing account", [(2750, nil, 10_000)], ["V101"]),
+        ("balanced and self-balancing lines mixed", [(2750, 5500, 123), (2750, nil, 1), (5500, nil, -1)], []),
+        ("a zero line", [(2750, 5500, 0)], ["V102"]),
+        (
+            "many small lines against one total",
+            (0..<99).map { _ in (AccountNumber(2750), nil, Int64(1)) } + [(5500, nil, -99)], []
+        ),
+        ("amounts that overflow", [(2750, nil, Int64.max), (2750, nil, 1)], ["V101"]),
+        ("no account", [(nil ?? "", 5500, 100)], []),
+    ]
+
+    @Test("vouchers balance to the øre", arguments: 0..<balanceCases.count)
+    func balance(_ index: Int) {
+        let (_, lines, expected) = Self.balanceCases[index]
+        var document = Fixture.document(
+            .manualVoucher, lines: lines.map { Fixture.line($0.0 == "" ? nil : $0.0, $0.2, balancing: $0.1) })
+        let diagnostics = Fixture.validator().validate(&document)
+        let wanted = lines.first?.0 == "" ? ["V104"] : expected
+        #expect(diagnostics.errorCodes == wanted)
+    }
+
+    @Test("an unbalanced voucher says by how much and what to add")
+    func unbalancedMessage() {
+        var document = Fixture.document(lines: [Fixture.line(2750, 10_000), Fixture.line(5500, -9_999)])
+        let diagnostic = Fixture.validator().validate(&document)[0]
+        #expect(
+            diagnostic.message
+                == "the voucher does not balance: its lines without a balancing account add up to 0.01 DKK, not 0")
+        #expect(diagnostic.hint == "add a line of -0.01, or give the lines a balancing_account")
+        #expect(diagnostic.location?.file == "test.csv")
+    }
+
+    @Test("zero lines pass when allowed")
+    func zeroAllowed() {
+        var options = Fixture.options()
+        options.allowZeroLines = true
+        var document = Fixture.document(lines: [Fixture.line(2750, 0, balancing: 5500)])
+        #expect(Fixture.validator(options: options).validate(&document).isEmpty)
+    }
+
+    /// (date, today, expected codes) with years 2025 (closed) and 2026 (open), 7 days' margin.
+    static let dateCases: [(String, String, [String])] = [
+        ("2026-01-01", "2026-06-30", []),
+        ("2026-12-31", "2026-12-31", []),
+        ("2025-12-31", "2026-06-30", ["V203"]),
+        ("2024-12-31", "2026-06-30", ["V202"]),
+        ("2027-01-01", "2026-12-31", ["V202"]),
+        ("2026-07-07", "2026-06-30", []),
+        ("2026-07-08", "2026-06-30", ["V201"]),
+        ("2026-03-01", "2026-02-01", ["V201"]),
+    ]
+
+    @Test("dates: not too far ahead, in an open accounting year", arguments: 0..<dateCases.count)
+    func dates(_ index: Int) {
+        let (date, today, expected) = Self.dateCases[index]
+        var document = Fixture.document(date: date, lines: [Fixture.line(2750, 100, balancing: 5500)])
+        let diagnostics = Fixture.validator(options: Fixture.options(today: today)).validate(&document)
+        #expect(diagnostics.errorCodes == expected)
+    }
+
+    @Test("without reference data, accounts and years are not checked and one warning says so")
+    func noReference() {
+        let validator = Fixture.validator(reference: nil)
+        #expect(validator.setupDiagnostics.codes == ["V001"])
+        #expect(validator.setupDiagnostics.first?.severity == .warning)
+        var document = Fixture.document(date: "2019-01-01", lines: [Fixture.line(1234, 100, balancing: 9999)])
+        #expect(validator.validate(&document).isEmpty)
+        #expect(Fixture.validator().setupDiagnostics.isEmpty)
+    }
+
+    static let accountCases: [(String, Document, [String])] = [
+        ("unknown account", Fixture.document(lines: [Fixture.line(2751, 100, balancing: 5500)]), ["V301"]),
+        ("unknown balancing account", Fixture.document(lines: [Fixture.line(2750, 100, balancing: 5501)]), ["V301"]),
+        (
+            "balance-sheet account on a purchase voucher",
+            Fixture.document(.purchaseVoucher, lines: [Fixture.line(5600, 100)], purchase: Fixture.cash), ["V302"]
+        ),
+        (
+            "cash purchase without a deposit account",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100)], purchase: PurchaseTerms(payment: .cash)),
+            ["V303"]
+        ),
+        (
+            "cash purchase from an account that is not a deposit account",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100)],
+                purchase: PurchaseTerms(payment: .cash, depositAccount: 5600)), ["V304"]
+        ),
+        (
+            "cash purchase with a payment date",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100)],
+                purchase: PurchaseTerms(payment: .cash, depositAccount: 5500, paymentDate: Fixture.date("2026-04-01"))),
+            ["V308"]
+        ),
+        (
+            "cash purchase in euro",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100)], purchase: Fixture.cash, currency: .eur),
+            ["V311"]
+        ),
+        (
+            "credit purchase without contact or payment date, with a deposit account",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100)],
+                purchase: PurchaseTerms(payment: .credit, depositAccount: 5500)), ["V305", "V306", "V307"]
+        ),
+        (
+            "a good credit purchase",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100)],
+                purchase: PurchaseTerms(
+                    payment: .credit, contact: "Leverandør A/S", paymentDate: Fixture.date("2026-03-31"))), []
+        ),
+        (
+            "a purchase line with a balancing account",
+            Fixture.document(
+                .purchaseVoucher, lines: [Fixture.line(2750, 100, balancing: 6800)], purchase: Fixture.cash),
+            ["V310"]
+        ),
+    ]
+
+    @Test("accounts exist and suit the document; purchases are paid properly", arguments: 0..<accountCases.count)
+    func accounts(_ index: Int) {
+        var (_, document, expected) = Self.accountCases[index]
+        #expect(Fixture.validator().validate(&document).errorCodes == expected)
+    }
+
+    @Test("a balance-sheet account on a purchase voucher says to use a manual voucher")
+    func balanceSheetHint() {
+        var document = Fixture.document(.purchaseVoucher, lines: [Fixture.line(5600, 100)], purchase: Fixture.cash)
+        let diagnostic = Fixture.validator().validate(&document)[0]
+        #expect(diagnostic.message.contains("account 5600 (Debitorer) is a balance-sheet account"))
+        #expect(diagnostic.hint == "book this as a manual voucher (document.kind: manual_voucher)")
+    }
+
+    @Test("a hidden account is a warning, and an error with strict")
+    func hidden() {
+        var document = Fixture.document(lines: [Fixture.line(4100, 100, balancing: 5500)])
+        let diagnostics = Fixture.validator().validate(&document)
+        #expect(diagnostics.codes == ["V309"])
+        #expect(diagnostics[0].severity == .warning)
+        var strict = Fixture.options()
+        strict.strict = true
+        var again = Fixture.document(lines: [Fixture.line(4100, 100, balancing: 5500)])
+        #expect(Fixture.validator(options: strict).validate(&again).errorCodes == ["V309"])
+    }
+
+    @Test("the same reference twice in a run: an error on the second, pointing at the first")
+    func duplicateReference() {
+        let validator = Fixture.validator()
+        var first = Fixture.document(lines: [Fixture.line(2750, 100, balancing: 5500, row: 4)], reference: "A-1")
+        var other = Fixture.document(lines: [Fixture.line(2750, 100, balancing: 5500, row: 5)], reference: "A-2")
+        var second = Fixture.document(lines: [Fixture.line(2750, 100, balancing: 5500, row: 9)], reference: "A-1")
+        #expect(validator.validate(&first).isEmpty)
+        #expect(validator.validate(&other).isEmpty)
+        let diagnostics = validator.validate(&second)
+        #expect(diagnostics.errorCodes == ["V501"])
+        #expect(diagnostics[0].message.hasSuffix("by the document at test.csv:5"))
+        #expect(diagnostics[0].location?.line == 10)
+    }
+
+    @Test("the reference registry keeps every reference across growth")
+    func registryGrowth() {
+        var registry = ReferenceRegistry()
+        for i in 0..<50_000 { #expect(registry.register("ref-\(i)", file: "a.csv", line: i + 2) == nil) }
+        for i in stride(from: 0, to: 50_000, by: 997) {
+            let first = registry.register("ref-\(i)", file: "b.csv", line: 1)
+            #expect(first?.file == "a.csv" && first?.line == i + 2)
+        }
+    }
+
+    /// (gross, net, VAT, code, expected codes)
+    static let statedVatCases: [(Int64, Int64?, Int64, String, [String])] = [
+        (812_500, nil, 162_500, "U25", []),
+        (645_075, nil, 129_015, "U25", []),
+        (645_075, nil, 129_016, "U25", []),  // one øre off: within rounding
+        (645_075, nil, 129_017, "U25", ["V408"]),
+        (812_500, 650_000, 162_500, "U25", []),
+        (812_500, 650_100, 162_500, "U25", ["V408"]),  // gross ≠ net + VAT
+        (10_000, nil, 0, "UEUV", []),
+        (10_000, nil, 2_000, "XYZ", ["V402"]),
+    ]
+
+    @Test("stated VAT is the code's rate of the net, within one øre", arguments: 0..<statedVatCases.count)
+    func statedVat(_ index: Int) {
+        let (gross, net, vat, code, expected) = Self.statedVatCases[index]
+        let declared = DeclaredVat(
+            gross: Fixture.money(gross), net: net.map(Fixture.money), vat: Fixture.money(vat), code: code)
+        var document = Fixture.document(lines: [Fixture.line(5500, gross, balancing: 1000)], declaredVat: declared)
+        #expect(Fixture.validator().validate(&document).errorCodes == expected)
+    }
+}
+
+@Suite("Validation of the samples and setup files")
+struct SampleValidationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        .standardizedFileURL
+
+    static let samples = [
+        ("bank-statement", "bank-statement.csv"), ("daily-sales", "daily-sales.csv"), ("expenses", "expenses.csv"),
+        ("payroll", "payroll.json"), ("journal", "journal.xml"),
+    ]
+
+    @Test("every sample maps and validates cleanly against the example organization", arguments: samples)
+    func sample(_ mappingName: String, _ file: String) throws {
+        let reference = try ReferenceData.load(
+            path: Self.root.appendingPathComponent(
+                "mappings/reference/example-org.yaml"
+            ).path)
+        let model = try VatModel.load(path: try #require(reference.vatModelPath))
+        let validator = Validator(vat: model, reference: reference, options: Fixture.options(today: "2026-11-22"))
+        let (compiled, _) = MappingCompiler.compile(
+            path: Self.root.appendingPathComponent("mappings/\(mappingName).yaml").path)
+        let mapping = try #require(compiled)
+        let reader = try Readers.open(
+            Self.root.appendingPathComponent("samples/\(file)").path, options: mapping.readerOptions)
+        let builder = try DocumentBuilder(
+            try #require(BoundMapping.bind(mapping, to: reader.source).mapping), reader: reader)
+        var documents = 0
+        while let event = try builder.next() {
+            guard case .document(var document) = event else { continue }
+            documents += 1
+            let diagnostics = validator.validate(&document)
+            #expect(diagnostics.isEmpty, "\(document.provenance.description): \(diagnostics)")
+        }
+        #expect(documents > 0)
+    }
+
+    @Test("a wrong entry in the reference data is named")
+    func badReference() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ref-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "version: 1\naccounts:\n  - { number: 1000, name: Salg, kind: income }\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            try ReferenceData.load(path: path)
+        } throws: { error in
+            let diagnostic = (error as? ValidationSetupError)?.diagnostic
+            return diagnostic?.code == ValidationCode.setupFile && diagnostic?.location?.file == path
+                && diagnostic?.message.contains("accounts[0].kind") == true
+        }
+    }
+}
