@@ -27,7 +27,10 @@ struct ReferenceRegistry {
             i = (i + 1) & mask
         }
         let index: Int
-        if let known = fileIndex[file] {
+        if let last = files.last, last == file {
+            // Documents come file by file: the usual case needs no lookup.
+            index = files.count - 1
+        } else if let known = fileIndex[file] {
             index = known
         } else {
             index = files.count

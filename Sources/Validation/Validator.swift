@@ -28,11 +28,24 @@ public final class Validator {
     private var registry = ReferenceRegistry()
     /// The last code looked up, as written: lines repeat their codes.
     private var lastCode: (text: String, code: VatModel.Code?)?
+    /// Zone/category pairs resolved so far, as written: a file uses a handful.
+    private var resolutions: [PairKey: VatModel.Resolution] = [:]
+    /// The model's codes (as the model spells them) that the organization does not have.
+    private let codesTheOrganizationLacks: Set<String>
+    /// The latest date a document may have.
+    private let latestDate: LocalDate
 
     public init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
         self.vat = vat
         self.reference = reference
         self.options = options
+        latestDate = options.today.adding(days: options.futureDays)
+        let known = reference?.vatCodes
+        codesTheOrganizationLacks = Set(
+            vat.codes.values.map(\.code).filter { code in
+                guard let known, code.lowercased() != "none" else { return false }
+                return !known.contains(code.uppercased())
+            })
     }
 
     /// What the run does not check, said once before the first document.
@@ -52,9 +65,8 @@ public final class Validator {
         var check = Check(document: document, strict: options.strict)
         checkAmounts(document, &check)
         checkDates(document, &check)
-        checkAccounts(document, &check)
         if let purchase = document.purchase { checkPayment(document, purchase, &check) }
-        for index in document.lines.indices { checkVat(&document, line: index, &check) }
+        for index in document.lines.indices { checkLine(&document, index, &check) }
         checkDeclaredVat(document, &check)
         if let first = registry.register(
             document.reference, file: document.provenance.file, line: document.provenance.rows.first?.line ?? 0)
@@ -128,8 +140,7 @@ public final class Validator {
     // MARK: Dates and accounting years
 
     private func checkDates(_ document: Document, _ check: inout Check) {
-        let latest = options.today.adding(days: options.futureDays)
-        if document.date > latest {
+        if document.date > latestDate {
             let ahead = document.date.dayNumber - options.today.dayNumber
             check.error(
                 ValidationCode.futureDate,
@@ -153,36 +164,6 @@ public final class Validator {
     }
 
     // MARK: Accounts and payment
-
-    private func checkAccounts(_ document: Document, _ check: inout Check) {
-        guard let reference else { return }
-        for (index, line) in document.lines.enumerated() {
-            for (number, field) in [(line.account, "account"), (line.balancingAccount, "balancing_account")] {
-                guard let number else { continue }
-                guard let account = reference.account(number) else {
-                    check.error(
-                        ValidationCode.unknownAccount,
-                        "line \(index + 1): account \(number) is not in the chart\(of(reference))",
-                        hint: "check the account number, or create the account in the target", field: field,
-                        row: line.row)
-                    continue
-                }
-                if account.hidden == true {
-                    check.warning(
-                        ValidationCode.hiddenAccount,
-                        "line \(index + 1): account \(number) (\(account.name)) is hidden in the chart",
-                        hint: "unhide it in the target, or use another account", field: field, row: line.row)
-                }
-                if document.kind == .purchaseVoucher, field == "account", account.kind?.isBalanceSheet == true {
-                    check.error(
-                        ValidationCode.balanceSheetOnPurchase,
-                        "line \(index + 1): account \(number) (\(account.name)) is a balance-sheet account; purchase vouchers take only profit-and-loss accounts",
-                        hint: "book this as a manual voucher (document.kind: manual_voucher)", field: field,
-                        row: line.row)
-                }
-            }
-        }
-    }
 
     private func of(_ reference: ReferenceData) -> String {
         reference.organization.map { " of \($0)" } ?? ""
@@ -237,55 +218,92 @@ public final class Validator {
         }
     }
 
-    // MARK: VAT
+    // MARK: Lines: accounts and VAT
 
-    private func checkVat(_ document: inout Document, line index: Int, _ check: inout Check) {
+    /// Checks both sides of a line (the account, and for manual vouchers and ledger items the
+    /// balancing account), looking each account up once.
+    private func checkLine(_ document: inout Document, _ index: Int, _ check: inout Check) {
         let line = document.lines[index]
         let isPurchase = document.kind == .purchaseVoucher
-        let region = isPurchase ? (document.purchase?.region ?? .denmark) : nil
         if let account = line.account {
             let side = Side(
-                line: index, row: line.row, account: account, field: "vat", region: region,
-                direction: isPurchase ? (.purchase, "this is a purchase voucher") : direction(of: account))
+                line: index, row: line.row, account: account, entry: reference?.account(account), field: "vat",
+                isPurchase: isPurchase, region: isPurchase ? (document.purchase?.region ?? .denmark) : nil)
+            checkAccount(side, field: "account", &check)
             if let resolved = checkSide(line.vat, side, &check) { document.lines[index].vat = resolved }
         }
-        if !isPurchase, let account = line.balancingAccount {
+        if let account = line.balancingAccount {
             let side = Side(
-                line: index, row: line.row, account: account, field: "balancing_vat", region: nil,
-                direction: direction(of: account))
-            if let resolved = checkSide(line.balancingVat, side, &check) {
+                line: index, row: line.row, account: account, entry: reference?.account(account),
+                field: "balancing_vat", isPurchase: false, region: nil)
+            checkAccount(side, field: "balancing_account", &check)
+            // A purchase line's balancing account is an error of its own (V310); its VAT is moot.
+            if !isPurchase, let resolved = checkSide(line.balancingVat, side, &check) {
                 document.lines[index].balancingVat = resolved
             }
         }
     }
 
-    /// One side of a line: the account, whether it is a sale or a purchase (and why), and the
-    /// purchase voucher's region.
+    /// One side of a line: the account and its chart entry, whether it is a sale or a purchase,
+    /// and the purchase voucher's region.
     private struct Side {
         var line: Int
         var row: SourceRow
         var account: AccountNumber
+        var entry: ReferenceData.Account?
+        /// The VAT field: `vat` or `balancing_vat`.
         var field: String
+        var isPurchase: Bool
         var region: Region?
-        var direction: (VatDirection, String)?
+
+        var direction: VatDirection? {
+            if isPurchase { return .purchase }
+            switch entry?.kind {
+            case .sales: return .sales
+            case .expense: return .purchase
+            default: return nil
+            }
+        }
+
+        /// Why `direction` is what it is, for messages.
+        var directionReason: String {
+            if isPurchase { return "this is a purchase voucher" }
+            return "account \(account) is \(entry?.kind == .sales ? "a sales" : "an expense") account"
+        }
+
+        var label: String { "line \(line + 1), account \(account)" }
     }
 
-    private func direction(of account: AccountNumber) -> (VatDirection, String)? {
-        switch reference?.account(account)?.kind {
-        case .sales: (.sales, "account \(account) is a sales account")
-        case .expense: (.purchase, "account \(account) is an expense account")
-        default: nil
+    private func checkAccount(_ side: Side, field: String, _ check: inout Check) {
+        guard let reference else { return }
+        guard let entry = side.entry else {
+            check.error(
+                ValidationCode.unknownAccount,
+                "line \(side.line + 1): account \(side.account) is not in the chart\(of(reference))",
+                hint: "check the account number, or create the account in the target", field: field, row: side.row)
+            return
+        }
+        if entry.hidden == true {
+            check.warning(
+                ValidationCode.hiddenAccount,
+                "line \(side.line + 1): account \(side.account) (\(entry.name)) is hidden in the chart",
+                hint: "unhide it in the target, or use another account", field: field, row: side.row)
+        }
+        if side.isPurchase, entry.kind?.isBalanceSheet == true {
+            check.error(
+                ValidationCode.balanceSheetOnPurchase,
+                "line \(side.line + 1): account \(side.account) (\(entry.name)) is a balance-sheet account; purchase vouchers take only profit-and-loss accounts",
+                hint: "book this as a manual voucher (document.kind: manual_voucher)", field: field, row: side.row)
         }
     }
 
     /// Checks the VAT of one side; returns the spec to send when it differs from what was given.
     private func checkSide(_ spec: VatSpec?, _ side: Side, _ check: inout Check) -> VatSpec? {
-        let label = "line \(side.line + 1), account \(side.account)"
         guard let spec else {
-            let fallback = reference?.account(side.account)?.vat.map { " (\($0))" } ?? ""
+            let fallback = side.entry?.vat.map { " (\($0))" } ?? ""
             check.error(
                 ValidationCode.missingVat,
-                "\(label) has no VAT code; Dinero would apply the account's default VAT\(fallback)",
+                "\(side.label) has no VAT code; Dinero would apply the account's default VAT\(fallback)",
                 hint: "write `\(side.field): none` for no VAT, or give the code", field: side.field, row: side.row)
             return nil
         }
@@ -293,47 +311,47 @@ public final class Validator {
         case .none:
             return nil
         case .code(let text):
-            return checkCode(text, side, label, &check)
+            return checkCode(text, side, &check)
         case .zoneCategory(let zone, let category, let explicit):
-            guard let direction = explicit ?? side.direction?.0 else {
+            guard let direction = explicit ?? side.direction else {
                 check.error(
                     ValidationCode.vatDirectionUnknown,
-                    "\(label): cannot tell whether VAT zone \(zone) and category \(category) are for a sale or a purchase",
+                    "\(side.label): cannot tell whether VAT zone \(zone) and category \(category) are for a sale or a purchase",
                     hint:
                         "add `direction: sales` or `direction: purchase` to the vat, or give reference data with the account's kind",
                     field: side.field, row: side.row)
                 return nil
             }
-            switch vat.resolve(zone: zone, category: category, direction: direction) {
+            switch resolve(zone, category, direction) {
             case .unknownZone:
                 check.error(
-                    ValidationCode.unknownZoneOrCategory, "\(label): there is no VAT zone \(zone) in \(vat.name)",
+                    ValidationCode.unknownZoneOrCategory, "\(side.label): there is no VAT zone \(zone) in \(vat.name)",
                     hint: "zones: \(vat.zones.values.map(\.id).sorted().joined(separator: ", "))", field: side.field,
                     row: side.row)
             case .unknownCategory:
                 check.error(
                     ValidationCode.unknownZoneOrCategory,
-                    "\(label): there is no VAT category \(category) in \(vat.name)",
+                    "\(side.label): there is no VAT category \(category) in \(vat.name)",
                     hint: "categories: \(vat.categories.values.map(\.id).sorted().joined(separator: ", "))",
                     field: side.field, row: side.row)
             case .nothing:
                 let message =
                     vat.shape == .codes
-                    ? "\(label): VAT zone \(zone) and category \(category) have no \(direction.rawValue) VAT code in \(vat.name)"
-                    : "\(label): VAT zone \(zone) and category \(category) give no \(direction.rawValue) VAT id; the target would answer \"TaxID '\(category)' cannot be found in the system\""
+                    ? "\(side.label): VAT zone \(zone) and category \(category) have no \(direction.rawValue) VAT code in \(vat.name)"
+                    : "\(side.label): VAT zone \(zone) and category \(category) give no \(direction.rawValue) VAT id; the target would answer \"TaxID '\(category)' cannot be found in the system\""
                 check.error(
                     ValidationCode.noVatForPair, message,
                     hint:
                         "check the zone and the category, or whether this is a \(direction == .sales ? "purchase" : "sale")",
                     field: side.field, row: side.row)
             case .code(let code):
-                checkOrganizationHas(code, side, label, &check)
+                checkOrganizationHas(code, side, &check)
                 if let region = side.region, let zoneRegion = vat.zones[zone.uppercased()]?.region,
                     zoneRegion != region
                 {
                     check.error(
                         ValidationCode.vatRegion,
-                        "\(label): VAT zone \(zone) is \(zoneRegion.rawValue), but the purchase voucher's region is \(region.rawValue)",
+                        "\(side.label): VAT zone \(zone) is \(zoneRegion.rawValue), but the purchase voucher's region is \(region.rawValue)",
                         hint: "set `purchase.region` to \(zoneRegion.rawValue), or use a \(region.rawValue) zone",
                         field: side.field, row: side.row)
                 }
@@ -345,12 +363,12 @@ public final class Validator {
         }
     }
 
-    private func checkCode(_ text: String, _ side: Side, _ label: String, _ check: inout Check) -> VatSpec? {
+    private func checkCode(_ text: String, _ side: Side, _ check: inout Check) -> VatSpec? {
         switch vat.shape {
         case .zonesAndCategories:
             guard vat.categories[text.uppercased()] != nil else {
                 check.error(
-                    ValidationCode.unknownVatCode, "\(label): there is no VAT category \(text) in \(vat.name)",
+                    ValidationCode.unknownVatCode, "\(side.label): there is no VAT category \(text) in \(vat.name)",
                     hint: "categories: \(vat.categories.values.map(\.id).sorted().joined(separator: ", "))",
                     field: side.field, row: side.row)
                 return nil
@@ -368,16 +386,16 @@ public final class Validator {
         }
         guard let code else {
             check.error(
-                ValidationCode.unknownVatCode, "\(label): \(text) is not a VAT code of \(vat.name)",
+                ValidationCode.unknownVatCode, "\(side.label): \(text) is not a VAT code of \(vat.name)",
                 hint: "use one of \(vat.codes.values.map(\.code).sorted().joined(separator: ", ")), or `none`",
                 field: side.field, row: side.row)
             return nil
         }
-        checkOrganizationHas(code, side, label, &check)
-        if let wanted = code.direction, let (direction, why) = side.direction, wanted != direction {
+        checkOrganizationHas(code, side, &check)
+        if let wanted = code.direction, let direction = side.direction, wanted != direction {
             check.error(
                 ValidationCode.vatDirection,
-                "\(label): \(code.code) (\(code.name)) is a \(wanted.rawValue) VAT code, but \(why)",
+                "\(side.label): \(code.code) (\(code.name)) is a \(wanted.rawValue) VAT code, but \(side.directionReason)",
                 hint:
                     "use a \(direction.rawValue) code\(counterpart(of: code, direction).map { " such as \($0)" } ?? "")",
                 field: side.field, row: side.row)
@@ -385,7 +403,7 @@ public final class Validator {
         if let region = side.region, let codeRegion = code.region, codeRegion != region {
             check.error(
                 ValidationCode.vatRegion,
-                "\(label): \(code.code) is for \(codeRegion.rawValue) purchases, but the voucher's region is \(region.rawValue)",
+                "\(side.label): \(code.code) is for \(codeRegion.rawValue) purchases, but the voucher's region is \(region.rawValue)",
                 hint: "set `purchase.region: \(codeRegion.rawValue)`, or use a \(region.rawValue) code",
                 field: side.field,
                 row: side.row)
@@ -394,14 +412,26 @@ public final class Validator {
     }
 
     /// The organization's own list of codes, when known, must have the code.
-    private func checkOrganizationHas(_ code: VatModel.Code, _ side: Side, _ label: String, _ check: inout Check) {
-        guard let known = reference?.vatCodes, code.code.lowercased() != "none",
-            !known.contains(code.code.uppercased())
-        else { return }
+    private func checkOrganizationHas(_ code: VatModel.Code, _ side: Side, _ check: inout Check) {
+        guard codesTheOrganizationLacks.contains(code.code), let known = reference?.vatCodes else { return }
         check.error(
-            ValidationCode.unknownVatCode, "\(label): the organization has no VAT code \(code.code)",
+            ValidationCode.unknownVatCode, "\(side.label): the organization has no VAT code \(code.code)",
             hint: "create it in the target, or use one of \(known.sorted().joined(separator: ", "))",
             field: side.field, row: side.row)
+    }
+
+    private struct PairKey: Hashable {
+        var zone: String
+        var category: String
+        var direction: VatDirection
+    }
+
+    private func resolve(_ zone: String, _ category: String, _ direction: VatDirection) -> VatModel.Resolution {
+        let key = PairKey(zone: zone, category: category, direction: direction)
+        if let known = resolutions[key] { return known }
+        let resolution = vat.resolve(zone: zone, category: category, direction: direction)
+        if resolutions.count < 4096 { resolutions[key] = resolution }
+        return resolution
     }
 
     /// A code of the other direction for the same region, for hints (`U25` → `I25`).

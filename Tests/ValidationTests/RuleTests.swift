@@ -9,7 +9,7 @@ import Testing
 @Suite("Balance, amounts, dates, accounts and payment")
 struct RuleTests {
     /// (lines as (account, balancing, amount), expected error codes)
-    static let balanceCases: [(String, [(AccountNumber, AccountNumber?, Int64)], [String])] = [
+    static let balanceCases: [(String, [(AccountNumber?, AccountNumber?, Int64)], [String])] = [
         ("one line against a balancing account", [(2750, 5500, 10_000)], []),
         ("two lines that cancel", [(2750, nil, 10_000), (5500, nil, -10_000)], []),
         ("one øre short", [(2750, nil, 10_000), (5500, nil, -9_999)], ["V101"]),
@@ -20,20 +20,18 @@ struct RuleTests {
         ("a zero line", [(2750, 5500, 0)], ["V102"]),
         (
             "many small lines against one total",
-            (0..<99).map { _ in (AccountNumber(2750), nil, Int64(1)) } + [(5500, nil, -99)], []
+            (0..<99).map { _ in (AccountNumber(2750), nil, Int64(1)) } + [(AccountNumber(5500), nil, -99)], []
         ),
         ("amounts that overflow", [(2750, nil, Int64.max), (2750, nil, 1)], ["V101"]),
-        ("no account", [(nil ?? "", 5500, 100)], []),
+        ("no account", [(nil, 5500, 100)], ["V104"]),
     ]
 
     @Test("vouchers balance to the øre", arguments: 0..<balanceCases.count)
     func balance(_ index: Int) {
         let (_, lines, expected) = Self.balanceCases[index]
         var document = Fixture.document(
-            .manualVoucher, lines: lines.map { Fixture.line($0.0 == "" ? nil : $0.0, $0.2, balancing: $0.1) })
-        let diagnostics = Fixture.validator().validate(&document)
-        let wanted = lines.first?.0 == "" ? ["V104"] : expected
-        #expect(diagnostics.errorCodes == wanted)
+            .manualVoucher, lines: lines.map { Fixture.line($0.0, $0.2, balancing: $0.1) })
+        #expect(Fixture.validator().validate(&document).errorCodes == expected)
     }
 
     @Test("an unbalanced voucher says by how much and what to add")
