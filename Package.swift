@@ -96,7 +96,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerliftCLITests",
-            dependencies: ["ledgerlift"]
+            dependencies: [
+                "ledgerlift", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -57,12 +57,19 @@ public final class SandboxServer: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [app], gracefulShutdownSignals: stopOnInterrupt ? [.sigint, .sigterm] : [], logger: logger))
-        let running = Task { try await group.run() }
+        let running = Task {
+            // A server that cannot bind ends here without ever running; let `start` know.
+            defer { portContinuation.finish() }
+            try await group.run()
+        }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            running.cancel()
-            _ = await running.result
-            throw SandboxStartError(host: options.host, port: options.port)
+            let reason: String
+            switch await running.result {
+            case .failure(let error): reason = String(describing: error)
+            case .success: reason = "the server stopped before it listened"
+            }
+            throw SandboxStartError(host: options.host, port: options.port, reason: reason)
         }
         let host = options.host.contains(":") ? "[\(options.host)]" : options.host
         return SandboxServer(
@@ -90,8 +97,9 @@ public final class SandboxServer: Sendable {
 public struct SandboxStartError: Error, CustomStringConvertible {
     public var host: String
     public var port: Int
+    public var reason: String
 
     public var description: String {
-        "The sandbox could not listen on \(host):\(port). Is the port already in use? Pick another with --port, or 0 for any free port."
+        "The sandbox could not listen on \(host):\(port) (\(reason)). Is the port already in use? Pick another with --port, or 0 for any free port."
     }
 }
