@@ -25,8 +25,10 @@ struct AuthTests {
         try await Harness.with { h in
             let reply = try await h.form(
                 "/dineroapi/oauth/token",
-                [("grant_type", "password"), ("username", SandboxCredentials.apiKey),
-                 ("password", SandboxCredentials.apiKey)],
+                [
+                    ("grant_type", "password"), ("username", SandboxCredentials.apiKey),
+                    ("password", SandboxCredentials.apiKey),
+                ],
                 basic: (SandboxCredentials.personalClientID, SandboxCredentials.personalClientSecret))
             #expect(reply.status == 200)
             #expect(reply.object["expires_in"] as? Int == 3600)
@@ -46,8 +48,10 @@ struct AuthTests {
             #expect(badKey.object["error"] as? String == "invalid_grant")
             let badSecret = try await h.form(
                 "/dineroapi/oauth/token",
-                [("grant_type", "password"), ("username", SandboxCredentials.apiKey),
-                 ("password", SandboxCredentials.apiKey)],
+                [
+                    ("grant_type", "password"), ("username", SandboxCredentials.apiKey),
+                    ("password", SandboxCredentials.apiKey),
+                ],
                 basic: (SandboxCredentials.personalClientID, "wrong"))
             #expect(badSecret.status == 401)
             #expect(badSecret.object["error"] as? String == "invalid_client")
@@ -96,7 +100,9 @@ struct AuthTests {
             ("redirect_uri", redirect), ("state", "xyz"),
         ]
         if let challenge { query += [("code_challenge", challenge), ("code_challenge_method", "S256")] }
-        let path = "/connect/authorize?" + query.map { "\(Harness.encode($0.0))=\(Harness.encode($0.1))" }.joined(separator: "&")
+        let path =
+            "/connect/authorize?"
+            + query.map { "\(Harness.encode($0.0))=\(Harness.encode($0.1))" }.joined(separator: "&")
         let reply = try await h.send(.GET, path)
         #expect(reply.status == 302)
         let location = try #require(reply.headers.first(name: "Location"))
@@ -109,7 +115,8 @@ struct AuthTests {
     static func exchange(_ h: Harness, code: String, verifier: String?) async throws -> Harness.Reply {
         var fields = [
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect),
-            ("client_id", SandboxCredentials.connectClientID), ("client_secret", SandboxCredentials.connectClientSecret),
+            ("client_id", SandboxCredentials.connectClientID),
+            ("client_secret", SandboxCredentials.connectClientSecret),
         ]
         if let verifier { fields.append(("code_verifier", verifier)) }
         return try await h.form("/connect/token", fields)

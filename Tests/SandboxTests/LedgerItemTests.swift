@@ -5,12 +5,16 @@ import Testing
 
 @Suite("Ledger items: client ids, asynchronous booking, status, delete, capacity")
 struct LedgerItemTests {
-    static func item(_ id: String, number: Int? = nil, amount: Any = 500, date: String = "2026-07-01") -> [String: Any] {
+    static func item(_ id: String, number: Int? = nil, amount: Any = 500, date: String = "2026-07-01") -> [String: Any]
+    {
         var item: [String: Any] = [
             "Id": id, "VoucherDate": date,
             "Lines": [
                 ["Description": "Kasse", "AccountNumber": 5820, "Amount": amount],
-                ["Description": "Salg", "AccountNumber": 1000, "Amount": "-" + String(describing: amount), "AccountVatCode": "U25"],
+                [
+                    "Description": "Salg", "AccountNumber": 1000, "Amount": "-" + String(describing: amount),
+                    "AccountVatCode": "U25",
+                ],
             ],
         ]
         if let number { item["VoucherNumber"] = number }
@@ -37,7 +41,8 @@ struct LedgerItemTests {
 
             let query = Self.ids.map { ["Id": $0] }
             let first = try await h.send(.POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: query)
-            #expect(first.array.map { $0["Status"] as? String } == ["PendingBooking", "PendingBooking", "PendingBooking"])
+            #expect(
+                first.array.map { $0["Status"] as? String } == ["PendingBooking", "PendingBooking", "PendingBooking"])
             let second = try await h.send(.POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: query)
             #expect(second.array.map { $0["Status"] as? String } == ["Booked", "Booked", "Booked"])
             #expect(second.array.map { $0["VoucherNumber"] as? Int } == [1, 2, 3])
@@ -60,7 +65,9 @@ struct LedgerItemTests {
     func duplicateIDs() async throws {
         try await Harness.with { h in
             let token = try await h.personalToken()
-            #expect(try await h.send(.POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0])]).status == 200)
+            #expect(
+                try await h.send(.POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0])])
+                    .status == 200)
             let again = try await h.send(
                 .POST, "/v1.2/\(h.org)/ledgeritems", token: token,
                 json: [Self.item(Self.ids[1]), Self.item(Self.ids[0].uppercased())])
@@ -70,7 +77,8 @@ struct LedgerItemTests {
             let documents = try await h.admin(.GET, "/organizations/\(h.org)/documents")
             #expect((documents.object["ledgerItems"] as? [Any])?.count == 1)
             let twice = try await h.send(
-                .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[2]), Self.item(Self.ids[2])])
+                .POST, "/v1.2/\(h.org)/ledgeritems", token: token,
+                json: [Self.item(Self.ids[2]), Self.item(Self.ids[2])])
             #expect(twice.status == 400)
         }
     }
@@ -80,7 +88,8 @@ struct LedgerItemTests {
         try await Harness.with { h in
             let token = try await h.personalToken()
             let created = try await h.send(
-                .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0]), Self.item(Self.ids[1])])
+                .POST, "/v1.2/\(h.org)/ledgeritems", token: token,
+                json: [Self.item(Self.ids[0]), Self.item(Self.ids[1])])
             let versions = created.array.map { $0["Version"] as? String ?? "" }
             let stale = try await h.send(
                 .POST, "/v1/\(h.org)/ledgeritems/book", token: token, json: [["Id": Self.ids[0], "Version": "0"]])
@@ -93,19 +102,23 @@ struct LedgerItemTests {
             #expect(unknown.validationKeys == ["ledgerItemNotFound"])
 
             let deleted = try await h.send(
-                .DELETE, "/v1/\(h.org)/ledgeritems/delete", token: token, json: [["Id": Self.ids[1], "Version": versions[1]]])
+                .DELETE, "/v1/\(h.org)/ledgeritems/delete", token: token,
+                json: [["Id": Self.ids[1], "Version": versions[1]]])
             #expect(deleted.status == 200)
-            let gone = try await h.send(.POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: [["Id": Self.ids[1]]])
+            let gone = try await h.send(
+                .POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: [["Id": Self.ids[1]]])
             #expect(gone.validationKeys == ["ledgerItemNotFound"])
 
             let booked = try await h.send(
-                .POST, "/v1/\(h.org)/ledgeritems/book", token: token, json: [["Id": Self.ids[0], "Version": versions[0]]])
+                .POST, "/v1/\(h.org)/ledgeritems/book", token: token,
+                json: [["Id": Self.ids[0], "Version": versions[0]]])
             let version = try #require(booked.array.first?["Version"] as? String)
             let rebook = try await h.send(
                 .POST, "/v1/\(h.org)/ledgeritems/book", token: token, json: [["Id": Self.ids[0], "Version": version]])
             #expect(rebook.status == 400)
             let deleteBooked = try await h.send(
-                .DELETE, "/v1/\(h.org)/ledgeritems/delete", token: token, json: [["Id": Self.ids[0], "Version": version]])
+                .DELETE, "/v1/\(h.org)/ledgeritems/delete", token: token,
+                json: [["Id": Self.ids[0], "Version": version]])
             #expect(deleteBooked.status == 400)
         }
     }
@@ -138,7 +151,8 @@ struct LedgerItemTests {
             let token = try await h.personalToken()
             let many = (0..<1000).map { _ in Self.item(UUID().uuidString) }
             #expect(try await h.send(.POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: many).status == 200)
-            let one = try await h.send(.POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(UUID().uuidString)])
+            let one = try await h.send(
+                .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(UUID().uuidString)])
             #expect(one.status == 400)
             #expect(one.code == 43)
         }
@@ -148,10 +162,13 @@ struct LedgerItemTests {
     func immediateBooking() async throws {
         try await Harness.with({ $0.pendingStatusReads = 0 }) { h in
             let token = try await h.personalToken()
-            let created = try await h.send(.POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0], number: 77)])
+            let created = try await h.send(
+                .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0], number: 77)])
             let version = try #require(created.array.first?["Version"] as? String)
-            _ = try await h.send(.POST, "/v1/\(h.org)/ledgeritems/book", token: token, json: [["Id": Self.ids[0], "Version": version]])
-            let status = try await h.send(.POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: [["Id": Self.ids[0]]])
+            _ = try await h.send(
+                .POST, "/v1/\(h.org)/ledgeritems/book", token: token, json: [["Id": Self.ids[0], "Version": version]])
+            let status = try await h.send(
+                .POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: [["Id": Self.ids[0]]])
             #expect(status.array.first?["Status"] as? String == "Booked")
             #expect(status.array.first?["VoucherNumber"] as? Int == 77)
         }

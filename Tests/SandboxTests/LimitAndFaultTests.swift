@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Rate limit windows, injected faults, the admin API and the state file")
 struct LimitAndFaultTests {
-    @Test("60 a minute for a personal integration; the 61st is 429 in plain text with no Retry-After; the next minute resets")
+    @Test(
+        "60 a minute for a personal integration; the 61st is 429 in plain text with no Retry-After; the next minute resets"
+    )
     func personalWindow() async throws {
         try await Harness.with { h in
             let token = try await h.personalToken()
@@ -51,7 +53,8 @@ struct LimitAndFaultTests {
         try await Harness.with { h in
             let token = try await h.personalToken()
             _ = try await h.admin(.PUT, "/faults", json: ["failNext": 2])
-            let first = try await h.send(.POST, "/v1/\(h.org)/vouchers/manuel", token: token, json: Harness.manualBody())
+            let first = try await h.send(
+                .POST, "/v1/\(h.org)/vouchers/manuel", token: token, json: Harness.manualBody())
             #expect(first.status == 500)
             #expect(try await h.send(.GET, "/v1/\(h.org)/vatTypes", token: token).status == 500)
             #expect(try await h.send(.GET, "/v1/\(h.org)/vatTypes", token: token).status == 200)
@@ -83,7 +86,9 @@ struct LimitAndFaultTests {
             #expect(log.array.last?["dropped"] as? Bool == true)
             // Reads are never dropped, and the next write is answered.
             #expect(try await h.send(.GET, "/v1/\(h.org)/vatTypes", token: token).status == 200)
-            #expect(try await h.send(.POST, "/v1/\(h.org)/vouchers/manuel", token: token, json: Harness.manualBody()).status == 200)
+            #expect(
+                try await h.send(.POST, "/v1/\(h.org)/vouchers/manuel", token: token, json: Harness.manualBody()).status
+                    == 200)
         }
     }
 
@@ -97,7 +102,10 @@ struct LimitAndFaultTests {
             let brownout = try await h.send(.POST, "/v1.1/\(h.org)/ledgeritems", token: token, json: [Any]())
             #expect(brownout.status == 480)
             #expect(brownout.text.hasPrefix("Brownout"))
-            #expect(try await h.send(.POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [LedgerItemTests.item(UUID().uuidString)]).status == 200)
+            #expect(
+                try await h.send(
+                    .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [LedgerItemTests.item(UUID().uuidString)]
+                ).status == 200)
         }
     }
 
@@ -133,7 +141,8 @@ struct LimitAndFaultTests {
             let token = try await h.personalToken()
             let draft = try await h.createManual(token, Harness.manualBody(reference: "kept"))
             let booked = try await h.send(
-                .POST, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)/book", token: token, json: ["Timestamp": draft.timestamp])
+                .POST, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)/book", token: token,
+                json: ["Timestamp": draft.timestamp])
             #expect(booked.object["VoucherNumber"] as? Int == 1)
             return token
         }
@@ -146,7 +155,8 @@ struct LimitAndFaultTests {
             #expect(try await h.allEntries().count == 3)
             let draft = try await h.createManual(token, Harness.manualBody())
             let booked = try await h.send(
-                .POST, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)/book", token: token, json: ["Timestamp": draft.timestamp])
+                .POST, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)/book", token: token,
+                json: ["Timestamp": draft.timestamp])
             #expect(booked.object["VoucherNumber"] as? Int == 2)
         }
     }

@@ -19,8 +19,10 @@ struct ListTests {
             #expect(vat.array.first { $0["VatCode"] as? String == "REP" }?["VatRate"] as? Double == 0.0625)
             let years = try await h.send(.GET, "/v1/\(h.org)/accountingyears", token: token)
             #expect(years.array.first?["FromDate"] as? String == "2025-01-01")
-            let projected = try await h.send(.GET, "/v1/\(h.org)/accounts/entry?fields=accountNumber,NAME", token: token)
+            let projected = try await h.send(
+                .GET, "/v1/\(h.org)/accounts/entry?fields=accountNumber,NAME", token: token)
             #expect(Set(projected.array.first?.keys.map { $0 } ?? []) == ["accountNumber", "NAME"])
+            #expect(try await h.send(.GET, "/V1/\(h.org)/VATTYPES", token: token).status == 200)
             let organizations = try await h.send(.GET, "/v1/organizations?fields=Id,Name,IsPro,VatNumber", token: token)
             #expect(organizations.array.first?["VatNumber"] as? String == "DK12345678")
         }
@@ -51,14 +53,16 @@ struct ListTests {
             #expect(pagination["MaxPageSizeAllowed"] as? Int == 1000)
 
             let filtered = try await h.send(
-                .GET, "/v1/\(h.org)/contacts?queryFilter=ExternalReference+eq+%27crm%3A3%27&fields=Name,ExternalReference",
+                .GET,
+                "/v1/\(h.org)/contacts?queryFilter=ExternalReference+eq+%27crm%3A3%27&fields=Name,ExternalReference",
                 token: token)
             #expect((filtered.object["Collection"] as? [[String: Any]])?.map { $0["Name"] as? String } == ["Kunde 3"])
             let counts = filtered.object["Pagination"] as? [String: Any] ?? [:]
             #expect(counts["Result"] as? Int == 1)
             #expect(counts["ResultWithoutFilter"] as? Int == 5)
             let contains = try await h.send(
-                .GET, "/v1/\(h.org)/contacts?queryFilter=Name+contains+%27kunde%27;IsPerson+eq+%27true%27", token: token)
+                .GET, "/v1/\(h.org)/contacts?queryFilter=Name+contains+%27kunde%27;IsPerson+eq+%27true%27", token: token
+            )
             #expect((contains.object["Pagination"] as? [String: Any])?["Result"] as? Int == 3)
 
             let tooBig = try await h.send(.GET, "/v1/\(h.org)/contacts?pageSize=1001", token: token)
@@ -75,12 +79,15 @@ struct ListTests {
         try await Harness.with { h in
             let token = try await h.personalToken()
             let contact = try await h.send(
-                .POST, "/v1/\(h.org)/contacts", token: token, json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": true])
+                .POST, "/v1/\(h.org)/contacts", token: token,
+                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": true])
             let contactGuid = try #require(contact.object["ContactGuid"] as? String)
             let guid = UUID().uuidString.lowercased()
             let body: [String: Any] = [
                 "Guid": guid, "ContactGuid": contactGuid, "Date": "2026-08-01", "ExternalReference": "shop:1001",
-                "ProductLines": [["AccountNumber": 1000, "BaseAmountValue": 100, "Quantity": 2, "Description": "Vare"]],
+                "ProductLines": [
+                    ["AccountNumber": 1000, "BaseAmountValue": 100, "Quantity": 2, "Description": "Vare"]
+                ],
             ]
             let created = try await h.send(.POST, "/v1/\(h.org)/invoices", token: token, json: body)
             #expect(created.status == 200, "\(created.text)")
@@ -89,7 +96,8 @@ struct ListTests {
             #expect(again.status == 409)
             #expect(again.code == 72)
             let found = try await h.send(
-                .GET, "/v1/\(h.org)/invoices?queryFilter=ExternalReference+eq+%27shop%3A1001%27&fields=Guid,TotalInclVat",
+                .GET,
+                "/v1/\(h.org)/invoices?queryFilter=ExternalReference+eq+%27shop%3A1001%27&fields=Guid,TotalInclVat",
                 token: token)
             let invoice = try #require((found.object["Collection"] as? [[String: Any]])?.first)
             #expect(invoice["Guid"] as? String == guid)
@@ -114,7 +122,8 @@ struct ListTests {
     func files() async throws {
         try await Harness.with { h in
             let token = try await h.personalToken()
-            let (type, body) = Self.multipart(name: "image", filename: "kvittering.pdf", type: "application/pdf", size: 2048)
+            let (type, body) = Self.multipart(
+                name: "image", filename: "kvittering.pdf", type: "application/pdf", size: 2048)
             let uploaded = try await h.send(
                 .POST, "/v1/\(h.org)/files?fileName=receipt-17.pdf", token: token, body: body,
                 headers: [("Content-Type", type)])
@@ -168,9 +177,11 @@ struct ListTests {
             let all = try await h.send(.GET, "/v1/\(h.org)/entries?fromDate=2026-01-01&toDate=2026-12-31", token: token)
             #expect(all.array.count == 6)
             #expect(all.array.first?["Date"] as? String == "2026-01-15")
-            let january = try await h.send(.GET, "/v1/\(h.org)/entries?fromDate=2026-01-01&toDate=2026-01-31", token: token)
+            let january = try await h.send(
+                .GET, "/v1/\(h.org)/entries?fromDate=2026-01-01&toDate=2026-01-31", token: token)
             #expect(january.array.count == 3)
-            let across = try await h.send(.GET, "/v1/\(h.org)/entries?fromDate=2025-12-01&toDate=2026-01-31", token: token)
+            let across = try await h.send(
+                .GET, "/v1/\(h.org)/entries?fromDate=2025-12-01&toDate=2026-01-31", token: token)
             #expect(across.status == 400)
             let missing = try await h.send(.GET, "/v1/\(h.org)/entries", token: token)
             #expect(Set(missing.validationKeys) == ["fromDate", "toDate"])

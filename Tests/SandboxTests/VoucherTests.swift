@@ -21,7 +21,8 @@ struct VoucherTests {
 
             var changed = Harness.manualBody(amount: "250.00", reference: "ref-1")
             changed["Timestamp"] = draft.timestamp
-            let update = try await h.send(.PUT, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)", token: token, json: changed)
+            let update = try await h.send(
+                .PUT, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)", token: token, json: changed)
             #expect(update.status == 200)
             let timestamp = try #require(update.object["Timestamp"] as? String)
             #expect(timestamp != draft.timestamp)
@@ -41,7 +42,9 @@ struct VoucherTests {
             let entries = try await h.allEntries()
             let first = entries.filter { $0["VoucherNumber"] as? Int == 1 }
             #expect(first.reduce(0) { $0 + (øre($1["Amount"]) ?? 0) } == 0)
-            let byAccount = Dictionary(first.map { ($0["AccountNumber"] as? Int ?? 0, øre($0["Amount"]) ?? 0) }) { $0 + $1 }
+            let byAccount = Dictionary(first.map { ($0["AccountNumber"] as? Int ?? 0, øre($0["Amount"]) ?? 0) }) {
+                $0 + $1
+            }
             #expect(byAccount == [2750: 20_000, 7310: 5_000, 5500: -25_000])
             #expect(entries.reduce(0) { $0 + (øre($1["Amount"]) ?? 0) } == 0)
         }
@@ -92,7 +95,9 @@ struct VoucherTests {
             let token = try await h.personalToken()
             let camel: [String: Any] = [
                 "voucherDate": "2026-04-01",
-                "lines": [["accountNumber": 2750, "balancingAccountNumber": 5500, "amount": 10, "accountVatCode": "none"]],
+                "lines": [
+                    ["accountNumber": 2750, "balancingAccountNumber": 5500, "amount": 10, "accountVatCode": "none"]
+                ],
             ]
             let draft = try await h.createManual(token, camel)
             let read = try await h.send(.GET, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)", token: token)
@@ -122,7 +127,8 @@ struct VoucherTests {
     func manualCreateRejections(_ name: String, _ body: String, _ keys: [String]) async throws {
         try await Harness.with { h in
             let token = try await h.personalToken()
-            let reply = try await h.send(.POST, "/v1/\(h.org)/vouchers/manuel", token: token, body: Array(body.utf8),
+            let reply = try await h.send(
+                .POST, "/v1/\(h.org)/vouchers/manuel", token: token, body: Array(body.utf8),
                 headers: [("Content-Type", "application/json")])
             #expect(reply.status == 400, "\(name)")
             #expect(reply.validationKeys == keys, "\(name): \(reply.text)")
@@ -177,11 +183,14 @@ struct VoucherTests {
     func purchaseLifecycle() async throws {
         try await Harness.with { h in
             let token = try await h.personalToken()
-            let created = try await h.send(.POST, "/v1.2/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody())
+            let created = try await h.send(
+                .POST, "/v1.2/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody())
             #expect(created.status == 200, "\(created.text)")
             let guid = try #require(created.object["Guid"] as? String)
             var timestamp = try #require(created.object["Timestamp"] as? String)
-            #expect(try await h.send(.POST, "/v1/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody()).status == 404)
+            #expect(
+                try await h.send(.POST, "/v1/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody())
+                    .status == 404)
 
             let contact = try await h.send(
                 .POST, "/v1/\(h.org)/contacts", token: token,
@@ -208,7 +217,9 @@ struct VoucherTests {
                 .POST, "/v1/\(h.org)/vouchers/purchase/\(guid)/book", token: token, json: ["Timestamp": timestamp])
             #expect(booked.status == 200, "\(booked.text)")
             let entries = try await h.allEntries()
-            let byAccount = Dictionary(entries.map { ($0["AccountNumber"] as? Int ?? 0, øre($0["Amount"]) ?? 0) }) { $0 + $1 }
+            let byAccount = Dictionary(entries.map { ($0["AccountNumber"] as? Int ?? 0, øre($0["Amount"]) ?? 0) }) {
+                $0 + $1
+            }
             #expect(byAccount == [2750: 10_000, 3710: 23_750, 7310: 3_750, 5500: -37_500])
         }
     }
@@ -216,22 +227,41 @@ struct VoucherTests {
     /// (description, body, where it fails: "create" or "book", expected text)
     static let purchaseRejections: [(String, String, String, String)] = {
         let cases: [(String, [String: Any], String, String)] = [
-        ("a payment date on a cash purchase", purchaseBody(paymentDate: "2026-06-01"), "create",
-         "PaymentDate should not be set on cash purchases"),
-        ("a balance-sheet account", purchaseBody(lines: [["AccountNumber": 5600, "Amount": 100, "VatCode": "none"]]),
-         "create", "Use a manual voucher"),
-        ("no purchase type", ["VoucherDate": "2026-05-02", "Lines": [["AccountNumber": 2750, "Amount": 1]]], "create",
-         "PurchaseType is required"),
-        ("a deposit account that is not one", purchaseBody(deposit: 5600), "create", "not a deposit account"),
-        ("a sales VAT code", purchaseBody(lines: [["AccountNumber": 2750, "Amount": 125, "VatCode": "U25"]]), "create",
-         "sales code"),
-        ("an empty VAT code", purchaseBody(lines: [["AccountNumber": 2750, "Amount": 125, "VatCode": ""]]), "create",
-         "may not be empty"),
-        ("an EU code on a DK voucher", purchaseBody(lines: [["AccountNumber": 2000, "Amount": 100, "VatCode": "IEUV"]]),
-         "book", "doesn't match the country"),
-        ("a credit purchase without contact or payment date", purchaseBody(type: "credit", deposit: nil), "book",
-         "ContactGuid"),
-        ("a cash purchase without a deposit account", purchaseBody(deposit: nil), "book", "deposit account"),
+            (
+                "a payment date on a cash purchase", purchaseBody(paymentDate: "2026-06-01"), "create",
+                "PaymentDate should not be set on cash purchases"
+            ),
+            (
+                "a balance-sheet account",
+                purchaseBody(lines: [["AccountNumber": 5600, "Amount": 100, "VatCode": "none"]]),
+                "create", "Use a manual voucher"
+            ),
+            (
+                "no purchase type", ["VoucherDate": "2026-05-02", "Lines": [["AccountNumber": 2750, "Amount": 1]]],
+                "create",
+                "PurchaseType is required"
+            ),
+            ("a deposit account that is not one", purchaseBody(deposit: 5600), "create", "not a deposit account"),
+            (
+                "a sales VAT code", purchaseBody(lines: [["AccountNumber": 2750, "Amount": 125, "VatCode": "U25"]]),
+                "create",
+                "sales code"
+            ),
+            (
+                "an empty VAT code", purchaseBody(lines: [["AccountNumber": 2750, "Amount": 125, "VatCode": ""]]),
+                "create",
+                "may not be empty"
+            ),
+            (
+                "an EU code on a DK voucher",
+                purchaseBody(lines: [["AccountNumber": 2000, "Amount": 100, "VatCode": "IEUV"]]),
+                "book", "doesn't match the country"
+            ),
+            (
+                "a credit purchase without contact or payment date", purchaseBody(type: "credit", deposit: nil), "book",
+                "ContactGuid"
+            ),
+            ("a cash purchase without a deposit account", purchaseBody(deposit: nil), "book", "deposit account"),
         ]
         return cases.map { ($0.0, jsonText($0.1), $0.2, $0.3) }
     }()
@@ -280,5 +310,6 @@ struct VoucherTests {
 }
 
 func jsonText(_ value: Any) -> String {
-    String(decoding: (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+    String(
+        decoding: (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
 }
