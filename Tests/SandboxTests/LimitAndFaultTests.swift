@@ -158,6 +158,11 @@ struct LimitAndFaultTests {
                 .POST, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)/book", token: token,
                 json: ["Timestamp": draft.timestamp])
             #expect(booked.object["VoucherNumber"] as? Int == 2)
+            let reuse = try await h.createManual(token, Harness.manualBody())
+            let taken = try await h.send(
+                .POST, "/v1/\(h.org)/vouchers/manuel/\(reuse.guid)/book", token: token,
+                json: ["Timestamp": reuse.timestamp, "Number": 1])
+            #expect(taken.validationKeys == ["Number"])
         }
     }
 }

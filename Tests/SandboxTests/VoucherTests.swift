@@ -50,6 +50,27 @@ struct VoucherTests {
         }
     }
 
+    @Test("vouchers booked concurrently get distinct numbers with no gaps")
+    func concurrentBooking() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            let numbers = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let draft = try await h.createManual(token, Harness.manualBody(reference: "c\(index)"))
+                        let booked = try await h.send(
+                            .POST, "/v1/\(h.org)/vouchers/manuel/\(draft.guid)/book", token: token,
+                            json: ["Timestamp": draft.timestamp])
+                        return booked.object["VoucherNumber"] as? Int
+                    }
+                }
+                return try await group.reduce(into: [Int?]()) { $0.append($1) }
+            }
+            #expect(numbers.compactMap { $0 }.sorted() == Array(1...20))
+            #expect(try await h.allEntries().reduce(0) { $0 + (øre($1["Amount"]) ?? 0) } == 0)
+        }
+    }
+
     @Test("a stale Timestamp is code 58; a booked voucher cannot be changed or deleted")
     func concurrencyAndBookedState() async throws {
         try await Harness.with { h in

@@ -100,23 +100,27 @@ extension DineroStore {
     /// Takes the requested voucher number if it is free, or the next one in the sequence.
     func assignVoucherNumber(_ requested: Int?, organization: Int) throws(DineroError) -> Int {
         let key = String(organization)
-        var used = counters.usedVoucherNumbers[key] ?? []
         let number: Int
         if let requested {
             guard requested > 0 else { throw DineroError.validation("Number", "Number must be positive") }
-            guard !used.contains(requested) else {
+            guard counters.usedVoucherNumbers[key]?.contains(requested) != true else {
                 throw DineroError.validation("Number", "The voucher number \(requested) is already used")
             }
             number = requested
         } else {
             var next = counters.nextVoucherNumber[key] ?? 1
-            while used.contains(next) { next += 1 }
+            while counters.usedVoucherNumbers[key]?.contains(next) == true { next += 1 }
             number = next
         }
-        used.insert(number)
-        counters.usedVoucherNumbers[key] = used
-        counters.nextVoucherNumber[key] = max(counters.nextVoucherNumber[key] ?? 1, number + 1)
+        markUsed(number, organization: organization)
         return number
+    }
+
+    /// Records a voucher number as taken and moves the sequence past it.
+    func markUsed(_ number: Int, organization: Int) {
+        let key = String(organization)
+        counters.usedVoucherNumbers[key, default: []].insert(number)
+        counters.nextVoucherNumber[key] = max(counters.nextVoucherNumber[key] ?? 1, number + 1)
     }
 
     /// Writes entries for a booked document; they must balance to the øre.
@@ -125,7 +129,6 @@ extension DineroStore {
         source: String
     ) {
         let moment = now
-        var list = entries[organization.id] ?? []
         for posting in postings where posting.amount != 0 {
             counters.entrySequence += 1
             let account = organization.accounts.first { $0.number == posting.account }
@@ -135,10 +138,9 @@ extension DineroStore {
                 source: source, description: posting.description,
                 vatType: vatType(posting.vatCode, in: organization)?.name,
                 vatCode: posting.vatCode, amount: posting.amount, addedAt: moment, sequence: counters.entrySequence)
-            list.append(entry)
+            entries[organization.id, default: []].append(entry)
             remember("entry", entry.guid, entry)
         }
-        entries[organization.id] = list
     }
 
     /// Links an uploaded file to the document that names it.

@@ -186,9 +186,7 @@ extension DineroStore {
         if let requested = item.requestedVoucherNumber {
             // Items that share a voucher number form one voucher, so a number may repeat here.
             number = requested
-            counters.usedVoucherNumbers[String(item.organization), default: []].insert(requested)
-            let key = String(item.organization)
-            counters.nextVoucherNumber[key] = max(counters.nextVoucherNumber[key] ?? 1, requested + 1)
+            markUsed(requested, organization: item.organization)
         } else {
             number = try assignVoucherNumber(nil, organization: item.organization)
         }

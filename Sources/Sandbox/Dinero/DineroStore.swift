@@ -38,7 +38,10 @@ actor DineroStore {
         var timestamp: UInt64 = 0
         var entrySequence = 0
         var nextVoucherNumber: [String: Int] = [:]
+        /// Not stored: rebuilt from the booked documents when the state file is loaded.
         var usedVoucherNumbers: [String: Set<Int>] = [:]
+
+        enum CodingKeys: String, CodingKey { case timestamp, entrySequence, nextVoucherNumber }
     }
 
     struct RateWindow: Sendable {
@@ -162,6 +165,15 @@ actor DineroStore {
             }
         }
         for key in entries.keys { entries[key]?.sort { $0.sequence < $1.sequence } }
+        for voucher in manualVouchers.values {
+            if let number = voucher.voucherNumber { markUsed(number, organization: voucher.organization) }
+        }
+        for voucher in purchaseVouchers.values {
+            if let number = voucher.voucherNumber { markUsed(number, organization: voucher.organization) }
+        }
+        for item in ledgerItems.values {
+            if let number = item.voucherNumber { markUsed(number, organization: item.organization) }
+        }
     }
 
     // MARK: Counters
