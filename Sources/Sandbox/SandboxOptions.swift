@@ -17,6 +17,9 @@ public struct SandboxOptions: Sendable {
     public var pendingStatusReads: Int = 1
     /// Faults to inject from the start; the admin API changes them while running.
     public var faults: FaultSettings = FaultSettings()
+    /// Called with one line per API request (method, path, status, organization, client id).
+    /// Never given headers or bodies, so no token or secret reaches it.
+    public var requestObserver: (@Sendable (String) -> Void)?
 
     public init() {}
 }

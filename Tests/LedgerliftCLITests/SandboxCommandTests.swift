@@ -57,6 +57,8 @@ struct SandboxCommandTests {
         #expect(response.status.code == 401)
 
         #expect(sandbox.interrupt() == 0)
+        let log = String(decoding: sandbox.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("GET /v1/organizations → 401"))
     }
 
     @Test("a port that is taken is a clear error, not a hang")

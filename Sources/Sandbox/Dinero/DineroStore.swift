@@ -225,6 +225,12 @@ actor DineroStore {
     func log(_ request: LoggedRequest) {
         if requestLog.count >= 100_000 { requestLog.removeFirst(requestLog.count / 2) }
         requestLog.append(request)
+        if let observer = options.requestObserver {
+            var line = "\(request.method) \(request.path) → \(request.status)"
+            if request.dropped { line += " (committed; answer dropped)" }
+            if let client = request.clientID { line += "  [\(client)]" }
+            observer(line)
+        }
     }
 }
 

@@ -53,6 +53,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Print the base URL and credentials as one JSON object.")
     var json = false
 
+    @Flag(help: "Do not print each API request on stderr.")
+    var quiet = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         for (name, value) in [
@@ -76,6 +79,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.personalRateLimit = personalRateLimit
         options.sendRetryAfter = retryAfter
         options.pendingStatusReads = pendingStatusReads
+        if !quiet { options.requestObserver = { Console.err($0) } }
         options.faults = FaultSettings(
             failRate: failRate, latencyMilliseconds: latencyMs, dropAfterCommitRate: dropAfterCommitRate,
             brownoutRate: brownoutRate, seed: seed)
