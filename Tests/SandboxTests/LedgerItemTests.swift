@@ -123,6 +123,27 @@ struct LedgerItemTests {
         }
     }
 
+    @Test("PUT replaces a draft's lines when its Version is current, and gives a new Version")
+    func update() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            let created = try await h.send(
+                .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0])])
+            let version = try #require(created.array.first?["Version"] as? String)
+            var changed = Self.item(Self.ids[0], amount: 800)
+            changed["Version"] = "stale"
+            #expect(try await h.send(.PUT, "/v1/\(h.org)/ledgeritems", token: token, json: [changed]).code == 58)
+            changed["Version"] = version
+            let updated = try await h.send(.PUT, "/v1/\(h.org)/ledgeritems", token: token, json: [changed])
+            #expect(updated.status == 200, "\(updated.text)")
+            #expect(updated.array.first?["Version"] as? String != version)
+            let details = try await h.send(
+                .POST, "/v1/\(h.org)/ledgeritems/ledgers", token: token, json: [["Id": Self.ids[0]]])
+            let lines = details.array.first?["Lines"] as? [[String: Any]] ?? []
+            #expect(lines.map { øre($0["Amount"]) } == [80_000, -80_000])
+        }
+    }
+
     @Test("an item that does not balance, or is dated in a closed year, is not booked")
     func bookingValidation() async throws {
         try await Harness.with { h in

@@ -310,6 +310,22 @@ struct VoucherTests {
         }
     }
 
+    @Test("a purchase draft is deleted with its Timestamp; an empty-body delete is refused")
+    func purchaseDelete() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            let created = try await h.send(
+                .POST, "/v1.2/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody())
+            let guid = try #require(created.object["Guid"] as? String)
+            let path = "/v1/\(h.org)/vouchers/purchase/\(guid)"
+            #expect(try await h.send(.DELETE, path, token: token).status == 400)
+            let deleted = try await h.send(
+                .DELETE, path, token: token, json: ["Timestamp": created.object["Timestamp"] as? String ?? ""])
+            #expect(deleted.status == 200)
+            #expect(try await h.send(.GET, path, token: token).status == 404)
+        }
+    }
+
     @Test("an EU purchase with reverse charge posts the buyer's VAT on both sides")
     func reverseCharge() async throws {
         try await Harness.with { h in
