@@ -18,6 +18,10 @@ let package = Package(
         .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Validation", targets: ["Validation"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
+        .library(name: "Checkpoint", targets: ["Checkpoint"]),
+        .library(name: "Targets", targets: ["Targets"]),
+        .library(name: "Submission", targets: ["Submission"]),
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +54,20 @@ let package = Package(
             dependencies: ["LedgerModel", .product(name: "Yams", package: "Yams")]
         ),
         .target(
+            name: "Checkpoint",
+            dependencies: ["LedgerModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Targets",
+            dependencies: [
+                "LedgerModel", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "Submission", dependencies: ["LedgerModel", "Checkpoint", "Targets"]),
+        .target(name: "Reports", dependencies: ["LedgerModel", "Checkpoint"]),
+        .target(
             name: "Sandbox",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -69,6 +87,12 @@ let package = Package(
                 "Mapping",
                 "Validation",
                 "Sandbox",
+                "Checkpoint",
+                "Targets",
+                "Submission",
+                "Reports",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -38,12 +38,14 @@ struct ValidationOptionGroup: ParsableArguments {
     }
 
     /// The run's validator, or nil with --no-validate. Prints what cannot be used and exits 2.
-    func makeValidator() throws -> Validator? {
+    /// `fromTarget` is the organization's own reference data, used unless --reference names a file.
+    func makeValidator(fromTarget: ReferenceData? = nil) throws -> Validator? {
         if noValidate { return nil }
         do {
-            let referenceData = try reference.map { path throws(ValidationSetupError) in
-                try ReferenceData.load(path: path)
-            }
+            let referenceData =
+                try reference.map { path throws(ValidationSetupError) in
+                    try ReferenceData.load(path: path)
+                } ?? fromTarget
             let model =
                 try (vatModel ?? referenceData?.vatModelPath).map { path throws(ValidationSetupError) in
                     try VatModel.load(path: path)

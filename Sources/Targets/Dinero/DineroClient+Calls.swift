@@ -1,0 +1,285 @@
+import Foundation
+public import LedgerModel
+import NIOCore
+import NIOHTTP1
+
+/// An organization's chart and settings, as Dinero lists them; used to validate before sending.
+public struct DineroChart: Sendable {
+    public struct Account: Sendable, Equatable {
+        public var number: Int
+        public var name: String
+        public var vatCode: String?
+        public var category: String?
+        public var hidden: Bool
+    }
+
+    public struct Year: Sendable, Equatable {
+        public var name: String
+        public var from: String
+        public var to: String
+    }
+
+    public var accounts: [Account]
+    public var depositAccounts: [Account]
+    public var vatCodes: [String]
+    public var years: [Year]
+}
+
+/// A voucher's state at Dinero.
+public struct RemoteVoucher: Sendable, Equatable {
+    public var guid: String
+    public var timestamp: String
+    public var status: String
+    public var voucherNumber: Int?
+    public var externalReference: String?
+
+    public var isBooked: Bool { status.lowercased() == "booked" }
+}
+
+/// A ledger item's state at Dinero.
+public struct RemoteLedgerItem: Sendable, Equatable {
+    public var id: String
+    public var version: String
+    public var status: String
+    public var voucherNumber: Int?
+
+    public var isBooked: Bool { status.lowercased() == "booked" }
+    public var isDraft: Bool { status.lowercased() == "draft" }
+}
+
+extension DineroClient {
+    // MARK: Organization
+
+    public func organizations() async throws(TargetError) -> [DineroOrganization] {
+        let reply = try await send(.GET, "/v1/organizations?fields=Id,Name,IsPro", step: .read)
+        return reply.json?.array.compactMap { item in
+            guard let id = item["Id"].int else { return nil }
+            return DineroOrganization(id: id, name: item["Name"].string ?? "", isPro: item["IsPro"].bool ?? false)
+        } ?? []
+    }
+
+    /// Checks, before any write, that the credentials reach the organization and that it has Pro.
+    public func checkAccess() async throws(TargetError) -> DineroOrganization {
+        let reachable = try await organizations()
+        guard let found = reachable.first(where: { $0.id == organization }) else {
+            let names = reachable.map { "\($0.id) \($0.name)" }.joined(separator: ", ")
+            throw TargetError.forbidden(
+                "these credentials do not reach organization \(organization)"
+                    + (names.isEmpty ? "" : "; they reach \(names)"))
+        }
+        guard found.isPro else { throw TargetError.notPro }
+        return found
+    }
+
+    public func chart() async throws(TargetError) -> DineroChart {
+        func accounts(_ kind: String) async throws(TargetError) -> [DineroChart.Account] {
+            let reply = try await send(.GET, "\(base)/accounts/\(kind)", step: .read)
+            return reply.json?.array.compactMap { item in
+                guard let number = item["AccountNumber"].int else { return nil }
+                return DineroChart.Account(
+                    number: number, name: item["Name"].string ?? "", vatCode: item["VatCode"].string,
+                    category: item["Category"].string, hidden: item["IsHidden"].bool ?? false)
+            } ?? []
+        }
+        let entry = try await accounts("entry")
+        let deposit = try await accounts("deposit")
+        let vat = try await send(.GET, "\(base)/vatTypes", step: .read).json?.array.compactMap { $0["VatCode"].string }
+        let years = try await send(.GET, "\(base)/accountingyears", step: .read).json?.array.compactMap { item in
+            guard let from = item["FromDate"].string, let to = item["ToDate"].string else {
+                return nil as DineroChart.Year?
+            }
+            return DineroChart.Year(
+                name: item["Name"].string ?? "", from: String(from.prefix(10)), to: String(to.prefix(10)))
+        }
+        return DineroChart(accounts: entry, depositAccounts: deposit, vatCodes: vat ?? [], years: years ?? [])
+    }
+
+    // MARK: Ledger items
+
+    /// Creates ledger items (drafts) for the documents, each under the id derived from its
+    /// reference. Answers each id's `Version`.
+    public func createLedgerItems(
+        _ documents: [(document: Document, fileGuid: String?)]
+    ) async throws(TargetError)
+        -> [String: String]
+    {
+        var items: [LedgerItemBody] = []
+        for (document, fileGuid) in documents {
+            items.append(try DineroTranslation.ledgerItem(document, fileGuid: fileGuid))
+        }
+        return try await createLedgerItems(items)
+    }
+
+    func createLedgerItems(_ items: [LedgerItemBody]) async throws(TargetError) -> [String: String] {
+        let reply = try await send(.POST, "/v1.2/\(organization)/ledgeritems", body: try json(items), step: .write)
+        return Self.versions(reply.json)
+    }
+
+    public func bookLedgerItems(_ items: [(id: String, version: String)]) async throws(TargetError) -> [String: String]
+    {
+        let body = try json(items.map { IDVersion(id: $0.id, version: $0.version) })
+        return Self.versions(try await send(.POST, "\(base)/ledgeritems/book", body: body, step: .write).json)
+    }
+
+    /// The state of each item; ids Dinero does not know are absent from the answer.
+    public func ledgerItemStatus(_ ids: [String]) async throws(TargetError) -> [String: RemoteLedgerItem] {
+        guard !ids.isEmpty else { return [:] }
+        do {
+            let body = try json(ids.map { IDVersion(id: $0, version: nil) })
+            let reply = try await send(.POST, "\(base)/ledgeritems/status", body: body, step: .read)
+            var result: [String: RemoteLedgerItem] = [:]
+            for item in reply.json?.array ?? [] {
+                guard let id = item["Id"].string?.lowercased() else { continue }
+                result[id] = RemoteLedgerItem(
+                    id: id, version: item["Version"].string ?? "", status: item["Status"].string ?? "",
+                    voucherNumber: item["VoucherNumber"].int)
+            }
+            return result
+        } catch .rejected(_, _, let fields) where fields.keys.contains("ledgerItemNotFound") {
+            // One unknown id fails the whole query: ask in halves until the unknown ones are isolated.
+            guard ids.count > 1 else { return [:] }
+            let middle = ids.count / 2
+            var result = try await ledgerItemStatus(Array(ids[..<middle]))
+            result.merge(try await ledgerItemStatus(Array(ids[middle...]))) { first, _ in first }
+            return result
+        }
+    }
+
+    static func versions(_ json: WireValue?) -> [String: String] {
+        var result: [String: String] = [:]
+        for item in json?.array ?? [] {
+            if let id = item["Id"].string?.lowercased() { result[id] = item["Version"].string ?? "" }
+        }
+        return result
+    }
+
+    // MARK: Vouchers
+
+    /// Checks that a document can be put in Dinero's words (whole account numbers, VAT codes
+    /// given, …) without sending anything.
+    public nonisolated static func check(_ document: Document) throws(TargetError) {
+        switch document.kind {
+        case .ledgerItem: _ = try DineroTranslation.ledgerItem(document, fileGuid: nil)
+        case .manualVoucher: _ = try DineroTranslation.manualVoucher(document, fileGuid: nil)
+        case .purchaseVoucher: _ = try DineroTranslation.purchaseVoucher(document, fileGuid: nil)
+        }
+    }
+
+    /// Creates a manual or purchase voucher as a draft, carrying the document's reference as
+    /// `ExternalReference`.
+    public func createVoucher(_ document: Document, fileGuid: String?) async throws(TargetError) -> RemoteVoucher {
+        switch document.kind {
+        case .manualVoucher:
+            try await createManualVoucher(DineroTranslation.manualVoucher(document, fileGuid: fileGuid))
+        case .purchaseVoucher:
+            try await createPurchaseVoucher(DineroTranslation.purchaseVoucher(document, fileGuid: fileGuid))
+        case .ledgerItem: throw DineroTranslation.refuse("ledger items are created in batches")
+        }
+    }
+
+    public func voucher(_ kind: DocumentKind, guid: String) async throws(TargetError) -> RemoteVoucher {
+        try await voucher(kind: Self.path(kind), guid: guid)
+    }
+
+    public func bookVoucher(
+        _ kind: DocumentKind, guid: String, timestamp: String
+    ) async throws(TargetError)
+        -> RemoteVoucher
+    {
+        try await bookVoucher(kind: Self.path(kind), guid: guid, timestamp: timestamp)
+    }
+
+    static func path(_ kind: DocumentKind) -> String { kind == .purchaseVoucher ? "purchase" : "manuel" }
+
+    func createManualVoucher(_ body: ManualVoucherBody) async throws(TargetError) -> RemoteVoucher {
+        let reply = try await send(.POST, "\(base)/vouchers/manuel", body: try json(body), step: .write)
+        return try Self.voucher(reply.json, fallbackReference: body.externalReference)
+    }
+
+    func createPurchaseVoucher(_ body: PurchaseVoucherBody) async throws(TargetError) -> RemoteVoucher {
+        let reply = try await send(.POST, "/v1.2/\(organization)/vouchers/purchase", body: try json(body), step: .write)
+        return try Self.voucher(reply.json, fallbackReference: body.externalReference)
+    }
+
+    func voucher(kind: String, guid: String) async throws(TargetError) -> RemoteVoucher {
+        let reply = try await send(.GET, "\(base)/vouchers/\(kind)/\(guid)", step: .read)
+        return try Self.voucher(reply.json, fallbackReference: nil)
+    }
+
+    func bookVoucher(kind: String, guid: String, timestamp: String) async throws(TargetError) -> RemoteVoucher {
+        let reply = try await send(
+            .POST, "\(base)/vouchers/\(kind)/\(guid)/book", body: try json(TimestampBody(timestamp: timestamp)),
+            step: .write)
+        var booked = try Self.voucher(reply.json, fallbackReference: nil)
+        if booked.status.isEmpty { booked.status = "Booked" }
+        return booked
+    }
+
+    static func voucher(_ json: WireValue?, fallbackReference: String?) throws(TargetError) -> RemoteVoucher {
+        guard let json, let guid = json["Guid"].string else {
+            throw TargetError.protocolError("the answer has no Guid")
+        }
+        return RemoteVoucher(
+            guid: guid, timestamp: json["Timestamp"].string ?? json["TimeStamp"].string ?? "",
+            status: json["Status"].string ?? "Draft", voucherNumber: json["VoucherNumber"].int,
+            externalReference: json["ExternalReference"].string ?? fallbackReference)
+    }
+
+    // MARK: Files
+
+    static let maxFileSize = 6_000_000
+
+    /// Uploads a receipt (PDF or image, at most 6 MB) and returns its `FileGuid`.
+    public func uploadFile(path: String) async throws(TargetError) -> String {
+        let name = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TargetError.rejected(code: nil, message: "cannot read the attachment \(path)", fields: [:])
+        }
+        guard data.count <= Self.maxFileSize else { throw TargetError.tooLarge }
+        let boundary = "ledgerlift-" + UUID().uuidString
+        var body = ByteBuffer()
+        body.writeString(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: \(Self.mediaType(name))\r\n\r\n"
+        )
+        body.writeBytes(data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        let reply = try await send(
+            .POST, "\(base)/files?fileName=\(DineroClient.formEncode(name))", body: body,
+            contentType: "multipart/form-data; boundary=\(boundary)", step: .write)
+        guard let guid = reply.json?["FileGuid"].string else { throw TargetError.protocolError("no FileGuid") }
+        return guid
+    }
+
+    static func mediaType(_ name: String) -> String {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "pdf": "application/pdf"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "heic": "image/heic"
+        case "tif", "tiff": "image/tiff"
+        case "bmp": "image/bmp"
+        default: "application/octet-stream"
+        }
+    }
+
+    /// What each uploaded file is attached to (`Linked`), for finding a voucher whose create was
+    /// answered by silence: its receipt names it.
+    public func fileLinks() async throws(TargetError) -> [String: String] {
+        var links: [String: String] = [:]
+        var page = 0
+        while true {
+            let reply = try await send(
+                .GET, "\(base)/files?fileStatus=Used&page=\(page)&pageSize=1000&fields=FileGuid,Linked", step: .read)
+            let items = reply.json?["Collection"].array ?? []
+            for item in items {
+                if let guid = item["FileGuid"].string?.lowercased(), let linked = item["Linked"].string, !linked.isEmpty
+                {
+                    links[guid] = linked
+                }
+            }
+            if items.count < 1000 { return links }
+            page += 1
+        }
+    }
+}

@@ -1,0 +1,249 @@
+public import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where Dinero lives: the API, and the server that issues personal-integration tokens.
+public struct DineroEndpoint: Sendable {
+    public var apiBaseURL: String
+    public var authBaseURL: String
+
+    public init(apiBaseURL: String = "https://api.dinero.dk", authBaseURL: String = "https://authz.dinero.dk") {
+        self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
+        self.authBaseURL = authBaseURL.hasSuffix("/") ? String(authBaseURL.dropLast()) : authBaseURL
+    }
+}
+
+/// A personal integration's credentials. Printing them never shows the secrets.
+public struct PersonalCredentials: Sendable, CustomStringConvertible {
+    public var clientID: String
+    public var clientSecret: String
+    public var apiKey: String
+
+    public init(clientID: String, clientSecret: String, apiKey: String) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.apiKey = apiKey
+    }
+
+    public var description: String { "client \(clientID) with an API key (secrets hidden)" }
+}
+
+/// Dinero's view of an organization, as `GET /v1/organizations` gives it.
+public struct DineroOrganization: Sendable, Equatable {
+    public var id: Int
+    public var name: String
+    public var isPro: Bool
+}
+
+/// The calls ledgerlift makes to one Dinero organization. Every request goes through the
+/// organization's shared rate limiter; reads are retried with backoff, writes never blindly.
+public actor DineroClient {
+    public let organization: Int
+    let endpoint: DineroEndpoint
+    let credentials: PersonalCredentials
+    let http: HTTPClient
+    let limiter: RateLimiter
+    let time: any TimeSource
+    /// Retries of a read after 5xx or a transport error.
+    let readAttempts: Int
+    let timeout: TimeAmount
+
+    private var token: (value: String, expires: TimeInterval)?
+    private var tokenRequest: Task<String, any Error>?
+    /// Calls made, by path shape (for `plan`-style counts and benchmarks).
+    public private(set) var calls = 0
+
+    public init(
+        endpoint: DineroEndpoint, credentials: PersonalCredentials, organization: Int, http: HTTPClient,
+        limiter: RateLimiter, time: any TimeSource = SystemTime(), readAttempts: Int = 5, timeoutSeconds: Int64 = 60
+    ) {
+        self.endpoint = endpoint
+        self.credentials = credentials
+        self.organization = organization
+        self.http = http
+        self.limiter = limiter
+        self.time = time
+        self.readAttempts = readAttempts
+        self.timeout = .seconds(timeoutSeconds)
+    }
+
+    // MARK: Sign-in
+
+    /// A bearer token for the organization, from the personal-integration grant, renewed a
+    /// minute before it expires.
+    func accessToken(forceNew: Bool = false) async throws(TargetError) -> String {
+        if !forceNew, let token, token.expires - 60 > time.now() { return token.value }
+        let task: Task<String, any Error>
+        if let pending = tokenRequest {
+            task = pending
+        } else {
+            task = Task { try await self.requestToken() }
+            tokenRequest = task
+        }
+        defer { tokenRequest = nil }
+        do {
+            return try await task.value
+        } catch let error as TargetError {
+            throw error
+        } catch {
+            throw TargetError.unavailable("the token endpoint: \(error)")
+        }
+    }
+
+    private func requestToken() async throws -> String {
+        var request = HTTPClientRequest(url: endpoint.authBaseURL + "/dineroapi/oauth/token")
+        request.method = .POST
+        let basic = Data("\(Self.formEncode(credentials.clientID)):\(Self.formEncode(credentials.clientSecret))".utf8)
+        request.headers.add(name: "Authorization", value: "Basic " + basic.base64EncodedString())
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let key = Self.formEncode(credentials.apiKey)
+        request.body = .bytes(
+            ByteBuffer(string: "grant_type=password&scope=read+write&username=\(key)&password=\(key)"))
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw TargetError.unavailable("cannot reach \(endpoint.authBaseURL): \(Self.describe(error))")
+        }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let json = WireValue.parse(Data(body.readableBytesView))
+        guard response.status == .ok, let value = json?["access_token"].string else {
+            let error = json?["error"].string ?? "HTTP \(response.status.code)"
+            if error == "invalid_grant" {
+                throw TargetError.unauthorized(
+                    "the API key was refused (invalid_grant); check the organization's API key")
+            }
+            if error == "invalid_client" {
+                throw TargetError.unauthorized("the client id or secret was refused (invalid_client)")
+            }
+            throw TargetError.unauthorized("the token endpoint answered \(error)")
+        }
+        let lifetime = TimeInterval(json?["expires_in"].int ?? 3600)
+        token = (value, time.now() + lifetime)
+        return value
+    }
+
+    static func formEncode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
+    }
+
+    // MARK: Requests
+
+    enum Step { case read, write }
+
+    struct Reply: Sendable {
+        var status: Int
+        var json: WireValue?
+        var text: String
+    }
+
+    /// Sends one API request: waits for the rate budget, signs it, classifies the answer.
+    /// A 401 gets one fresh token; a 429 waits for the window and tries again; reads are retried
+    /// after 5xx and transport errors; a write that gets no clear answer is `ambiguous`.
+    func send(
+        _ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String = "application/json",
+        step: Step
+    ) async throws(TargetError) -> Reply {
+        var attempt = 0
+        var renewed = false
+        var throttles = 0
+        while true {
+            attempt += 1
+            do {
+                try await limiter.acquire()
+            } catch {
+                throw TargetError.rateLimited("cancelled while waiting for the rate window")
+            }
+            let token = try await accessToken()
+            var request = HTTPClientRequest(url: endpoint.apiBaseURL + path)
+            request.method = method
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Accept", value: "application/json")
+            if let body {
+                request.headers.add(name: "Content-Type", value: contentType)
+                request.body = .bytes(body)
+            }
+            calls += 1
+            let status: Int
+            let text: String
+            var retryAfter: TimeInterval?
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                status = Int(response.status.code)
+                retryAfter = response.headers.first(name: "Retry-After").flatMap { TimeInterval($0) }
+                text = String(buffer: try await response.body.collect(upTo: 32 << 20))
+            } catch {
+                let reason = "\(method) \(path): \(Self.describe(error))"
+                if step == .write { throw TargetError.ambiguous(reason) }
+                if attempt >= readAttempts { throw TargetError.unavailable(reason) }
+                await backoff(attempt)
+                continue
+            }
+            let json = WireValue.parse(Data(text.utf8))
+            switch status {
+            case 200..<300:
+                return Reply(status: status, json: json, text: text)
+            case 401:
+                if renewed { throw TargetError.unauthorized("the token was refused for organization \(organization)") }
+                renewed = true
+                _ = try await accessToken(forceNew: true)
+            case 429:
+                throttles += 1
+                if throttles > 20 { throw TargetError.rateLimited("\(throttles) answers of 429 in a row") }
+                await limiter.throttled(retryAfter: retryAfter)
+            case 500..<600:
+                let reason = "\(method) \(path) answered \(status)"
+                if step == .write { throw TargetError.ambiguous(reason) }
+                if attempt >= readAttempts { throw TargetError.unavailable(reason) }
+                await backoff(attempt)
+            default:
+                throw Self.classify(status: status, json: json, text: text, path: path)
+            }
+        }
+    }
+
+    static func classify(status: Int, json: WireValue?, text: String, path: String) -> TargetError {
+        let code = json?["code"].int
+        let message = json?["message"].string ?? (text.isEmpty ? "HTTP \(status)" : String(text.prefix(200)))
+        var fields: [String: String] = [:]
+        for (key, value) in json?["validationErrors"].object ?? [:] { fields[key] = value.string ?? "" }
+        switch status {
+        case 403 where code == 90: return .notPro
+        case 403: return .forbidden(message)
+        case 404: return .notFound(path)
+        case 409: return .duplicate(message: message)
+        case 413: return .tooLarge
+        case 480: return .deprecated(path)
+        case 400 where code == 58: return .stale
+        default: return .rejected(code: code, message: message, fields: fields)
+        }
+    }
+
+    private func backoff(_ attempt: Int) async {
+        let base = min(8.0, 0.25 * pow(2.0, Double(attempt - 1)))
+        try? await time.sleep(seconds: base / 2 + Double.random(in: 0...(base / 2)))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return String(describing: error) }
+        return String(describing: error)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func json(_ value: some Encodable) throws(TargetError) -> ByteBuffer {
+        do {
+            return ByteBuffer(bytes: try Self.encoder.encode(value))
+        } catch {
+            throw TargetError.protocolError("cannot encode the request: \(error)")
+        }
+    }
+
+    var base: String { "/v1/\(organization)" }
+}

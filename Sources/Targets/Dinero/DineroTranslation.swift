@@ -1,0 +1,118 @@
+import Crypto
+import Foundation
+import LedgerModel
+
+/// Neutral documents in Dinero's words.
+public enum DineroTranslation {
+    /// The ledger item id for a document: a GUID derived from its external reference, so the
+    /// same document always gets the same id and Dinero refuses a second copy (409, code 72).
+    public static func ledgerItemID(reference: String) -> String {
+        var bytes = Array(SHA256.hash(data: Data("ledgerlift:ledgeritem:\(reference)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5 layout: name-based
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let parts = [
+            hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4), hex.dropFirst(16).prefix(4),
+            hex.dropFirst(20),
+        ]
+        return parts.joined(separator: "-")
+    }
+
+    static func amount(_ money: Money) -> Decimal {
+        var value = Decimal(money.minorUnits)
+        for _ in 0..<money.currency.minorDigits { value /= 10 }
+        return value
+    }
+
+    static func account(_ number: AccountNumber?, _ what: String) throws(TargetError) -> Int {
+        guard let number else { throw refuse("\(what) is missing") }
+        guard let value = Int(number.rawValue) else {
+            throw refuse("Dinero account numbers are whole numbers, not '\(number.rawValue)' (\(what))")
+        }
+        return value
+    }
+
+    static func optionalAccount(_ number: AccountNumber?, _ what: String) throws(TargetError) -> Int? {
+        guard let number else { return nil }
+        return try account(number, what)
+    }
+
+    /// A VAT code to send. A missing code is never sent as missing, since Dinero would apply the
+    /// account's default: on the account side it is refused, on the balancing side it is "none".
+    static func vat(_ spec: VatSpec?, balancingSide: Bool) throws(TargetError) -> String? {
+        switch spec {
+        case .code(let code)?: return code
+        case .none?: return "none"
+        case .zoneCategory(let zone, let category, _)?:
+            throw refuse("the VAT zone/category \(zone)/\(category) was not resolved to a code; validate first")
+        case nil:
+            if balancingSide { return "none" }
+            throw refuse("the line has no VAT code; say \"none\" for no VAT")
+        }
+    }
+
+    static func refuse(_ message: String) -> TargetError { .rejected(code: nil, message: message, fields: [:]) }
+
+    static func ledgerItem(_ document: Document, fileGuid: String?) throws(TargetError) -> LedgerItemBody {
+        var lines: [LedgerLineBody] = []
+        for line in document.lines {
+            lines.append(
+                LedgerLineBody(
+                    description: line.description, amount: amount(line.amount),
+                    accountNumber: try optionalAccount(line.account, "account"),
+                    accountVatCode: line.account == nil ? nil : try vat(line.vat, balancingSide: false),
+                    balancingAccountNumber: try optionalAccount(line.balancingAccount, "balancing account"),
+                    balancingAccountVatCode: line.balancingAccount == nil
+                        ? nil : try vat(line.balancingVat, balancingSide: true)))
+        }
+        return LedgerItemBody(
+            id: ledgerItemID(reference: document.reference), voucherNumber: document.voucherNumber,
+            voucherDate: document.date.description, fileGuid: fileGuid, lines: lines)
+    }
+
+    static func manualVoucher(_ document: Document, fileGuid: String?) throws(TargetError) -> ManualVoucherBody {
+        var lines: [ManualLineBody] = []
+        for line in document.lines {
+            lines.append(
+                ManualLineBody(
+                    description: line.description, accountNumber: try account(line.account, "account"),
+                    balancingAccountNumber: try optionalAccount(line.balancingAccount, "balancing account"),
+                    amount: amount(line.amount), accountVatCode: try vat(line.vat, balancingSide: false),
+                    balancingAccountVatCode: line.balancingAccount == nil
+                        ? nil : try vat(line.balancingVat, balancingSide: true)))
+        }
+        return ManualVoucherBody(
+            voucherDate: document.date.description, externalReference: externalReference(document),
+            fileGuid: fileGuid, lines: lines)
+    }
+
+    static func purchaseVoucher(_ document: Document, fileGuid: String?) throws(TargetError) -> PurchaseVoucherBody {
+        guard let terms = document.purchase else { throw refuse("a purchase voucher needs its payment terms") }
+        var lines: [PurchaseLineBody] = []
+        for line in document.lines {
+            guard let code = try vat(line.vat, balancingSide: false) else { throw refuse("no VAT code") }
+            lines.append(
+                PurchaseLineBody(
+                    description: line.description, accountNumber: try account(line.account, "account"),
+                    amount: amount(line.amount), vatCode: code))
+        }
+        if terms.payment == .credit, let contact = terms.contact, UUID(uuidString: contact) == nil {
+            throw refuse("the supplier '\(contact)' must be given as its Dinero ContactGuid")
+        }
+        return PurchaseVoucherBody(
+            purchaseType: terms.payment.rawValue, voucherDate: document.date.description,
+            depositAccountNumber: try optionalAccount(terms.depositAccount, "deposit account"),
+            regionKey: terms.region?.rawValue, contactGuid: terms.contact, paymentDate: terms.paymentDate?.description,
+            currencyKey: document.currency == .dkk ? nil : document.currency.code, fileGuid: fileGuid,
+            externalReference: externalReference(document), lines: lines)
+    }
+
+    /// `ExternalReference` holds at most 128 characters; ledgerlift's references are shorter,
+    /// but a mapping's own may not be, so a long one is cut and marked with its digest.
+    static func externalReference(_ document: Document) -> String {
+        let reference = document.reference
+        guard reference.count > 128 else { return reference }
+        let digest = SHA256.hash(data: Data(reference.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return String(reference.prefix(111)) + "~" + digest
+    }
+}

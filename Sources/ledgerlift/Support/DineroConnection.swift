@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import Foundation
+import LedgerModel
+import Sandbox
+import Targets
+import Validation
+
+/// The Dinero an import talks to: the built-in sandbox (started here, nothing leaves the
+/// machine), or a real or separately running Dinero named by URLs and credentials.
+final class DineroConnection {
+    let client: DineroClient
+    let http: HTTPClient
+    let sandbox: SandboxServer?
+    let description: String
+
+    private init(client: DineroClient, http: HTTPClient, sandbox: SandboxServer?, description: String) {
+        self.client = client
+        self.http = http
+        self.sandbox = sandbox
+        self.description = description
+    }
+
+    struct Settings {
+        var target: String
+        var organization: Int?
+        var apiURL: String?
+        var authURL: String?
+        var credentialsFile: String?
+        var sandboxData: String
+        var rateLimit: Int?
+    }
+
+    static func open(_ settings: Settings) async throws -> DineroConnection {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let limiters = RateLimiters()
+        do {
+            if settings.target == "sandbox" {
+                var options = SandboxOptions()
+                options.dataDirectory = settings.sandboxData
+                let sandbox = try await SandboxServer.start(options: options)
+                let organization = settings.organization ?? SandboxCredentials.organizationID
+                let credentials = PersonalCredentials(
+                    clientID: SandboxCredentials.personalClientID,
+                    clientSecret: SandboxCredentials.personalClientSecret,
+                    apiKey: organization == SandboxCredentials.basicOrganizationID
+                        ? SandboxCredentials.basicAPIKey : SandboxCredentials.apiKey)
+                let limiter = await limiters.limiter(
+                    organization: String(organization), clientID: credentials.clientID, limit: settings.rateLimit ?? 60)
+                let client = DineroClient(
+                    endpoint: DineroEndpoint(apiBaseURL: sandbox.baseURL, authBaseURL: sandbox.baseURL),
+                    credentials: credentials, organization: organization, http: http, limiter: limiter)
+                return DineroConnection(
+                    client: client, http: http, sandbox: sandbox,
+                    description:
+                        "the built-in sandbox (\(sandbox.baseURL), organization \(organization), books in \(settings.sandboxData))"
+                )
+            }
+            let environment = ProcessInfo.processInfo.environment
+            var values = environment
+            if let file = settings.credentialsFile {
+                values.merge(try Self.readCredentials(file)) { _, fromFile in fromFile }
+            }
+            func required(_ name: String) throws -> String {
+                guard let value = values[name], !value.isEmpty else {
+                    throw ConnectionError(
+                        "\(name) is not set. Give the personal integration's client id, secret and API key as DINERO_CLIENT_ID, DINERO_CLIENT_SECRET and DINERO_API_KEY, in the environment or in --credentials FILE (mode 0600)."
+                    )
+                }
+                return value
+            }
+            let credentials = PersonalCredentials(
+                clientID: try required("DINERO_CLIENT_ID"), clientSecret: try required("DINERO_CLIENT_SECRET"),
+                apiKey: try required("DINERO_API_KEY"))
+            guard let organization = settings.organization ?? values["DINERO_ORGANIZATION_ID"].flatMap({ Int($0) })
+            else {
+                throw ConnectionError(
+                    "name the organization: --org ID or DINERO_ORGANIZATION_ID (the firmaID in Dinero)")
+            }
+            let endpoint = DineroEndpoint(
+                apiBaseURL: settings.apiURL ?? values["DINERO_API_URL"] ?? "https://api.dinero.dk",
+                authBaseURL: settings.authURL ?? values["DINERO_AUTH_URL"] ?? "https://authz.dinero.dk")
+            let limiter = await limiters.limiter(
+                organization: String(organization), clientID: credentials.clientID, limit: settings.rateLimit ?? 60)
+            let client = DineroClient(
+                endpoint: endpoint, credentials: credentials, organization: organization, http: http, limiter: limiter)
+            return DineroConnection(
+                client: client, http: http, sandbox: nil,
+                description: "Dinero at \(endpoint.apiBaseURL), organization \(organization)")
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    /// `KEY=value` lines. The file must not be readable by others: it holds secrets.
+    static func readCredentials(_ path: String) throws -> [String: String] {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
+            throw ConnectionError(
+                "\(path) can be read by others (mode \(String(mode, radix: 8))); it holds secrets. Run: chmod 600 \(path)"
+            )
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConnectionError("cannot read the credentials file \(path)")
+        }
+        var values: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+            values[String(trimmed[..<equals]).trimmingCharacters(in: .whitespaces)] =
+                String(trimmed[trimmed.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+        }
+        return values
+    }
+
+    func close() async {
+        try? await http.shutdown()
+        await sandbox?.stop()
+    }
+
+    /// The organization's chart as reference data for validation.
+    static func reference(from chart: DineroChart, name: String) -> ReferenceData {
+        func kind(_ category: String?) -> ReferenceData.AccountKind? {
+            switch category?.lowercased() {
+            case "income"?, "revenue"?, "sales"?: .sales
+            case "expense"?, "expenses"?, "cost"?: .expense
+            case "asset"?, "assets"?: .asset
+            case "liability"?, "liabilities"?: .liability
+            case "equity"?: .equity
+            default: nil
+            }
+        }
+        let accounts = chart.accounts.map {
+            ReferenceData.Account(
+                number: AccountNumber(integerLiteral: $0.number), name: $0.name, kind: kind($0.category),
+                vat: $0.vatCode, hidden: $0.hidden)
+        }
+        let deposits = chart.depositAccounts.map {
+            ReferenceData.Account(number: AccountNumber(integerLiteral: $0.number), name: $0.name, kind: .asset)
+        }
+        let years = chart.years.compactMap { year -> ReferenceData.AccountingYear? in
+            guard let from = LocalDate(iso: year.from), let to = LocalDate(iso: year.to) else { return nil }
+            return ReferenceData.AccountingYear(name: year.name, from: from, to: to)
+        }
+        return ReferenceData(
+            organization: name, accounts: accounts, depositAccounts: deposits, years: years, vatCodes: chart.vatCodes)
+    }
+}
+
+struct ConnectionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
