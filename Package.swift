@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "LedgerliftCLITests",
             dependencies: [
-                "ledgerlift", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "ledgerlift", "Sandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),

@@ -11,6 +11,9 @@ public struct SandboxOptions: Sendable {
     public var rateLimit: Int = 100
     /// The same for personal integrations (API key).
     public var personalRateLimit: Int = 60
+    /// The length of a rate-limit window in seconds: Dinero's is 60. Shorter windows let tests
+    /// and benchmarks run many windows quickly.
+    public var rateWindowSeconds: Int = 60
     /// Send `Retry-After` with 429. Dinero documents none, so the default is off.
     public var sendRetryAfter: Bool = false
     /// How many status reads still show `PendingBooking` after a ledger item is booked.

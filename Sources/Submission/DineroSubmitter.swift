@@ -110,8 +110,11 @@ public final class DineroSubmitter: Sendable {
         record.phase = .booked
         record.voucherNumber = number
         if let version { record.remoteVersion = version }
-        record.errorCode = nil
-        record.errorMessage = nil
+        if record.errorCode != "L001" {
+            // A note about a possible stray draft stays; any other earlier error is over.
+            record.errorCode = nil
+            record.errorMessage = nil
+        }
         progress.booked += 1
     }
 }

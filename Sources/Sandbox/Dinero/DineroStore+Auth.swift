@@ -242,16 +242,17 @@ extension DineroStore {
         return Caller(clientID: token.clientID, kind: token.kind, organizations: reachable)
     }
 
-    /// Counts a request against its (organization, client id) window of 60 seconds.
+    /// Counts a request against its (organization, client id) window (60 seconds unless configured).
     func admit(caller: Caller, organization: Int) -> RateDecision {
         let limit = caller.kind == .personal ? options.personalRateLimit : options.rateLimit
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
-        let minute = seconds / 60
+        let length = Int64(max(1, options.rateWindowSeconds))
+        let minute = seconds / length
         let key = "\(organization)/\(caller.clientID)"
         var window = rateWindows[key] ?? RateWindow(minute: minute, count: 0)
         if window.minute != minute { window = RateWindow(minute: minute, count: 0) }
         guard window.count < limit else {
-            return .limited(resetIn: Int((minute + 1) * 60 - seconds), limit: limit)
+            return .limited(resetIn: Int((minute + 1) * length - seconds), limit: limit)
         }
         window.count += 1
         rateWindows[key] = window

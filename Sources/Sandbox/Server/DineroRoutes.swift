@@ -302,8 +302,11 @@ struct DineroRoutes: Sendable {
                 await log(request, status: 429, organization: organization, clientID: caller.clientID)
                 var headers: HTTPFields = [:]
                 if store.options.sendRetryAfter { headers[.retryAfter] = String(resetIn) }
+                let window = store.options.rateWindowSeconds
                 return Answer.text(
-                    429, "API calls quota exceeded! maximum admitted \(limit) per 1m.", headers: headers)
+                    429,
+                    "API calls quota exceeded! maximum admitted \(limit) per \(window == 60 ? "1m" : "\(window)s").",
+                    headers: headers)
             }
             let faults = await store.faultsBeforeRequest()
             if faults.latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMilliseconds)) }

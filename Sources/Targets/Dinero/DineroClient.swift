@@ -49,6 +49,10 @@ public actor DineroClient {
     let readAttempts: Int
     let timeout: TimeAmount
 
+    /// Called after each API answer has arrived, before it is acted on (with the count so far).
+    /// Fault drills use it to stop the process at an exact point.
+    let afterAnswer: (@Sendable (Int) -> Void)?
+
     private var token: (value: String, expires: TimeInterval)?
     private var tokenRequest: Task<String, any Error>?
     /// Calls made, by path shape (for `plan`-style counts and benchmarks).
@@ -56,8 +60,10 @@ public actor DineroClient {
 
     public init(
         endpoint: DineroEndpoint, credentials: PersonalCredentials, organization: Int, http: HTTPClient,
-        limiter: RateLimiter, time: any TimeSource = SystemTime(), readAttempts: Int = 5, timeoutSeconds: Int64 = 60
+        limiter: RateLimiter, time: any TimeSource = SystemTime(), readAttempts: Int = 5, timeoutSeconds: Int64 = 60,
+        afterAnswer: (@Sendable (Int) -> Void)? = nil
     ) {
+        self.afterAnswer = afterAnswer
         self.endpoint = endpoint
         self.credentials = credentials
         self.organization = organization
@@ -174,6 +180,7 @@ public actor DineroClient {
                 status = Int(response.status.code)
                 retryAfter = response.headers.first(name: "Retry-After").flatMap { TimeInterval($0) }
                 text = String(buffer: try await response.body.collect(upTo: 32 << 20))
+                afterAnswer?(calls)
             } catch {
                 let reason = "\(method) \(path): \(Self.describe(error))"
                 if step == .write { throw TargetError.ambiguous(reason) }

@@ -58,6 +58,9 @@ struct Import: AsyncParsableCommand {
     @Option(help: "Requests a minute to the organization (Dinero: 60 for personal integrations, 100 for apps).")
     var rateLimit = 60
 
+    @Option(help: "The target's rate window in seconds (Dinero: 60). The client keeps a 1/60 margin on top.")
+    var rateWindow: Double = 60
+
     @Option(help: "Ledger items per create and book call.")
     var batchSize = 100
 
@@ -73,6 +76,7 @@ struct Import: AsyncParsableCommand {
         if files.isEmpty { throw ValidationError("name at least one file to import") }
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size is 1…1000") }
         guard rateLimit > 0 else { throw ValidationError("--rate-limit must be positive") }
+        guard rateWindow > 0 else { throw ValidationError("--rate-window must be positive") }
     }
 
     func run() async throws {
@@ -90,7 +94,7 @@ struct Import: AsyncParsableCommand {
             connection = try await DineroConnection.open(
                 .init(
                     target: target, organization: org, apiURL: apiURL, authURL: authURL, credentialsFile: credentials,
-                    sandboxData: sandboxData, rateLimit: rateLimit))
+                    sandboxData: sandboxData, rateLimit: rateLimit, rateWindow: rateWindow))
         } catch let error as ConnectionError {
             Console.err("error: \(error)")
             throw ExitStatus.usage

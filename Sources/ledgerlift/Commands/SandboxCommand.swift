@@ -29,6 +29,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Requests a minute per organization for personal integrations (API key).")
     var personalRateLimit: Int = 60
 
+    @Option(help: "Length of a rate-limit window in seconds (Dinero: 60); shorter for quick drills.")
+    var rateWindow: Int = 60
+
     @Flag(help: "Send Retry-After with 429 answers (Dinero documents none).")
     var retryAfter = false
 
@@ -64,6 +67,7 @@ struct SandboxCommand: AsyncParsableCommand {
         ] where !(0...1).contains(value) {
             throw ValidationError("\(name) must be between 0 and 1, not \(value)")
         }
+        guard rateWindow > 0 else { throw ValidationError("--rate-window must be positive") }
         guard rateLimit > 0, personalRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard latencyMs >= 0, pendingStatusReads >= 0 else {
             throw ValidationError("--latency-ms and --pending-status-reads must be 0 or more")
@@ -78,6 +82,7 @@ struct SandboxCommand: AsyncParsableCommand {
         options.rateLimit = rateLimit
         options.personalRateLimit = personalRateLimit
         options.sendRetryAfter = retryAfter
+        options.rateWindowSeconds = rateWindow
         options.pendingStatusReads = pendingStatusReads
         if !quiet { options.requestObserver = { Console.err($0) } }
         options.faults = FaultSettings(

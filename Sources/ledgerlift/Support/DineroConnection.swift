@@ -28,11 +28,20 @@ final class DineroConnection {
         var credentialsFile: String?
         var sandboxData: String
         var rateLimit: Int?
+        var rateWindow: Double = 60
     }
+
+    /// `LEDGERLIFT_DRILL_EXIT_AFTER_CALLS=N` ends the process the moment the N-th API answer has
+    /// arrived, before the state file hears of it: the crash that exactly-once must survive.
+    static let drill: (@Sendable (Int) -> Void)? = {
+        guard let text = ProcessInfo.processInfo.environment["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS"], let limit = Int(text)
+        else { return nil }
+        return { calls in if calls >= limit { exit(99) } }
+    }()
 
     static func open(_ settings: Settings) async throws -> DineroConnection {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let limiters = RateLimiters()
+        let limiters = RateLimiters(window: settings.rateWindow * 61 / 60)
         do {
             if settings.target == "sandbox" {
                 var options = SandboxOptions()
@@ -48,7 +57,8 @@ final class DineroConnection {
                     organization: String(organization), clientID: credentials.clientID, limit: settings.rateLimit ?? 60)
                 let client = DineroClient(
                     endpoint: DineroEndpoint(apiBaseURL: sandbox.baseURL, authBaseURL: sandbox.baseURL),
-                    credentials: credentials, organization: organization, http: http, limiter: limiter)
+                    credentials: credentials, organization: organization, http: http, limiter: limiter,
+                    afterAnswer: drill)
                 return DineroConnection(
                     client: client, http: http, sandbox: sandbox,
                     description:
@@ -82,7 +92,8 @@ final class DineroConnection {
             let limiter = await limiters.limiter(
                 organization: String(organization), clientID: credentials.clientID, limit: settings.rateLimit ?? 60)
             let client = DineroClient(
-                endpoint: endpoint, credentials: credentials, organization: organization, http: http, limiter: limiter)
+                endpoint: endpoint, credentials: credentials, organization: organization, http: http, limiter: limiter,
+                afterAnswer: drill)
             return DineroConnection(
                 client: client, http: http, sandbox: nil,
                 description: "Dinero at \(endpoint.apiBaseURL), organization \(organization)")
