@@ -111,6 +111,10 @@ let package = Package(
             dependencies: ["Validation", "Mapping", "Readers", "LedgerModel"]
         ),
         .testTarget(
+            name: "ImportTests",
+            dependencies: ["Targets", "Submission", "Checkpoint", "Reports", "LedgerModel"]
+        ),
+        .testTarget(
             name: "SandboxTests",
             dependencies: [
                 "Sandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),

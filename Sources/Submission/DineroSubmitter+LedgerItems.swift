@@ -40,17 +40,17 @@ extension DineroSubmitter {
         _ references: [String], records: inout [String: DocumentRecord], ids: [String: String],
         progress: inout SubmissionProgress
     ) async throws {
-        let byReference = Dictionary(
-            uniqueKeysWithValues: references.map { (DineroTranslation.ledgerItemID(reference: $0), $0) })
+        // In file order: Dinero numbers the items in the order it hears of them.
+        let ordered = references.map { (DineroTranslation.ledgerItemID(reference: $0), $0) }
         let remote: [String: RemoteLedgerItem]
         do {
-            remote = try await client.ledgerItemStatus(Array(byReference.keys))
+            remote = try await client.ledgerItemStatus(ordered.map(\.0))
         } catch {
             try stopIfFatal(error)
             throw Stop(end: .stoppedEarly("cannot read ledger item status: \(error)"))
         }
         var changed: [DocumentRecord] = []
-        for (id, reference) in byReference {
+        for (id, reference) in ordered {
             guard var record = records[reference] else { continue }
             if let item = remote[id] {
                 record.remoteID = id

@@ -187,6 +187,24 @@ struct ImportCommandTests {
         }
     }
 
+    @Test("status tells a stopped job from a finished one")
+    func status() async throws {
+        try await ImportRun.with { job in
+            let crashed = try job.run(
+                "mappings/bank-statement.yaml", ["samples/bank-statement.csv"],
+                environment: ["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS": "7"])
+            #expect(crashed.status == 99)
+            let stopped = try CLI.run(["status", job.folder + "/job.sqlite"])
+            #expect(stopped.status == 0)
+            #expect(stopped.stdout.contains("not finished: run the same import again"))
+            #expect(try job.run("mappings/bank-statement.yaml", ["samples/bank-statement.csv"]).status == 0)
+            let done = try CLI.run(["status", job.folder + "/job.sqlite", "--json"])
+            let summary = try JSONSerialization.jsonObject(with: Data(done.stdout.utf8)) as? [String: Any]
+            #expect((summary?["documents"] as? [String: Int]) == ["booked": 16])
+            #expect((summary?["rows"] as? [String: Int])?["booked"] == 16)
+        }
+    }
+
     @Test("a source file that changed since the job read it is refused")
     func changedFile() async throws {
         try await ImportRun.with { job in

@@ -1,0 +1,120 @@
+import Checkpoint
+import Foundation
+import LedgerModel
+import Reports
+import Synchronization
+import Targets
+import Testing
+
+@Suite("Rate budget, ids, the state file and the report")
+struct ImportPartsTests {
+    @Test("the budget lets `limit` requests through per window, then spaces them a window apart")
+    func budget() {
+        var budget = RequestBudget(limit: 3, window: 61)
+        for instant in [0.0, 1, 2] {
+            #expect(budget.nextStart(now: instant) == instant)
+            budget.record(at: instant)
+        }
+        #expect(budget.nextStart(now: 3) == 61)
+        budget.record(at: 61)
+        #expect(budget.nextStart(now: 61) == 62)
+        budget.pause(until: 100)
+        #expect(budget.nextStart(now: 70) == 100)
+    }
+
+    /// A clock that moves only when slept on.
+    final class FakeTime: TimeSource {
+        let current = Mutex<TimeInterval>(1_000)
+        func now() -> TimeInterval { current.withLock { $0 } }
+        func wallClock() -> Date { Date(timeIntervalSince1970: now()) }
+        func sleep(seconds: TimeInterval) async throws { current.withLock { $0 += seconds } }
+    }
+
+    @Test("in any 61 seconds the limiter starts at most `limit` requests; a 429 waits for the next minute")
+    func limiter() async throws {
+        let time = FakeTime()
+        let limiter = RateLimiter(key: "1/c", limit: 100, time: time)
+        var starts: [TimeInterval] = []
+        for _ in 0..<250 {
+            try await limiter.acquire()
+            starts.append(time.now())
+        }
+        for (index, start) in starts.enumerated() where index >= 100 {
+            #expect(start - starts[index - 100] >= 61)
+        }
+        #expect(starts.last! - starts.first! < 61 * 2 + 1)
+        await limiter.throttled(retryAfter: nil)  // at 1122 s: the minute turns at 1140
+        let before = time.now()
+        try await limiter.acquire()
+        #expect(time.now() >= 1141)
+        #expect(time.now() > before)
+        #expect(await limiter.limited == 1)
+    }
+
+    @Test("ledger item ids are GUIDs derived from the reference, the same every time")
+    func ledgerItemIDs() {
+        let id = DineroTranslation.ledgerItemID(reference: "ll1-abc")
+        #expect(id == DineroTranslation.ledgerItemID(reference: "ll1-abc"))
+        #expect(id != DineroTranslation.ledgerItemID(reference: "ll1-abd"))
+        #expect(UUID(uuidString: id) != nil)
+        #expect(Array(id)[14] == "5")
+    }
+
+    @Test("report cells that a spreadsheet would run as formulas are defused; separators are quoted")
+    func csvCells() {
+        #expect(Report.csvCell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(Report.csvCell("+45 1234") == "'+45 1234")
+        #expect(Report.csvCell("-12") == "'-12")
+        #expect(Report.csvCell("@SUM(A1)") == "'@SUM(A1)")
+        #expect(Report.csvCell("a,b") == "\"a,b\"")
+        #expect(Report.csvCell("line\nbreak") == "\"line\nbreak\"")
+        #expect(Report.csvCell("plain") == "plain")
+    }
+
+    static func document(_ reference: String, file: String = "a.csv", record: Int = 1) -> Document {
+        Document(
+            kind: .ledgerItem, reference: reference, date: LocalDate(year: 2026, month: 3, day: 1)!, currency: .dkk,
+            lines: [
+                DocumentLine(
+                    description: "x", account: 5820, balancingAccount: 1000,
+                    amount: Money(minorUnits: 100, currency: .dkk),
+                    vat: VatSpec.none, row: SourceRow(record: record, line: record + 1))
+            ],
+            provenance: Provenance(file: file, rows: [SourceRow(record: record, line: record + 1)]))
+    }
+
+    @Test("the state file is private, keeps phases, and turns a second copy of a document into duplicate rows")
+    func stateFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let state = try StateFile(path: folder + "/job.sqlite")
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: folder + "/job.sqlite")[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        try state.start(JobRecord(mapping: "m.yaml", target: "sandbox", organization: "1"))
+        try state.record(SourceFileRecord(path: "a.csv", size: 10, sha256: "aa"))
+        try state.storeMapped(
+            file: "a.csv", documents: [DocumentRecord(document: Self.document("r1"), sequence: 0)],
+            rows: [
+                RowRecord(
+                    file: "a.csv", row: SourceRow(record: 2, line: 3), status: .skipped, code: nil, message: "zero")
+            ])
+        try state.storeMapped(
+            file: "b.csv",
+            documents: [DocumentRecord(document: Self.document("r1", file: "b.csv", record: 5), sequence: 1)],
+            rows: [])
+        var record = try #require(try state.documents().first)
+        record.phase = .booked
+        record.voucherNumber = 42
+        try state.update([record])
+
+        let reopened = try StateFile(path: folder + "/job.sqlite")
+        #expect(try reopened.sourceFile("a.csv")?.mapped == true)
+        #expect(try reopened.phaseCounts() == [.booked: 1])
+        let rows = try Report.rows(from: reopened)
+        #expect(rows.map(\.status) == [.booked, .skipped, .duplicateSkipped])
+        #expect(rows[0].voucherNumber == 42)
+        #expect(rows[2].file == "b.csv")
+        #expect(rows[2].message?.contains("a.csv") == true)
+    }
+}
