@@ -42,13 +42,16 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     public var dropNextWrites: Int = 0
     /// Share of requests to deprecated paths, 0…1, answered `480 Brownout`; the rest get 404 as after removal.
     public var brownoutRate: Double = 0
+    /// Every N-th API request finds every access token expired (401), as if an hour had passed.
+    public var expireTokensEvery: Int = 0
     /// Seed for the fault dice, so a run with rates is repeatable.
     public var seed: UInt64 = 42
 
     public init(
         failRate: Double = 0, failNext: Int = 0, latencyMilliseconds: Int = 0, dropAfterCommitRate: Double = 0,
-        dropNextWrites: Int = 0, brownoutRate: Double = 0, seed: UInt64 = 42
+        dropNextWrites: Int = 0, brownoutRate: Double = 0, expireTokensEvery: Int = 0, seed: UInt64 = 42
     ) {
+        self.expireTokensEvery = expireTokensEvery
         self.failRate = failRate
         self.failNext = failNext
         self.latencyMilliseconds = latencyMilliseconds

@@ -187,6 +187,34 @@ struct ImportCommandTests {
         }
     }
 
+    @Test("tokens that expire mid-run are renewed once and the run goes on")
+    func tokenExpiry() async throws {
+        try await ImportRun.with({ $0.faults = FaultSettings(expireTokensEvery: 4) }) { job in
+            let result = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let log = try await job.admin("/requests") as? [[String: Any]] ?? []
+            #expect(log.filter { $0["status"] as? Int == 401 }.count >= 4)
+            #expect(try await job.bookedReferences().count == 7)
+        }
+    }
+
+    @Test("Ctrl-C finishes the call in flight, saves the state and exits 75; the next run finishes")
+    func interrupt() async throws {
+        try await ImportRun.with { job in
+            let stopped = try job.run(
+                "mappings/expenses.yaml", ["samples/expenses.csv"],
+                environment: ["LEDGERLIFT_DRILL_INTERRUPT_AFTER_CALLS": "9"])
+            #expect(stopped.status == 75, "\(stopped.stderr)")
+            #expect(stopped.stderr.contains("run the same command again to resume"))
+            #expect(try await job.bookedReferences().count < 7)
+            let resumed = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let booked = try await job.bookedReferences()
+            #expect(booked.count == 7)
+            #expect(booked.values.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test("status tells a stopped job from a finished one")
     func status() async throws {
         try await ImportRun.with { job in

@@ -220,6 +220,8 @@ extension DineroStore {
 
     /// Checks the bearer token, the organization and the scope. Does not count the request.
     func authorize(bearer: String?, organization: Int?, write: Bool) throws(DineroError) -> Caller {
+        apiRequests += 1
+        if faults.expireTokensEvery > 0 && apiRequests % faults.expireTokensEvery == 0 { _ = expireAllTokens() }
         guard let bearer, let token = tokens[bearer], token.expiresAt > now else { throw DineroError.unauthorized }
         let reachable: [Int]
         switch token.kind {

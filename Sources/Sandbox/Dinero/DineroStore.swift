@@ -32,6 +32,8 @@ actor DineroStore {
     var counters = Counters()
 
     var rateWindows: [String: RateWindow] = [:]
+    /// API requests seen, for `expireTokensEvery`.
+    var apiRequests = 0
     var requestLog: [LoggedRequest] = []
 
     struct Counters: Codable, Sendable {

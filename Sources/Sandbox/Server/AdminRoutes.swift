@@ -81,6 +81,7 @@ extension DineroStore {
             "latencyMilliseconds": .int(faults.latencyMilliseconds),
             "dropAfterCommitRate": .number(String(faults.dropAfterCommitRate)),
             "dropNextWrites": .int(faults.dropNextWrites), "brownoutRate": .number(String(faults.brownoutRate)),
+            "expireTokensEvery": .int(faults.expireTokensEvery),
             "seed": .number(String(faults.seed)),
         ])
     }
@@ -97,6 +98,7 @@ extension DineroStore {
             case "dropAfterCommitRate": settings.dropAfterCommitRate = try Self.unit(text, member.key)
             case "dropNextWrites": settings.dropNextWrites = try Self.count(text, member.key)
             case "brownoutRate": settings.brownoutRate = try Self.unit(text, member.key)
+            case "expireTokensEvery": settings.expireTokensEvery = try Self.count(text, member.key)
             case "seed":
                 guard let seed = UInt64(text) else { throw AdminError("seed must be a whole number") }
                 settings.seed = seed

@@ -80,6 +80,7 @@ struct Import: AsyncParsableCommand {
     }
 
     func run() async throws {
+        _ = Self.watchSignals()
         let session = try MappingSession.load(mapping)
         let job = jobName()
         let statePath = state ?? ".ledgerlift/\(job).sqlite"
@@ -202,7 +203,7 @@ struct Import: AsyncParsableCommand {
         if unusable { return ExitStatus.usage }
 
         // Submit.
-        let interrupted = Self.watchSignals()
+        let interrupted = SignalFlag.shared
         var options = DineroSubmitter.Options()
         options.batchSize = batchSize
         let submitter = DineroSubmitter(

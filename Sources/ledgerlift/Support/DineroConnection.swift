@@ -31,12 +31,18 @@ final class DineroConnection {
         var rateWindow: Double = 60
     }
 
-    /// `LEDGERLIFT_DRILL_EXIT_AFTER_CALLS=N` ends the process the moment the N-th API answer has
-    /// arrived, before the state file hears of it: the crash that exactly-once must survive.
+    /// Fault drills for tests: `LEDGERLIFT_DRILL_EXIT_AFTER_CALLS=N` ends the process the moment
+    /// the N-th API answer has arrived, before the state file hears of it (the crash exactly-once
+    /// must survive); `LEDGERLIFT_DRILL_INTERRUPT_AFTER_CALLS=N` sends the process SIGINT then.
     static let drill: (@Sendable (Int) -> Void)? = {
-        guard let text = ProcessInfo.processInfo.environment["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS"], let limit = Int(text)
-        else { return nil }
-        return { calls in if calls >= limit { exit(99) } }
+        let environment = ProcessInfo.processInfo.environment
+        let exitAfter = environment["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS"].flatMap { Int($0) }
+        let interruptAfter = environment["LEDGERLIFT_DRILL_INTERRUPT_AFTER_CALLS"].flatMap { Int($0) }
+        guard exitAfter != nil || interruptAfter != nil else { return nil }
+        return { calls in
+            if let exitAfter, calls >= exitAfter { exit(99) }
+            if let interruptAfter, calls == interruptAfter { kill(getpid(), SIGINT) }
+        }
     }()
 
     static func open(_ settings: Settings) async throws -> DineroConnection {
