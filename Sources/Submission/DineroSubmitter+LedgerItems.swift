@@ -210,7 +210,7 @@ extension DineroSubmitter {
 
     func bookBatch(
         _ batch: [String], records: inout [String: DocumentRecord], ids: [String: String],
-        progress: inout SubmissionProgress
+        progress: inout SubmissionProgress, settleAgain: Bool = true
     ) async throws {
         var booking: [DocumentRecord] = []
         var items: [(id: String, version: String)] = []
@@ -227,11 +227,14 @@ extension DineroSubmitter {
         do {
             _ = try await client.bookLedgerItems(items)
         } catch TargetError.ambiguous, TargetError.stale {
+            // Read back what happened; book what is still a draft (with its current Version), once.
             try await settle(batch, records: &records, ids: ids, progress: &progress)
             let drafts = batch.filter { records[$0]?.phase == .created }
-            if !drafts.isEmpty && drafts.count < batch.count {
-                try await bookBatch(drafts, records: &records, ids: ids, progress: &progress)
+            if !drafts.isEmpty && settleAgain {
+                try await bookBatch(drafts, records: &records, ids: ids, progress: &progress, settleAgain: false)
             }
+            let booking = batch.filter { records[$0]?.phase == .booking }
+            if !booking.isEmpty { try await poll(booking, records: &records, ids: ids, progress: &progress) }
             return
         } catch TargetError.rejected(let code, let message, let fields) {
             if batch.count == 1, var record = records[batch[0]] {
