@@ -215,6 +215,20 @@ struct ImportCommandTests {
         }
     }
 
+    @Test("plan counts the calls an import makes: the fewest the contract allows")
+    func plannedCalls() async throws {
+        try await ImportRun.with { job in
+            let plan = try CLI.run(["plan", "mappings/expenses.yaml", "samples/expenses.csv"])
+            #expect(plan.stdout.contains("booking in Dinero: 22 calls at least"))
+            let result = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            #expect(apiCalls(result.stdout) == 22)
+            let ledger = try CLI.run(["plan", "mappings/bank-statement.yaml", "samples/bank-statement.csv", "--json"])
+            let json = try JSONSerialization.jsonObject(with: Data(ledger.stdout.utf8)) as? [String: Any]
+            let calls = json?["dineroCalls"] as? [String: Any]
+            #expect(calls?["ledgerItems"] as? Int == 16)
+        }
+    }
+
     @Test("status tells a stopped job from a finished one")
     func status() async throws {
         try await ImportRun.with { job in

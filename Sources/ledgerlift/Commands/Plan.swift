@@ -3,6 +3,7 @@ import Foundation
 import LedgerModel
 import Mapping
 import Readers
+import Submission
 
 /// `ledgerlift plan MAPPING FILE...`: a dry run. Nothing is sent anywhere.
 struct Plan: ParsableCommand {
@@ -104,6 +105,8 @@ struct PlanOutput: Encodable {
     /// Documents that passed validation with warnings.
     var warned: [RowOutcome] = []
     var summary = PlanSummary()
+    /// What booking the documents in Dinero takes.
+    var dineroCalls = CallPlan()
 
     var rejectedRows: Int { rejected.reduce(0) { $0 + $1.rows.count } }
     var skippedRows: Int { skipped.reduce(0) { $0 + $1.rows.count } }
@@ -118,6 +121,7 @@ struct PlanOutput: Encodable {
         case .document(let document):
             documentCount += 1
             summary.add(document)
+            dineroCalls.add(document)
             if documents.count < keepDocuments { documents.append(document) }
         case .rejected(let outcome): rejected.append(outcome)
         case .skipped(let outcome): skipped.append(outcome)
@@ -126,6 +130,7 @@ struct PlanOutput: Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case mapping, kind, files, stoppedFiles, documents, documentCount, rejected, skipped, warned, summary
+        case dineroCalls
     }
 
     static func line(for event: MappingEvent, _ encoder: JSONEncoder) throws -> String {
@@ -157,11 +162,12 @@ struct PlanOutput: Encodable {
             var rejectedRows: Int
             var skippedRows: Int
             var totals: PlanSummary
+            var dineroCalls: CallPlan
         }
         let summary = Summary(
             mapping: plan.mapping, files: plan.files, documentCount: plan.documentCount,
             rejectedRows: plan.rejectedRows,
-            skippedRows: plan.skippedRows, totals: plan.summary)
+            skippedRows: plan.skippedRows, totals: plan.summary, dineroCalls: plan.dineroCalls)
         return String(decoding: try encoder.encode(summary), as: UTF8.self)
     }
 }
@@ -212,6 +218,10 @@ enum PlanText {
                 vat.append([total.name, total.debit.description, total.credit.description, "\(total.lines)"])
             }
             out += table(vat, rightAligned: [1, 2, 3])
+        }
+        if plan.dineroCalls.calls > 0 {
+            out.append("")
+            out.append("booking in Dinero: \(plan.dineroCalls.description)")
         }
         if !plan.rejected.isEmpty {
             out.append("")
