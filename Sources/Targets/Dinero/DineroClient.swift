@@ -40,100 +40,53 @@ public struct DineroOrganization: Sendable, Equatable {
 /// organization's shared rate limiter; reads are retried with backoff, writes never blindly.
 public actor DineroClient {
     public let organization: Int
-    let endpoint: DineroEndpoint
-    let credentials: PersonalCredentials
+    let apiBaseURL: String
+    let auth: any AccessTokenProvider
     let http: HTTPClient
     let limiter: RateLimiter
     let time: any TimeSource
     /// Retries of a read after 5xx or a transport error.
     let readAttempts: Int
     let timeout: TimeAmount
-
     /// Called after each API answer has arrived, before it is acted on (with the count so far).
     /// Fault drills use it to stop the process at an exact point.
     let afterAnswer: (@Sendable (Int) -> Void)?
-
-    private var token: (value: String, expires: TimeInterval)?
-    private var tokenRequest: Task<String, any Error>?
-    /// Calls made, by path shape (for `plan`-style counts and benchmarks).
+    /// API calls made (the token endpoint not counted).
     public private(set) var calls = 0
 
     public init(
-        endpoint: DineroEndpoint, credentials: PersonalCredentials, organization: Int, http: HTTPClient,
-        limiter: RateLimiter, time: any TimeSource = SystemTime(), readAttempts: Int = 5, timeoutSeconds: Int64 = 60,
+        apiBaseURL: String, auth: any AccessTokenProvider, organization: Int, http: HTTPClient, limiter: RateLimiter,
+        time: any TimeSource = SystemTime(), readAttempts: Int = 5, timeoutSeconds: Int64 = 60,
         afterAnswer: (@Sendable (Int) -> Void)? = nil
     ) {
-        self.afterAnswer = afterAnswer
-        self.endpoint = endpoint
-        self.credentials = credentials
+        self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
+        self.auth = auth
         self.organization = organization
         self.http = http
         self.limiter = limiter
         self.time = time
         self.readAttempts = readAttempts
         self.timeout = .seconds(timeoutSeconds)
+        self.afterAnswer = afterAnswer
     }
 
-    // MARK: Sign-in
+    /// A personal integration's client.
+    public init(
+        endpoint: DineroEndpoint, credentials: PersonalCredentials, organization: Int, http: HTTPClient,
+        limiter: RateLimiter, time: any TimeSource = SystemTime(), afterAnswer: (@Sendable (Int) -> Void)? = nil
+    ) {
+        self.init(
+            apiBaseURL: endpoint.apiBaseURL,
+            auth: PersonalTokenProvider(
+                credentials: credentials, authBaseURL: endpoint.authBaseURL, http: http, time: time),
+            organization: organization, http: http, limiter: limiter, time: time, afterAnswer: afterAnswer)
+    }
 
-    /// A bearer token for the organization, from the personal-integration grant, renewed a
-    /// minute before it expires.
     func accessToken(forceNew: Bool = false) async throws(TargetError) -> String {
-        if !forceNew, let token, token.expires - 60 > time.now() { return token.value }
-        let task: Task<String, any Error>
-        if let pending = tokenRequest {
-            task = pending
-        } else {
-            task = Task { try await self.requestToken() }
-            tokenRequest = task
-        }
-        defer { tokenRequest = nil }
-        do {
-            return try await task.value
-        } catch let error as TargetError {
-            throw error
-        } catch {
-            throw TargetError.unavailable("the token endpoint: \(error)")
-        }
+        try await auth.token(forceNew: forceNew)
     }
 
-    private func requestToken() async throws -> String {
-        var request = HTTPClientRequest(url: endpoint.authBaseURL + "/dineroapi/oauth/token")
-        request.method = .POST
-        let basic = Data("\(Self.formEncode(credentials.clientID)):\(Self.formEncode(credentials.clientSecret))".utf8)
-        request.headers.add(name: "Authorization", value: "Basic " + basic.base64EncodedString())
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let key = Self.formEncode(credentials.apiKey)
-        request.body = .bytes(
-            ByteBuffer(string: "grant_type=password&scope=read+write&username=\(key)&password=\(key)"))
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: timeout)
-        } catch {
-            throw TargetError.unavailable("cannot reach \(endpoint.authBaseURL): \(Self.describe(error))")
-        }
-        let body = try await response.body.collect(upTo: 1 << 20)
-        let json = WireValue.parse(Data(body.readableBytesView))
-        guard response.status == .ok, let value = json?["access_token"].string else {
-            let error = json?["error"].string ?? "HTTP \(response.status.code)"
-            if error == "invalid_grant" {
-                throw TargetError.unauthorized(
-                    "the API key was refused (invalid_grant); check the organization's API key")
-            }
-            if error == "invalid_client" {
-                throw TargetError.unauthorized("the client id or secret was refused (invalid_client)")
-            }
-            throw TargetError.unauthorized("the token endpoint answered \(error)")
-        }
-        let lifetime = TimeInterval(json?["expires_in"].int ?? 3600)
-        token = (value, time.now() + lifetime)
-        return value
-    }
-
-    static func formEncode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
-            ?? text
-    }
+    static func formEncode(_ text: String) -> String { OAuthForm.encode(text) }
 
     // MARK: Requests
 
@@ -163,7 +116,7 @@ public actor DineroClient {
                 throw TargetError.rateLimited("cancelled while waiting for the rate window")
             }
             let token = try await accessToken()
-            var request = HTTPClientRequest(url: endpoint.apiBaseURL + path)
+            var request = HTTPClientRequest(url: apiBaseURL + path)
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Accept", value: "application/json")

@@ -55,8 +55,17 @@ struct Import: AsyncParsableCommand {
     @Option(help: "A KEY=value file with DINERO_CLIENT_ID, DINERO_CLIENT_SECRET, DINERO_API_KEY (mode 0600).")
     var credentials: String?
 
-    @Option(help: "Requests a minute to the organization (Dinero: 60 for personal integrations, 100 for apps).")
-    var rateLimit = 60
+    @Option(
+        help:
+            "How to sign in: personal (API key: DINERO_CLIENT_ID, DINERO_CLIENT_SECRET, DINERO_API_KEY) or connect (the tokens of ledgerlift auth login)."
+    )
+    var auth = "personal"
+
+    @OptionGroup(title: "Visma Connect (--auth connect)") var connect: ConnectOptionGroup
+
+    @Option(
+        help: "Requests a minute to the organization (default: Dinero's 60 for personal integrations, 100 for apps).")
+    var rateLimit: Int?
 
     @Option(help: "The target's rate window in seconds (Dinero: 60). The client keeps a 1/60 margin on top.")
     var rateWindow: Double = 60
@@ -75,7 +84,13 @@ struct Import: AsyncParsableCommand {
         guard ["sandbox", "dinero"].contains(target) else { throw ValidationError("--target is sandbox or dinero") }
         if files.isEmpty { throw ValidationError("name at least one file to import") }
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size is 1…1000") }
-        guard rateLimit > 0 else { throw ValidationError("--rate-limit must be positive") }
+        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }
+        guard ["personal", "connect"].contains(auth) else { throw ValidationError("--auth is personal or connect") }
+        if auth == "connect" && target == "sandbox" {
+            throw ValidationError(
+                "--auth connect needs --target dinero (point --api-url and --token-url at a running ledgerlift sandbox to try it)"
+            )
+        }
         guard rateWindow > 0 else { throw ValidationError("--rate-window must be positive") }
     }
 
@@ -95,7 +110,9 @@ struct Import: AsyncParsableCommand {
             connection = try await DineroConnection.open(
                 .init(
                     target: target, organization: org, apiURL: apiURL, authURL: authURL, credentialsFile: credentials,
-                    sandboxData: sandboxData, rateLimit: rateLimit, rateWindow: rateWindow))
+                    sandboxData: sandboxData, rateLimit: rateLimit, rateWindow: rateWindow, auth: auth,
+                    connect: auth == "connect" ? try connect.settings(credentialsFile: credentials) : nil,
+                    tokenStore: connect.tokenStore))
         } catch let error as ConnectionError {
             Console.err("error: \(error)")
             throw ExitStatus.usage

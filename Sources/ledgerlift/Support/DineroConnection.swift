@@ -29,7 +29,18 @@ final class DineroConnection {
         var sandboxData: String
         var rateLimit: Int?
         var rateWindow: Double = 60
+        /// Sign in with a personal integration's API key, or with the Visma Connect tokens of `auth login`.
+        var auth = "personal"
+        var connect: ConnectSettings?
+        var tokenStore: String = ".ledgerlift/tokens.json"
     }
+
+    /// `LEDGERLIFT_DRILL_EXIT_AT_REFRESH=answered|stored`: end the process when a Visma Connect
+    /// refresh has been answered but not yet stored, or right after it was stored.
+    static let refreshDrill: (@Sendable (String) -> Void)? = {
+        guard let point = ProcessInfo.processInfo.environment["LEDGERLIFT_DRILL_EXIT_AT_REFRESH"] else { return nil }
+        return { reached in if reached == point { exit(99) } }
+    }()
 
     /// Fault drills for tests: `LEDGERLIFT_DRILL_EXIT_AFTER_CALLS=N` ends the process the moment
     /// the N-th API answer has arrived, before the state file hears of it (the crash exactly-once
@@ -75,6 +86,24 @@ final class DineroConnection {
             var values = environment
             if let file = settings.credentialsFile {
                 values.merge(try Self.readCredentials(file)) { _, fromFile in fromFile }
+            }
+            if settings.auth == "connect", let connect = settings.connect {
+                guard let organization = settings.organization ?? values["DINERO_ORGANIZATION_ID"].flatMap({ Int($0) })
+                else {
+                    throw ConnectionError(
+                        "name the organization: --org ID or DINERO_ORGANIZATION_ID (the firmaID in Dinero)")
+                }
+                let apiURL = settings.apiURL ?? values["DINERO_API_URL"] ?? "https://api.dinero.dk"
+                let provider = ConnectTokenProvider(
+                    settings: connect, store: TokenStore(path: settings.tokenStore), http: http, drill: refreshDrill)
+                let limiter = await limiters.limiter(
+                    organization: String(organization), clientID: connect.clientID, limit: settings.rateLimit ?? 100)
+                let client = DineroClient(
+                    apiBaseURL: apiURL, auth: provider, organization: organization, http: http, limiter: limiter,
+                    afterAnswer: drill)
+                return DineroConnection(
+                    client: client, http: http, sandbox: nil,
+                    description: "Dinero at \(apiURL), organization \(organization), signed in through Visma Connect")
             }
             func required(_ name: String) throws -> String {
                 guard let value = values[name], !value.isEmpty else {
