@@ -28,11 +28,15 @@ struct AuthCommandTests {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var text = ""
-        while !text.contains("/connect/authorize?") || !text.contains("\n\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        let reader = output.fileHandleForReading
+        var text = try await CLI.offThePool {
+            var text = ""
+            while !text.contains("/connect/authorize?") || !text.contains("\n\n") {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
         }
         let url = try #require(
             text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("http") })
@@ -48,8 +52,11 @@ struct AuthCommandTests {
         let callback = try await client.execute(HTTPClientRequest(url: location), timeout: .seconds(30))
         let page = String(buffer: try await callback.body.collect(upTo: 1 << 16))
         #expect(page.contains("Signed in"))
-        process.waitUntilExit()
-        text += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let rest = try await CLI.offThePool {
+            process.waitUntilExit()
+            return String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+        }
+        text += rest
         return (process.terminationStatus, text)
     }
 
@@ -62,10 +69,8 @@ struct AuthCommandTests {
     func importSigned(
         _ job: ImportRun, _ mapping: String, _ file: String, store: String, name: String,
         environment: [String: String] = [:]
-    )
-        throws -> CLI.Result
-    {
-        try job.run(
+    ) async throws -> CLI.Result {
+        try await job.run(
             mapping, [file],
             extra: [
                 "--auth", "connect", "--token-url", job.sandbox.baseURL + "/connect/token", "--token-store", store,
@@ -87,21 +92,22 @@ struct AuthCommandTests {
             #expect(mode?.intValue == 0o600)
             let first = try #require(try Self.storedRefreshToken(store))
 
-            let imported = try importSigned(
+            let imported = try await importSigned(
                 job, "mappings/bank-statement.yaml", "samples/bank-statement.csv", store: store, name: "a")
             #expect(imported.status == 0, "\(imported.stderr)")
             #expect(try await job.bookedReferences().count == 16)
 
             // Tokens expire mid-run: the client refreshes, and the rotated refresh token is stored.
             _ = try await job.admin("/faults", method: .PUT, json: #"{"expireTokensEvery": 5}"#)
-            let rotated = try importSigned(
+            let rotated = try await importSigned(
                 job, "mappings/expenses.yaml", "samples/expenses.csv", store: store, name: "b")
             #expect(rotated.status == 0, "\(rotated.stderr)")
             let second = try #require(try Self.storedRefreshToken(store))
             #expect(second != first)
             _ = try await job.admin("/faults", method: .PUT, json: #"{"expireTokensEvery": 0}"#)
             // The stored token is the live one: had a spent one been kept, this would revoke the grant.
-            let again = try importSigned(job, "mappings/journal.yaml", "samples/journal.xml", store: store, name: "c")
+            let again = try await importSigned(
+                job, "mappings/journal.yaml", "samples/journal.xml", store: store, name: "c")
             #expect(again.status == 0, "\(again.stderr)")
         }
     }
@@ -112,25 +118,25 @@ struct AuthCommandTests {
             let store = job.folder + "/tokens.json"
             #expect(try await Self.login(job, store: store).status == 0)
             _ = try await job.admin("/faults", method: .PUT, json: #"{"expireTokensEvery": 3}"#)
-            let afterStore = try importSigned(
+            let afterStore = try await importSigned(
                 job, "mappings/bank-statement.yaml", "samples/bank-statement.csv", store: store, name: "a",
                 environment: ["LEDGERLIFT_DRILL_EXIT_AT_REFRESH": "stored"])
             #expect(afterStore.status == 99)
             _ = try await job.admin("/faults", method: .PUT, json: #"{"expireTokensEvery": 0}"#)
-            let resumed = try importSigned(
+            let resumed = try await importSigned(
                 job, "mappings/bank-statement.yaml", "samples/bank-statement.csv", store: store, name: "a")
             #expect(resumed.status == 0, "\(resumed.stderr)")
 
             _ = try await job.admin("/faults", method: .PUT, json: #"{"expireTokensEvery": 3}"#)
-            let beforeStore = try importSigned(
+            let beforeStore = try await importSigned(
                 job, "mappings/expenses.yaml", "samples/expenses.csv", store: store, name: "b",
                 environment: ["LEDGERLIFT_DRILL_EXIT_AT_REFRESH": "answered"])
             #expect(beforeStore.status == 99)
             _ = try await job.admin("/faults", method: .PUT, json: #"{"expireTokensEvery": 0}"#)
-            let status = try CLI.run(["auth", "status", "--token-store", store])
+            let status = try await CLI.run(["auth", "status", "--token-store", store])
             #expect(status.stdout.contains("a refresh was interrupted"))
             #expect(!status.stdout.contains(try #require(try Self.storedRefreshToken(store))))
-            let refused = try importSigned(
+            let refused = try await importSigned(
                 job, "mappings/expenses.yaml", "samples/expenses.csv", store: store, name: "b")
             #expect(refused.status == 3)
             #expect(refused.stderr.contains("ledgerlift auth login"))

@@ -23,7 +23,22 @@ enum CLI {
         return directory.appendingPathComponent("ledgerlift")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary on a thread of its own, so waiting for it never holds up the tasks of a
+    /// sandbox that this process serves to it.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await offThePool { try runBlocking(arguments, environment: environment) }
+    }
+
+    /// Blocking work (waiting for a child process, reading a pipe) on a Dispatch thread instead of
+    /// one of the few threads Swift concurrency runs tasks on.
+    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Swift.Result { try work() }) }
+            thread.start()
+        }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

@@ -43,8 +43,8 @@ struct ImportRun {
     func run(
         _ mapping: String, _ files: [String], extra: [String] = [], environment more: [String: String] = [:],
         org: Int = SandboxCredentials.organizationID, job: String = "job"
-    ) throws -> CLI.Result {
-        try CLI.run(
+    ) async throws -> CLI.Result {
+        try await CLI.run(
             ["import", mapping] + files + [
                 "--target", "dinero", "--org", String(org), "--api-url", sandbox.baseURL, "--auth-url", sandbox.baseURL,
                 "--state", folder + "/\(job).sqlite", "--report", folder + "/report", "--today", "2026-11-22",
@@ -84,7 +84,7 @@ struct ImportRun {
         try await admin("/organizations/\(SandboxCredentials.organizationID)/entries") as? [[String: Any]] ?? []
     }
 
-    func reportRows() throws -> [[String: Any]] {
+    func reportRows() async throws -> [[String: Any]] {
         let directory = folder + "/report"
         let name = try #require(
             try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasSuffix(".jsonl") })
@@ -120,20 +120,20 @@ struct ImportCommandTests {
     @Test("every sample is booked, its entries balance, and a second run books nothing more", arguments: samples)
     func sample(_ mapping: String, _ file: String, _ documents: Int) async throws {
         try await ImportRun.with { job in
-            let first = try job.run(mapping, [file])
+            let first = try await job.run(mapping, [file])
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.contains("not finished 0"))
             let booked = try await job.bookedReferences()
             #expect(booked.count == documents)
             #expect(booked.values.allSatisfy { $0 == 1 })
             #expect(øreSum(try await job.entries()) == 0)
-            let rows = try job.reportRows()
+            let rows = try await job.reportRows()
             #expect(!rows.isEmpty)
             #expect(rows.allSatisfy { ["booked", "skipped"].contains($0["status"] as? String) })
             #expect(rows.filter { $0["status"] as? String == "booked" }.allSatisfy { $0["voucher_number"] is Int })
 
             let entriesBefore = try await job.entries().count
-            let second = try job.run(mapping, [file])
+            let second = try await job.run(mapping, [file])
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("this run: 0 booked"))
             #expect(try await job.entries().count == entriesBefore)
@@ -145,10 +145,10 @@ struct ImportCommandTests {
         try await ImportRun.with({ $0.faults = FaultSettings(dropAfterCommitRate: 0.4, seed: 11) }) { job in
             for (mapping, file, _) in Self.samples {
                 let name = (mapping as NSString).lastPathComponent
-                var result = try job.run(mapping, [file], job: name)
+                var result = try await job.run(mapping, [file], job: name)
                 var runs = 1
                 while result.status == 75 && runs < 5 {
-                    result = try job.run(mapping, [file], job: name)
+                    result = try await job.run(mapping, [file], job: name)
                     runs += 1
                 }
                 #expect(result.status == 0, "\(mapping): \(result.stderr)")
@@ -170,14 +170,14 @@ struct ImportCommandTests {
         ])
     func crashAtEveryCall(_ mapping: String, _ file: String, _ documents: Int) async throws {
         // How many calls a clean run makes, in a sandbox of its own.
-        let total = try await ImportRun.with { job in apiCalls(try job.run(mapping, [file]).stdout) ?? 0 }
+        let total = try await ImportRun.with { job in apiCalls(try await job.run(mapping, [file]).stdout) ?? 0 }
         #expect(total > 5)
         for crashAfter in 1...total {
             try await ImportRun.with { job in
-                let crashed = try job.run(
+                let crashed = try await job.run(
                     mapping, [file], environment: ["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS": String(crashAfter)])
                 #expect(crashed.status == 99, "crash after \(crashAfter): \(crashed.stderr)")
-                let resumed = try job.run(mapping, [file])
+                let resumed = try await job.run(mapping, [file])
                 #expect(resumed.status == 0, "crash after \(crashAfter): \(resumed.stderr)")
                 let booked = try await job.bookedReferences()
                 #expect(booked.count == documents, "crash after \(crashAfter)")
@@ -190,7 +190,7 @@ struct ImportCommandTests {
     @Test("tokens that expire mid-run are renewed once and the run goes on")
     func tokenExpiry() async throws {
         try await ImportRun.with({ $0.faults = FaultSettings(expireTokensEvery: 4) }) { job in
-            let result = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            let result = try await job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
             #expect(result.status == 0, "\(result.stderr)")
             let log = try await job.admin("/requests") as? [[String: Any]] ?? []
             #expect(log.filter { $0["status"] as? Int == 401 }.count >= 4)
@@ -201,13 +201,13 @@ struct ImportCommandTests {
     @Test("Ctrl-C finishes the call in flight, saves the state and exits 75; the next run finishes")
     func interrupt() async throws {
         try await ImportRun.with { job in
-            let stopped = try job.run(
+            let stopped = try await job.run(
                 "mappings/expenses.yaml", ["samples/expenses.csv"],
                 environment: ["LEDGERLIFT_DRILL_INTERRUPT_AFTER_CALLS": "9"])
             #expect(stopped.status == 75, "\(stopped.stderr)")
             #expect(stopped.stderr.contains("run the same command again to resume"))
             #expect(try await job.bookedReferences().count < 7)
-            let resumed = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            let resumed = try await job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
             #expect(resumed.status == 0, "\(resumed.stderr)")
             let booked = try await job.bookedReferences()
             #expect(booked.count == 7)
@@ -218,11 +218,13 @@ struct ImportCommandTests {
     @Test("plan counts the calls an import makes: the fewest the contract allows")
     func plannedCalls() async throws {
         try await ImportRun.with { job in
-            let plan = try CLI.run(["plan", "mappings/expenses.yaml", "samples/expenses.csv"])
+            let plan = try await CLI.run(["plan", "mappings/expenses.yaml", "samples/expenses.csv"])
             #expect(plan.stdout.contains("booking in Dinero: 22 calls at least"))
-            let result = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            let result = try await job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
             #expect(apiCalls(result.stdout) == 22)
-            let ledger = try CLI.run(["plan", "mappings/bank-statement.yaml", "samples/bank-statement.csv", "--json"])
+            let ledger = try await CLI.run([
+                "plan", "mappings/bank-statement.yaml", "samples/bank-statement.csv", "--json",
+            ])
             let json = try JSONSerialization.jsonObject(with: Data(ledger.stdout.utf8)) as? [String: Any]
             let calls = json?["dineroCalls"] as? [String: Any]
             #expect(calls?["ledgerItems"] as? Int == 16)
@@ -232,15 +234,15 @@ struct ImportCommandTests {
     @Test("status tells a stopped job from a finished one")
     func status() async throws {
         try await ImportRun.with { job in
-            let crashed = try job.run(
+            let crashed = try await job.run(
                 "mappings/bank-statement.yaml", ["samples/bank-statement.csv"],
                 environment: ["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS": "7"])
             #expect(crashed.status == 99)
-            let stopped = try CLI.run(["status", job.folder + "/job.sqlite"])
+            let stopped = try await CLI.run(["status", job.folder + "/job.sqlite"])
             #expect(stopped.status == 0)
             #expect(stopped.stdout.contains("not finished: run the same import again"))
-            #expect(try job.run("mappings/bank-statement.yaml", ["samples/bank-statement.csv"]).status == 0)
-            let done = try CLI.run(["status", job.folder + "/job.sqlite", "--json"])
+            #expect(try await job.run("mappings/bank-statement.yaml", ["samples/bank-statement.csv"]).status == 0)
+            let done = try await CLI.run(["status", job.folder + "/job.sqlite", "--json"])
             let summary = try JSONSerialization.jsonObject(with: Data(done.stdout.utf8)) as? [String: Any]
             #expect((summary?["documents"] as? [String: Int]) == ["booked": 16])
             #expect((summary?["rows"] as? [String: Int])?["booked"] == 16)
@@ -252,12 +254,12 @@ struct ImportCommandTests {
         try await ImportRun.with { job in
             let copy = job.folder + "/bank.csv"
             try FileManager.default.copyItem(atPath: CLI.root.path + "/samples/bank-statement.csv", toPath: copy)
-            #expect(try job.run("mappings/bank-statement.yaml", [copy]).status == 0)
+            #expect(try await job.run("mappings/bank-statement.yaml", [copy]).status == 0)
             let handle = try #require(FileHandle(forWritingAtPath: copy))
             try handle.seekToEnd()
             try handle.write(contentsOf: Data("\r\n".utf8))
             try handle.close()
-            let again = try job.run("mappings/bank-statement.yaml", [copy])
+            let again = try await job.run("mappings/bank-statement.yaml", [copy])
             #expect(again.status == 2)
             #expect(again.stderr.contains("changed since this job first read it"))
             #expect(again.stderr.contains("--restart"))
@@ -267,13 +269,13 @@ struct ImportCommandTests {
     @Test("wrong credentials and an organization without Pro stop before anything is sent (exit 3)")
     func refusedTarget() async throws {
         try await ImportRun.with { job in
-            let wrongKey = try job.run(
+            let wrongKey = try await job.run(
                 "mappings/bank-statement.yaml", ["samples/bank-statement.csv"],
                 environment: ["DINERO_API_KEY": "not-the-key"])
             #expect(wrongKey.status == 3)
             #expect(wrongKey.stderr.contains("API key was refused"))
             #expect(!wrongKey.stderr.contains("not-the-key"))
-            let basic = try job.run(
+            let basic = try await job.run(
                 "mappings/bank-statement.yaml", ["samples/bank-statement.csv"],
                 environment: ["DINERO_API_KEY": SandboxCredentials.basicAPIKey],
                 org: SandboxCredentials.basicOrganizationID)
@@ -290,7 +292,7 @@ struct ImportCommandTests {
             $0.rateWindowSeconds = 1
             $0.sendRetryAfter = true
         }) { job in
-            let result = try job.run(
+            let result = try await job.run(
                 "mappings/expenses.yaml", ["samples/expenses.csv"], extra: ["--rate-limit", "1000"])
             #expect(result.status == 0, "\(result.stderr)")
             let log = try await job.admin("/requests") as? [[String: Any]] ?? []
@@ -307,7 +309,7 @@ struct ImportCommandTests {
             $0.personalRateLimit = 8
             $0.rateWindowSeconds = 1
         }) { job in
-            let result = try job.run(
+            let result = try await job.run(
                 "mappings/expenses.yaml", ["samples/expenses.csv"], extra: ["--rate-limit", "6", "--rate-window", "1"])
             #expect(result.status == 0, "\(result.stderr)")
             let log = try await job.admin("/requests") as? [[String: Any]] ?? []
@@ -320,10 +322,10 @@ struct ImportCommandTests {
     @Test("failing reads are retried and failing writes settled, with nothing booked twice")
     func serverErrors() async throws {
         try await ImportRun.with({ $0.faults = FaultSettings(failRate: 0.2, seed: 5) }) { job in
-            var result = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            var result = try await job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
             var runs = 1
             while result.status != 0 && runs < 6 {
-                result = try job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+                result = try await job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
                 runs += 1
             }
             #expect(result.status == 0, "\(result.stderr)")

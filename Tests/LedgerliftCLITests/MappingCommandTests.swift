@@ -9,18 +9,18 @@ struct MappingCommandTests {
     ]
 
     @Test("every sample checks and plans cleanly", arguments: Self.samples)
-    func cleanSamples(mapping: String, sample: String) throws {
-        let check = try CLI.run(["check", "mappings/\(mapping)", "samples/\(sample)"])
+    func cleanSamples(mapping: String, sample: String) async throws {
+        let check = try await CLI.run(["check", "mappings/\(mapping)", "samples/\(sample)"])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("0 rows rejected"))
-        let plan = try CLI.run(["plan", "mappings/\(mapping)", "samples/\(sample)"])
+        let plan = try await CLI.run(["plan", "mappings/\(mapping)", "samples/\(sample)"])
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("totals per account:"))
         #expect(plan.stdout.contains("0 rows rejected"))
     }
 
     @Test("check reports every mapping error in the compiler style and exits 2")
-    func checkErrors() throws {
+    func checkErrors() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -36,7 +36,7 @@ struct MappingCommandTests {
                   amount: { summ: [1] }
             """.utf8
         ).write(to: mapping)
-        let result = try CLI.run(["check", mapping.path])
+        let result = try await CLI.run(["check", mapping.path])
         #expect(result.status == 2)
         #expect(
             result.stderr.contains(
@@ -46,8 +46,8 @@ struct MappingCommandTests {
     }
 
     @Test("check with a file: unknown columns are errors at the mapping's line")
-    func checkColumns() throws {
-        let result = try CLI.run([
+    func checkColumns() async throws {
+        let result = try await CLI.run([
             "check", "mappings/bank-statement.yaml", "samples/daily-sales.csv", "--encoding", "utf-8",
         ])
         #expect(result.status == 2)
@@ -56,13 +56,13 @@ struct MappingCommandTests {
     }
 
     @Test("plan: rows that fail mapping are listed with the reason and exit 1")
-    func planFailures() throws {
+    func planFailures() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-plan-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("bank.csv")
         try Data("Dato;Tekst;Beløb\n01-03-2026;Renter;1,27\n32-03-2026;Renter;1,00\n".utf8).write(to: data)
-        let result = try CLI.run(["plan", "mappings/bank-statement.yaml", data.path, "--encoding", "utf-8"])
+        let result = try await CLI.run(["plan", "mappings/bank-statement.yaml", data.path, "--encoding", "utf-8"])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("bank.csv:3 [field Dato]: error: [M102]")
@@ -72,8 +72,8 @@ struct MappingCommandTests {
     }
 
     @Test("plan --json and --jsonl carry documents with provenance")
-    func planJSON() throws {
-        let json = try CLI.run(["plan", "--json", "mappings/journal.yaml", "samples/journal.xml"])
+    func planJSON() async throws {
+        let json = try await CLI.run(["plan", "--json", "mappings/journal.yaml", "samples/journal.xml"])
         #expect(json.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["documentCount"] as? Int == 5)
@@ -82,7 +82,7 @@ struct MappingCommandTests {
         let provenance = try #require(documents.first?["provenance"] as? [String: Any])
         #expect((provenance["file"] as? String)?.hasSuffix("journal.xml") == true)
 
-        let lines = try CLI.run(["plan", "--jsonl", "mappings/daily-sales.yaml", "samples/daily-sales.csv"])
+        let lines = try await CLI.run(["plan", "--jsonl", "mappings/daily-sales.yaml", "samples/daily-sales.csv"])
         #expect(lines.status == 0)
         let objects = try lines.stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -96,7 +96,7 @@ struct MappingCommandTests {
 @Suite("plan output stays readable")
 struct PlanFloodTests {
     @Test("row problems on stderr are capped, with the count of the rest")
-    func capped() throws {
+    func capped() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-flood-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -104,7 +104,7 @@ struct PlanFloodTests {
         for _ in 0..<120 { text += "99-99-2026;Renter;1,00\n" }
         let data = directory.appendingPathComponent("bad.csv")
         try Data(text.utf8).write(to: data)
-        let result = try CLI.run([
+        let result = try await CLI.run([
             "plan", "mappings/bank-statement.yaml", data.path, "--encoding", "utf-8", "--max-problems", "10",
         ])
         #expect(result.status == 1)

@@ -11,13 +11,17 @@ import Testing
 @Suite("ledgerlift sandbox")
 struct SandboxCommandTests {
     /// A running `ledgerlift sandbox` and the first line it printed.
-    final class Running {
+    final class Running: @unchecked Sendable {
         let process = Process()
         let output = Pipe()
         let errors = Pipe()
         var firstLine = ""
 
-        init(_ arguments: [String]) throws {
+        static func start(_ arguments: [String]) async throws -> Running {
+            try await CLI.offThePool { try Running(arguments) }
+        }
+
+        private init(_ arguments: [String]) throws {
             process.executableURL = CLI.binary
             process.arguments = ["sandbox"] + arguments
             process.standardOutput = output
@@ -33,16 +37,19 @@ struct SandboxCommandTests {
             firstLine = String(decoding: bytes.prefix { $0 != 0x0A }, as: UTF8.self)
         }
 
-        func interrupt() -> Int32 {
+        func interrupt() async throws -> Int32 {
             kill(process.processIdentifier, SIGINT)
-            process.waitUntilExit()
-            return process.terminationStatus
+            let process = self.process
+            return try await CLI.offThePool {
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
         }
     }
 
     @Test("prints its base URL and credentials, answers at that URL, and stops cleanly on Ctrl-C")
     func runsAndStops() async throws {
-        let sandbox = try Running(["--port", "0", "--json"])
+        let sandbox = try await Running.start(["--port", "0", "--json"])
         let banner = try #require(
             try JSONSerialization.jsonObject(with: Data(sandbox.firstLine.utf8)) as? [String: String],
             "first line: \(sandbox.firstLine)")
@@ -56,25 +63,26 @@ struct SandboxCommandTests {
             HTTPClientRequest(url: baseURL + "/v1/organizations"), timeout: .seconds(10))
         #expect(response.status.code == 401)
 
-        #expect(sandbox.interrupt() == 0)
+        #expect(try await sandbox.interrupt() == 0)
         let log = String(decoding: sandbox.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("GET /v1/organizations → 401"))
     }
 
     @Test("a port that is taken is a clear error, not a hang")
     func portTaken() async throws {
-        let first = try Running(["--port", "0", "--json"])
-        defer { _ = first.interrupt() }
+        let first = try await Running.start(["--port", "0", "--json"])
+
         let banner = try JSONSerialization.jsonObject(with: Data(first.firstLine.utf8)) as? [String: String]
         let port = try #require(banner?["baseURL"]?.split(separator: ":").last.map(String.init))
-        let second = try CLI.run(["sandbox", "--port", port])
+        let second = try await CLI.run(["sandbox", "--port", port])
         #expect(second.status == 2)
         #expect(second.stderr.contains("could not listen on 127.0.0.1:\(port)"))
+        #expect(try await first.interrupt() == 0)
     }
 
     @Test("fault rates outside 0…1 are refused")
-    func badRate() throws {
-        let result = try CLI.run(["sandbox", "--fail-rate", "1.5"])
+    func badRate() async throws {
+        let result = try await CLI.run(["sandbox", "--fail-rate", "1.5"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--fail-rate must be between 0 and 1"))
     }

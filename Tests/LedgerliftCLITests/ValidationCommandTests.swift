@@ -14,36 +14,36 @@ struct ValidationCommandTests {
     }
 
     @Test("plan rejects a document in a closed year with V203 and exits 1; without reference data it warns V001")
-    func closedYear() throws {
+    func closedYear() async throws {
         let file = try Self.badStatement()
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try CLI.run([
+        let result = try await CLI.run([
             "plan", "mappings/bank-statement.yaml", file, "--reference", "mappings/reference/example-org.yaml",
             "--today", "2026-11-22",
         ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("error: [V203] the accounting year 2025 is closed; 2025-03-01 is in it"))
         #expect(result.stdout.contains("1 rows rejected") || result.stdout.contains("1 row rejected"))
-        let unchecked = try CLI.run(["plan", "mappings/bank-statement.yaml", file, "--today", "2026-11-22"])
+        let unchecked = try await CLI.run(["plan", "mappings/bank-statement.yaml", file, "--today", "2026-11-22"])
         #expect(unchecked.status == 0)
         #expect(unchecked.stderr.contains("warning: [V001] no reference data"))
     }
 
     @Test("check validates too and exits 2; --future-days and --strict change the verdict")
-    func checkAndStrict() throws {
-        let clean = try CLI.run([
+    func checkAndStrict() async throws {
+        let clean = try await CLI.run([
             "check", "mappings/payroll.yaml", "samples/payroll.json", "--reference",
             "mappings/reference/example-org.yaml", "--today", "2026-03-01",
         ])
         // The payroll voucher is dated 2026-03-31: 30 days after this "today", more than 7.
         #expect(clean.status == 2)
         #expect(clean.stderr.contains("[V201]"))
-        let later = try CLI.run([
+        let later = try await CLI.run([
             "check", "mappings/payroll.yaml", "samples/payroll.json", "--reference",
             "mappings/reference/example-org.yaml", "--today", "2026-03-01", "--future-days", "31",
         ])
         #expect(later.status == 0)
-        let strict = try CLI.run([
+        let strict = try await CLI.run([
             "check", "mappings/payroll.yaml", "samples/payroll.json", "--today", "2026-11-22", "--strict",
         ])
         #expect(strict.status == 0, "V001 is about the run, not a document: --strict does not fail it")

@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import Logging
+import ServiceLifecycle
 import Synchronization
 import Targets
 
@@ -112,6 +114,7 @@ struct AuthLogin: AsyncParsableCommand {
                 query["code"].map(String.init), query["state"].map(String.init), query["error"].map(String.init),
                 boundPort.withLock { $0 })
         }
+        let quiet = Logger(label: "ledgerlift.auth", factory: { _ in SwiftLogNoOpLogHandler() })
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { channel in
@@ -119,11 +122,14 @@ struct AuthLogin: AsyncParsableCommand {
                 boundPort.withLock { $0 = port }
                 portFound.yield(port)
                 portFound.finish()
-            })
-        let server = Task { try await app.run() }
+            }, logger: quiet)
+        // Shut down gracefully, so the browser's page is answered before the listener closes.
+        let group = ServiceGroup(
+            configuration: .init(services: [app], logger: quiet))
+        let server = Task { try await group.run() }
         var portIterator = ports.makeAsyncIterator()
         guard let listening = await portIterator.next() else {
-            server.cancel()
+            await group.triggerGracefulShutdown()
             Console.err("error: cannot listen on 127.0.0.1:\(port)")
             throw ExitStatus.usage
         }
@@ -139,7 +145,7 @@ struct AuthLogin: AsyncParsableCommand {
         var results = outcomes.makeAsyncIterator()
         let result = await results.next()
         timer.cancel()
-        server.cancel()
+        await group.triggerGracefulShutdown()
         _ = await server.result
         switch result {
         case .success(let tokens)?:
