@@ -30,6 +30,7 @@ extension DineroSubmitter {
             if stop() { throw Stop(end: .stoppedEarly("interrupted")) }
             let batch = Array(drafts[start..<min(drafts.count, start + options.batchSize)])
             try await bookBatch(batch, records: &records, ids: ids, progress: &progress)
+            options.onProgress(progress, await client.calls)
         }
         let booking = order.filter { records[$0]?.phase == .booking }
         if !booking.isEmpty { try await poll(booking, records: &records, ids: ids, progress: &progress) }

@@ -15,11 +15,15 @@ public enum RunEnd: Sendable, Equatable {
 
 /// What a run did, for the summary and progress.
 public struct SubmissionProgress: Sendable {
+    /// Documents the run set out to finish.
+    public var total = 0
     public var booked = 0
     public var rejected = 0
     public var failed = 0
     public var open = 0
     public var adopted = 0
+
+    public var done: Int { booked + rejected + failed }
 }
 
 /// Sends a job's documents to one Dinero organization, exactly once, and keeps the state file
@@ -41,6 +45,9 @@ public final class DineroSubmitter: Sendable {
         public var pollInterval: TimeInterval = 1
         /// The attachment's path on disk (the mapping has resolved it against the source file's folder).
         public var attachmentPath: @Sendable (Document) -> String? = { $0.attachment }
+        /// Told how far the run is, and how many API calls it made, after every voucher and every
+        /// batch of ledger items.
+        public var onProgress: @Sendable (SubmissionProgress, Int) -> Void = { _, _ in }
 
         public init() {}
     }
@@ -71,12 +78,15 @@ public final class DineroSubmitter: Sendable {
         var progress = SubmissionProgress()
         do {
             let open = try state.documents(in: [.pending, .sending, .created, .booking, .failed])
+            progress.total = open.count
             let ledger = open.filter { $0.kind == .ledgerItem }
             let vouchers = open.filter { $0.kind != .ledgerItem }
             try await submitLedgerItems(ledger, progress: &progress)
+            options.onProgress(progress, await client.calls)
             for record in vouchers {
                 if stop() { throw Stop(end: .stoppedEarly("interrupted")) }
                 try await submitVoucher(record, progress: &progress)
+                options.onProgress(progress, await client.calls)
             }
         } catch let stop as Stop {
             progress.open = try state.documents(in: [.pending, .sending, .created, .booking, .failed]).count

@@ -223,10 +223,14 @@ struct Import: AsyncParsableCommand {
         let interrupted = SignalFlag.shared
         var options = DineroSubmitter.Options()
         options.batchSize = batchSize
+        let progressLine = ProgressLine(rateLimit: rateLimit ?? (auth == "connect" ? 100 : 60))
+        options.onProgress = { progress, calls in progressLine.report(progress, calls: calls) }
         let submitter = DineroSubmitter(
             client: connection.client, state: stateFile, options: options, stop: { interrupted.isSet })
         let (end, progress) = try await submitter.run()
         let calls = await connection.client.calls
+        progressLine.report(progress, calls: calls)
+        progressLine.finish()
 
         // Report.
         let rows = try Report.rows(from: stateFile)
