@@ -16,7 +16,17 @@ let package = Package(
                 .product(name: "Validation", package: "ledgerlift"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .treatAllWarnings(as: .error)]
-        )
+        ),
+        .executableTarget(
+            name: "ImportBench",
+            dependencies: [
+                .product(name: "Sandbox", package: "ledgerlift"), .product(name: "Targets", package: "ledgerlift"),
+                .product(name: "Submission", package: "ledgerlift"),
+                .product(name: "Checkpoint", package: "ledgerlift"),
+                .product(name: "LedgerModel", package: "ledgerlift"),
+            ],
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .treatAllWarnings(as: .error)]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

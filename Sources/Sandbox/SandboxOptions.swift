@@ -16,6 +16,9 @@ public struct SandboxOptions: Sendable {
     public var rateWindowSeconds: Int = 60
     /// Send `Retry-After` with 429. Dinero documents none, so the default is off.
     public var sendRetryAfter: Bool = false
+    /// More Pro organizations beyond the two ready-made ones, numbered from 1000003, each with the
+    /// API key `sandbox-api-key-<id>` (for runs against many organizations at once).
+    public var extraOrganizations: Int = 0
     /// How many status reads still show `PendingBooking` after a ledger item is booked.
     public var pendingStatusReads: Int = 1
     /// Faults to inject from the start; the admin API changes them while running.

@@ -15,25 +15,36 @@ extension DineroSubmitter {
         if !unsettled.isEmpty {
             try await settle(unsettled.map(\.reference), records: &records, ids: ids, progress: &progress)
         }
-        // 2. Create the pending ones, batch by batch, and book each batch.
+        // 2. Book what an earlier run left as drafts, and follow what it left booking.
         let order = open.map(\.reference)
+        try await bookAll(
+            order.filter { records[$0]?.phase == .created }, records: &records, ids: ids, progress: &progress)
+        let booking = order.filter { records[$0]?.phase == .booking }
+        if !booking.isEmpty { try await poll(booking, records: &records, ids: ids, progress: &progress) }
+        // 3. Create, book and follow the pending ones a batch at a time, so Dinero's ledger never
+        //    holds more than one batch of ours unbooked (it takes at most 1000).
         var queue = order.filter { records[$0]?.phase == .pending }
         while !queue.isEmpty {
             if stop() { throw Stop(end: .stoppedEarly("interrupted")) }
             let batch = Array(queue.prefix(options.batchSize))
             queue.removeFirst(batch.count)
             try await create(batch, records: &records, ids: ids, progress: &progress)
+            try await bookAll(
+                batch.filter { records[$0]?.phase == .created }, records: &records, ids: ids, progress: &progress)
+            options.onProgress(progress, await client.calls)
         }
-        // 3. Book everything that is a draft now, and poll what is booking.
-        let drafts = order.filter { records[$0]?.phase == .created }
+    }
+
+    /// Books drafts a batch at a time, following each batch until it is booked.
+    private func bookAll(
+        _ drafts: [String], records: inout [String: DocumentRecord], ids: [String: String],
+        progress: inout SubmissionProgress
+    ) async throws {
         for start in stride(from: 0, to: drafts.count, by: options.batchSize) {
             if stop() { throw Stop(end: .stoppedEarly("interrupted")) }
             let batch = Array(drafts[start..<min(drafts.count, start + options.batchSize)])
             try await bookBatch(batch, records: &records, ids: ids, progress: &progress)
-            options.onProgress(progress, await client.calls)
         }
-        let booking = order.filter { records[$0]?.phase == .booking }
-        if !booking.isEmpty { try await poll(booking, records: &records, ids: ids, progress: &progress) }
     }
 
     /// Reads the items' state at Dinero and takes it over: booked, booking, a draft, or absent (pending).
@@ -113,6 +124,10 @@ extension DineroSubmitter {
                 // Nothing of the batch is there: the failure was before anything happened.
                 try await retryOnce(stillPending, records: &records, ids: ids, progress: &progress)
             }
+        } catch TargetError.rejected(let code, let message, let fields) where code == 43 {
+            // Dinero's ledger is full: not these items' fault. Stop; a later run goes on.
+            try markFailed(batch, .rejected(code: code, message: message, fields: fields), records: &records)
+            throw Stop(end: .stoppedEarly("Dinero's ledger holds its maximum of unbooked items: \(message)"))
         } catch TargetError.rejected(let code, let message, let fields) {
             try await refused(
                 batch, code: code, message: message, fields: fields, records: &records, ids: ids, progress: &progress)

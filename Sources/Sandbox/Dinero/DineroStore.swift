@@ -59,7 +59,9 @@ actor DineroStore {
         self.database = try options.dataDirectory.map { try SandboxDatabase(directory: $0) }
         let records = try database?.all() ?? []
         if records.isEmpty {
-            for organization in Seed.organizations { organizations[organization.id] = organization }
+            for organization in Seed.organizations(extra: options.extraOrganizations) {
+                organizations[organization.id] = organization
+            }
             for client in Seed.clients { clients[client.id] = client }
             for user in Seed.users { users[user.id] = user }
             for organization in organizations.values { remember("organization", String(organization.id), organization) }

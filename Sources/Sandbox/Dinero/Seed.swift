@@ -17,6 +17,9 @@ public enum SandboxCredentials {
     public static let connectClientSecret = "sandbox-connect-secret"
     /// The Visma Connect user who signs in; they reach both organizations.
     public static let userEmail = "accountant@sandbox.ledgerlift.test"
+
+    /// The API key of any sandbox organization.
+    public static func apiKey(organization: Int) -> String { "sandbox-api-key-\(organization)" }
 }
 
 enum Seed {
@@ -39,6 +42,18 @@ enum Seed {
                 id: userID, email: SandboxCredentials.userEmail,
                 organizations: [SandboxCredentials.organizationID, SandboxCredentials.basicOrganizationID])
         ]
+    }
+
+    static func organizations(extra: Int) -> [Organization] {
+        organizations
+            + (0..<max(0, extra)).map { index in
+                let id = SandboxCredentials.basicOrganizationID + 1 + index
+                return Organization(
+                    id: id, name: "Sandbox \(index + 3) ApS", isPro: true, email: "org\(id)@sandbox.ledgerlift.test",
+                    vatNumber: "DK\(30_000_000 + index)", apiKey: SandboxCredentials.apiKey(organization: id),
+                    lockedThrough: Day(year: 2025, month: 12, day: 31), accounts: accounts, vatTypes: vatTypes,
+                    accountingYears: years)
+            }
     }
 
     static var organizations: [Organization] {
