@@ -32,7 +32,7 @@ public struct CallPlan: Sendable, Hashable, Codable {
 
     /// "9 calls: 5 to read the organization; 1 create, 1 book, 1+ status for 8 ledger items; …"
     public var description: String {
-        var parts = ["\(Self.setupCalls) to read the organization"]
+        var parts = ["\(Self.setupCalls) to read the organization (1 while its chart is cached)"]
         if ledgerItems > 0 {
             parts.append(
                 "\(ledgerBatches) create, \(ledgerBatches) book and \(ledgerBatches)+ status for \(ledgerItems) ledger items in batches of \(batchSize)"

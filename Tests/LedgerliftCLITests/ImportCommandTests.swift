@@ -136,6 +136,8 @@ struct ImportCommandTests {
             let second = try await job.run(mapping, [file])
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("this run: 0 booked"))
+            // Nothing to send, and the chart is cached: one call, to check the organization.
+            #expect(apiCalls(second.stdout) == 1)
             #expect(try await job.entries().count == entriesBefore)
         }
     }
@@ -246,6 +248,24 @@ struct ImportCommandTests {
             let summary = try JSONSerialization.jsonObject(with: Data(done.stdout.utf8)) as? [String: Any]
             #expect((summary?["documents"] as? [String: Int]) == ["booked": 16])
             #expect((summary?["rows"] as? [String: Int])?["booked"] == 16)
+        }
+    }
+
+    @Test("more ledger items than Dinero's ledger holds (1000) go through a batch at a time")
+    func manyLedgerItems() async throws {
+        try await ImportRun.with { job in
+            let sample = try String(
+                contentsOfFile: CLI.root.path + "/samples/bank-statement.csv", encoding: .windowsCP1252)
+            var lines = sample.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            let header = lines.removeFirst()
+            let big = job.folder + "/big.csv"
+            let body = (0..<70).flatMap { _ in lines }.joined(separator: "\r\n")
+            try Data((header + "\r\n" + body + "\r\n").data(using: .windowsCP1252)!).write(
+                to: URL(fileURLWithPath: big))
+            let result = try await job.run("mappings/bank-statement.yaml", [big])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try await job.bookedReferences().count == lines.count * 70)
+            #expect(apiCalls(result.stdout) == 5 + 12 * 3 + 12)
         }
     }
 

@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 
 /// An organization's chart and settings, as Dinero lists them; used to validate before sending.
-public struct DineroChart: Sendable {
-    public struct Account: Sendable, Equatable {
+public struct DineroChart: Sendable, Codable, Equatable {
+    public struct Account: Sendable, Equatable, Codable {
         public var number: Int
         public var name: String
         public var vatCode: String?
@@ -13,7 +13,7 @@ public struct DineroChart: Sendable {
         public var hidden: Bool
     }
 
-    public struct Year: Sendable, Equatable {
+    public struct Year: Sendable, Equatable, Codable {
         public var name: String
         public var from: String
         public var to: String

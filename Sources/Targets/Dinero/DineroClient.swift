@@ -39,7 +39,7 @@ public struct DineroOrganization: Sendable, Equatable {
 /// The calls ledgerlift makes to one Dinero organization. Every request goes through the
 /// organization's shared rate limiter; reads are retried with backoff, writes never blindly.
 public actor DineroClient {
-    public let organization: Int
+    public nonisolated let organization: Int
     let apiBaseURL: String
     let auth: any AccessTokenProvider
     let http: HTTPClient
