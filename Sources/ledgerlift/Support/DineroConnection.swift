@@ -87,51 +87,44 @@ final class DineroConnection {
             if let file = settings.credentialsFile {
                 values.merge(try Self.readCredentials(file)) { _, fromFile in fromFile }
             }
-            if settings.auth == "connect", let connect = settings.connect {
-                guard let organization = settings.organization ?? values["DINERO_ORGANIZATION_ID"].flatMap({ Int($0) })
-                else {
-                    throw ConnectionError(
-                        "name the organization: --org ID or DINERO_ORGANIZATION_ID (the firmaID in Dinero)")
-                }
-                let apiURL = settings.apiURL ?? values["DINERO_API_URL"] ?? "https://api.dinero.dk"
-                let provider = ConnectTokenProvider(
-                    settings: connect, store: TokenStore(path: settings.tokenStore), http: http, drill: refreshDrill)
-                let limiter = await limiters.limiter(
-                    organization: String(organization), clientID: connect.clientID, limit: settings.rateLimit ?? 100)
-                let client = DineroClient(
-                    apiBaseURL: apiURL, auth: provider, organization: organization, http: http, limiter: limiter,
-                    afterAnswer: drill)
-                return DineroConnection(
-                    client: client, http: http, sandbox: nil,
-                    description: "Dinero at \(apiURL), organization \(organization), signed in through Visma Connect")
-            }
-            func required(_ name: String) throws -> String {
-                guard let value = values[name], !value.isEmpty else {
-                    throw ConnectionError(
-                        "\(name) is not set. Give the personal integration's client id, secret and API key as DINERO_CLIENT_ID, DINERO_CLIENT_SECRET and DINERO_API_KEY, in the environment or in --credentials FILE (mode 0600)."
-                    )
-                }
-                return value
-            }
-            let credentials = PersonalCredentials(
-                clientID: try required("DINERO_CLIENT_ID"), clientSecret: try required("DINERO_CLIENT_SECRET"),
-                apiKey: try required("DINERO_API_KEY"))
             guard let organization = settings.organization ?? values["DINERO_ORGANIZATION_ID"].flatMap({ Int($0) })
             else {
                 throw ConnectionError(
                     "name the organization: --org ID or DINERO_ORGANIZATION_ID (the firmaID in Dinero)")
             }
-            let endpoint = DineroEndpoint(
-                apiBaseURL: settings.apiURL ?? values["DINERO_API_URL"] ?? "https://api.dinero.dk",
-                authBaseURL: settings.authURL ?? values["DINERO_AUTH_URL"] ?? "https://authz.dinero.dk")
+            let apiURL = settings.apiURL ?? values["DINERO_API_URL"] ?? "https://api.dinero.dk"
+            // Apps sign in through Visma Connect (100 requests a minute); personal integrations with an API key (60).
+            let auth: any AccessTokenProvider
+            let defaultLimit: Int
+            var description = "Dinero at \(apiURL), organization \(organization)"
+            if settings.auth == "connect", let connect = settings.connect {
+                auth = ConnectTokenProvider(
+                    settings: connect, store: TokenStore(path: settings.tokenStore), http: http, drill: refreshDrill)
+                defaultLimit = 100
+                description += ", signed in through Visma Connect"
+            } else {
+                func required(_ name: String) throws -> String {
+                    guard let value = values[name], !value.isEmpty else {
+                        throw ConnectionError(
+                            "\(name) is not set. Give the personal integration's client id, secret and API key as DINERO_CLIENT_ID, DINERO_CLIENT_SECRET and DINERO_API_KEY, in the environment or in --credentials FILE (mode 0600)."
+                        )
+                    }
+                    return value
+                }
+                let credentials = PersonalCredentials(
+                    clientID: try required("DINERO_CLIENT_ID"), clientSecret: try required("DINERO_CLIENT_SECRET"),
+                    apiKey: try required("DINERO_API_KEY"))
+                auth = PersonalTokenProvider(
+                    credentials: credentials,
+                    authBaseURL: settings.authURL ?? values["DINERO_AUTH_URL"] ?? "https://authz.dinero.dk", http: http)
+                defaultLimit = 60
+            }
             let limiter = await limiters.limiter(
-                organization: String(organization), clientID: credentials.clientID, limit: settings.rateLimit ?? 60)
+                organization: String(organization), clientID: auth.clientID, limit: settings.rateLimit ?? defaultLimit)
             let client = DineroClient(
-                endpoint: endpoint, credentials: credentials, organization: organization, http: http, limiter: limiter,
+                apiBaseURL: apiURL, auth: auth, organization: organization, http: http, limiter: limiter,
                 afterAnswer: drill)
-            return DineroConnection(
-                client: client, http: http, sandbox: nil,
-                description: "Dinero at \(endpoint.apiBaseURL), organization \(organization)")
+            return DineroConnection(client: client, http: http, sandbox: nil, description: description)
         } catch {
             try? await http.shutdown()
             throw error
