@@ -269,6 +269,31 @@ struct ImportCommandTests {
         }
     }
 
+    @Test("two runs of one job never overlap: the second exits 73 and says who holds it")
+    func lock() async throws {
+        try await ImportRun.with({ $0.faults = FaultSettings(latencyMilliseconds: 150) }) { job in
+            async let first = job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            // The first run holds the lock from its start; wait until it has written who it is.
+            let lockFile = job.folder + "/job.sqlite.lock"
+            while (try? String(contentsOfFile: lockFile, encoding: .utf8))?.contains("pid") != true {
+                await Task.yield()
+            }
+            let second = try await job.run("mappings/expenses.yaml", ["samples/expenses.csv"])
+            #expect(second.status == 73)
+            #expect(second.stderr.contains("another ledgerlift run is working on this job"))
+            #expect(try await first.status == 0)
+            // A run that was killed leaves its lock file behind, but not its lock.
+            let crashed = try await job.run(
+                "mappings/bank-statement.yaml", ["samples/bank-statement.csv"],
+                environment: ["LEDGERLIFT_DRILL_EXIT_AFTER_CALLS": "3"], job: "other")
+            #expect(crashed.status == 99)
+            #expect(FileManager.default.fileExists(atPath: job.folder + "/other.sqlite.lock"))
+            #expect(
+                try await job.run("mappings/bank-statement.yaml", ["samples/bank-statement.csv"], job: "other").status
+                    == 0)
+        }
+    }
+
     @Test("a source file that changed since the job read it is refused")
     func changedFile() async throws {
         try await ImportRun.with { job in

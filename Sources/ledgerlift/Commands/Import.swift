@@ -20,8 +20,8 @@ struct Import: AsyncParsableCommand {
             With no --target, the files are booked in the built-in sandbox (nothing leaves this machine).
             Re-running the same command resumes the job from its state file.
             Exit codes: 0 every row booked (or skipped by a rule); 1 some rows rejected or failed (see the report);
-            2 usage, mapping or changed-file error; 3 cannot reach or authorize the target; 75 stopped early,
-            safe to re-run.
+            2 usage, mapping or changed-file error; 3 cannot reach or authorize the target; 73 another run holds
+            the job; 75 stopped early, safe to re-run.
             """
     )
 
@@ -103,6 +103,21 @@ struct Import: AsyncParsableCommand {
         let job = jobName()
         let statePath = state ?? ".ledgerlift/\(job).sqlite"
         let reportDirectory = report ?? ((statePath as NSString).deletingLastPathComponent + "/reports")
+        // One run per job at a time; the kernel releases the lock when a run ends, however it ends.
+        let lock: RunLock
+        do {
+            guard let taken = try RunLock(path: statePath + ".lock") else {
+                Console.err(
+                    "error: another ledgerlift run is working on this job (\(RunLock.holder(of: statePath + ".lock") ?? "unknown")); \(statePath) is locked. Wait for it to finish."
+                )
+                throw ExitStatus.locked
+            }
+            lock = taken
+        } catch let error as RunLockError {
+            Console.err("error: \(error)")
+            throw ExitStatus.usage
+        }
+        defer { withExtendedLifetime(lock) {} }
         if restart { Self.removeState(statePath) }
 
         if target == "sandbox" {

@@ -10,6 +10,8 @@ enum ExitStatus {
     static let usage = ExitCode(2)
     /// The target cannot be reached or authorized.
     static let target = ExitCode(3)
+    /// Another run holds the job's (or inbox's) lock; nothing was done (EX_TEMPFAIL's neighbour, EX_CANTCREAT).
+    static let locked = ExitCode(73)
     /// Stopped early but safe to re-run (rate window exhausted, target down, interrupted).
     static let resumeLater = ExitCode(75)
 }
