@@ -13,6 +13,27 @@ struct ValidationCommandTests {
         return path
     }
 
+    @Test("a mapping's validation: section applies when the command line says nothing")
+    func mappingSettings() async throws {
+        let file = try Self.badStatement()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mappings-\(UUID())").path
+        defer {
+            try? FileManager.default.removeItem(atPath: file)
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        try FileManager.default.copyItem(atPath: CLI.root.path + "/mappings", toPath: folder)
+        let mapping = folder + "/bank-statement.yaml"
+        let text = try String(contentsOfFile: mapping, encoding: .utf8)
+        try (text + "\nvalidation:\n  reference: reference/example-org.yaml\n  future_days: 30\n").write(
+            toFile: mapping, atomically: true, encoding: .utf8)
+        let result = try await CLI.run(["plan", mapping, file, "--today", "2026-11-22"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[V203]"))
+        #expect(!result.stderr.contains("[V001]"))
+        let flagWins = try await CLI.run(["plan", mapping, file, "--today", "2026-11-22", "--no-validate"])
+        #expect(flagWins.status == 0)
+    }
+
     @Test("plan rejects a document in a closed year with V203 and exits 1; without reference data it warns V001")
     func closedYear() async throws {
         let file = try Self.badStatement()

@@ -27,6 +27,36 @@ struct CompilerTests {
         #expect(mapping?.name == "t")
     }
 
+    @Test("validation: settings are read, with paths resolved against the mapping's folder")
+    func validationSection() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let text =
+            Self.valid + """
+
+                validation:
+                  reference: reference/org.yaml
+                  vat_model: /etc/ledgerlift/vat.yaml
+                  future_days: 31
+                  allow_zero_lines: yes
+                  strict: false
+                """
+        let (mapping, diagnostics) = try harness.compile(text)
+        #expect(diagnostics.isEmpty)
+        let settings = try #require(mapping?.validation)
+        #expect(
+            settings.reference
+                == harness.directory.appendingPathComponent("reference/org.yaml").standardizedFileURL.path)
+        #expect(settings.vatModel == "/etc/ledgerlift/vat.yaml")
+        #expect(settings.futureDays == 31)
+        #expect(settings.allowZeroLines == true)
+        #expect(settings.strict == false)
+
+        let (_, wrong) = try harness.compile(Self.valid + "\nvalidation:\n  future_day: 3\n  strict: maybe\n")
+        #expect(wrong.contains { $0.message.contains("future_day") })
+        #expect(wrong.contains { $0.message.contains("validation.strict") })
+    }
+
     /// (mapping text, code, line, column, message fragment)
     static let cases: [(String, DiagnosticCode, Int, Int, String)] = [
         (

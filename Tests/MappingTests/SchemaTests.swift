@@ -30,7 +30,7 @@ struct SchemaTests {
         arguments: [
             ("", Compiler.rootKeys), ("source", Compiler.sourceKeys), ("locale", Compiler.localeKeys),
             ("document", Compiler.documentKeys), ("purchase", Compiler.purchaseKeys), ("line", Compiler.lineKeys),
-            ("lookup", Compiler.lookupKeys), ("test", Compiler.testKeys),
+            ("lookup", Compiler.lookupKeys), ("test", Compiler.testKeys), ("validation", Compiler.validationKeys),
         ])
     func inSync(definition: String, compiled: [String]) throws {
         let schema = try Self.schema()

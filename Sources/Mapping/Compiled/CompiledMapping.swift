@@ -20,6 +20,8 @@ public struct CompiledMapping: Sendable {
     let rules: [Rule]
     let skips: [SkipRule]
     let document: DocumentSpec
+    /// Validation settings from `validation:`; command-line options take precedence.
+    public let validation: ValidationSettings
 
     /// Number and date conventions of the source.
     struct Locale: Sendable {
@@ -171,4 +173,17 @@ public struct CompiledMapping: Sendable {
         var bufferRows: Int
         var location: SourceLocation
     }
+}
+
+/// What a mapping's `validation:` section says; nil where it says nothing.
+public struct ValidationSettings: Sendable, Hashable {
+    /// Reference data file (chart, deposit accounts, years, VAT codes), resolved against the mapping's folder.
+    public var reference: String?
+    /// VAT model file, resolved against the mapping's folder.
+    public var vatModel: String?
+    public var futureDays: Int?
+    public var allowZeroLines: Bool?
+    public var strict: Bool?
+
+    public init() {}
 }

@@ -172,6 +172,7 @@ final class Compiler {
 
     static let rootKeys = [
         "version", "name", "description", "source", "locale", "lookups", "variables", "rules", "skip", "document",
+        "validation",
     ]
 
     func compileRoot(_ root: Node) -> CompiledMapping? {
@@ -197,6 +198,7 @@ final class Compiler {
         let name = top["name"].flatMap { string($0.value, "name") } ?? fileName
         let description = top["description"].flatMap { string($0.value, "description") }
         let readerOptions = top["source"].map { compileSource($0.value) } ?? ReaderOptions()
+        let validation = top["validation"].map { compileValidation($0.value) } ?? ValidationSettings()
         if let node = top["locale"] { compileLocale(node.value) }
         if let node = top["lookups"] { compileLookups(node.value) }
         if let node = top["variables"] { compileVariables(node.value) }
@@ -217,7 +219,31 @@ final class Compiler {
         return CompiledMapping(
             name: name, path: path, description: description, readerOptions: readerOptions, kind: document.kind,
             locale: locale, fields: fields, variables: variables, lookups: lookups, rules: rules, skips: skips,
-            document: document)
+            document: document, validation: validation)
+    }
+
+    // MARK: validation
+
+    static let validationKeys = ["reference", "vat_model", "future_days", "allow_zero_lines", "strict"]
+
+    /// Validation settings the mapping carries, so a nightly job needs no flags. Paths are
+    /// resolved against the mapping's folder.
+    func compileValidation(_ node: Node) -> ValidationSettings {
+        var settings = ValidationSettings()
+        let keys = pairs(node, allowed: Self.validationKeys, in: "validation")
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func file(_ key: String) -> String? {
+            guard let value = keys[key], let text = string(value.value, "validation.\(key)") else { return nil }
+            return text.hasPrefix("/") ? text : folder.appendingPathComponent(text).standardizedFileURL.path
+        }
+        settings.reference = file("reference")
+        settings.vatModel = file("vat_model")
+        settings.futureDays = keys["future_days"].flatMap {
+            integer($0.value, "validation.future_days", range: 0...3660)
+        }
+        settings.allowZeroLines = keys["allow_zero_lines"].flatMap { boolean($0.value, "validation.allow_zero_lines") }
+        settings.strict = keys["strict"].flatMap { boolean($0.value, "validation.strict") }
+        return settings
     }
 
     private func checkNames() {

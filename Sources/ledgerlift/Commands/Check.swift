@@ -29,7 +29,8 @@ struct Check: ParsableCommand {
         let session = try MappingSession.load(mapping)
         var failed = false
         var problems = ProblemPrinter(limit: maxProblems)
-        var step = ValidationStep(files.isEmpty ? nil : try validation.makeValidator())
+        var step = ValidationStep(
+            files.isEmpty ? nil : try validation.makeValidator(mapping: session.mapping.validation))
         for file in files {
             guard let (builder, reader) = try session.open(file, overrides: reader) else {
                 failed = true

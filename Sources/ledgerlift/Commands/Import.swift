@@ -185,6 +185,7 @@ struct Import: AsyncParsableCommand {
 
         // Map and validate each file once; a file that changed since is refused.
         let validator = try validation.makeValidator(
+            mapping: session.mapping.validation,
             fromTarget: DineroConnection.reference(from: chart, name: organization.name))
         var problems = ProblemPrinter(limit: 20)
         var unusable = false

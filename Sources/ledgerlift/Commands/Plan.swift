@@ -48,7 +48,7 @@ struct Plan: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var unusable = false
         var problems = ProblemPrinter(limit: maxProblems)
-        var step = ValidationStep(try validation.makeValidator())
+        var step = ValidationStep(try validation.makeValidator(mapping: session.mapping.validation))
         for file in files {
             guard let (builder, _) = try session.open(file, overrides: reader) else {
                 unusable = true

@@ -20,8 +20,8 @@ struct ValidationOptionGroup: ParsableArguments {
     @Option(help: ArgumentHelp("The date validation counts as today (default: today).", valueName: "yyyy-mm-dd"))
     var today: String?
 
-    @Option(help: "How many days after today a document may be dated.")
-    var futureDays = 7
+    @Option(help: "How many days after today a document may be dated (default: the mapping's, else 7).")
+    var futureDays: Int?
 
     @Flag(help: "Let lines have a zero amount.")
     var allowZeroLines = false
@@ -34,26 +34,34 @@ struct ValidationOptionGroup: ParsableArguments {
 
     func validate() throws {
         if let today, LocalDate(iso: today) == nil { throw ValidationError("--today is a date like 2026-03-31") }
-        if futureDays < 0 { throw ValidationError("--future-days cannot be negative") }
+        if let futureDays, futureDays < 0 { throw ValidationError("--future-days cannot be negative") }
     }
 
     /// The run's validator, or nil with --no-validate. Prints what cannot be used and exits 2.
     /// `fromTarget` is the organization's own reference data, used unless --reference names a file.
-    func makeValidator(fromTarget: ReferenceData? = nil) throws -> Validator? {
+    /// The mapping's `validation:` settings apply where the command line says nothing; a live
+    /// organization's data (`fromTarget`) comes before the mapping's snapshot file.
+    func makeValidator(
+        mapping: ValidationSettings = ValidationSettings(), fromTarget: ReferenceData? = nil
+    ) throws
+        -> Validator?
+    {
         if noValidate { return nil }
         do {
+            let referencePath = reference ?? (fromTarget == nil ? mapping.reference : nil)
             let referenceData =
-                try reference.map { path throws(ValidationSetupError) in
+                try referencePath.map { path throws(ValidationSetupError) in
                     try ReferenceData.load(path: path)
                 } ?? fromTarget
             let model =
-                try (vatModel ?? referenceData?.vatModelPath).map { path throws(ValidationSetupError) in
+                try (vatModel ?? mapping.vatModel ?? referenceData?.vatModelPath).map {
+                    path throws(ValidationSetupError) in
                     try VatModel.load(path: path)
                 } ?? VatModel.dineroDenmark
             var options = ValidationOptions(today: today.flatMap { LocalDate(iso: $0) } ?? Self.localToday())
-            options.futureDays = futureDays
-            options.allowZeroLines = allowZeroLines
-            options.strict = strict
+            options.futureDays = futureDays ?? mapping.futureDays ?? 7
+            options.allowZeroLines = allowZeroLines || mapping.allowZeroLines == true
+            options.strict = strict || mapping.strict == true
             let validator = Validator(vat: model, reference: referenceData, options: options)
             validator.setupDiagnostics.forEach(Console.report)
             return validator
