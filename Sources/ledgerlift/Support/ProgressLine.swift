@@ -39,10 +39,15 @@ final class ProgressLine: Sendable {
             state.lastPrint = now
             state.printed = true
             let elapsed = now.timeIntervalSince(state.started)
-            let perMinute = elapsed > 1 ? Int(Double(calls) / elapsed * 60) : calls
+            // Within the first minute the limiter lets a window's worth through at once, so
+            // say how much of that window is used rather than extrapolate a rate.
+            let pace =
+                elapsed < 60
+                ? "\(calls) of \(rateLimit) calls in the first minute"
+                : "\(Int(Double(calls) / elapsed * 60))/min of \(rateLimit)"
             var text =
                 "\(progress.done)/\(progress.total) documents (\(progress.booked) booked, \(progress.rejected) rejected, \(progress.failed) failed)"
-                + " · \(calls) calls · \(min(perMinute, 9_999))/min of \(rateLimit)"
+                + " · \(calls) calls · \(pace)"
             if progress.done > 0, progress.done < progress.total, elapsed > 2 {
                 let left = elapsed / Double(progress.done) * Double(progress.total - progress.done)
                 text += " · about \(Self.duration(left)) left"
