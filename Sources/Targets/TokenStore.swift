@@ -55,10 +55,10 @@ public final class TokenStore: Sendable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try write(try encoder.encode(all))
+        try replaceDurably(with: try encoder.encode(all))
     }
 
-    private func write(_ data: Data) throws {
+    private func replaceDurably(with data: Data) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(
@@ -69,7 +69,7 @@ public final class TokenStore: Sendable {
         guard descriptor >= 0 else {
             throw TokenStoreError("cannot write \(temporary): \(String(cString: strerror(errno)))")
         }
-        let written = data.withUnsafeBytes { buffer in Glibc.write(descriptor, buffer.baseAddress, buffer.count) }
+        let written = data.withUnsafeBytes { buffer in write(descriptor, buffer.baseAddress, buffer.count) }
         let synced = fsync(descriptor)
         close(descriptor)
         guard written == data.count, synced == 0 else {

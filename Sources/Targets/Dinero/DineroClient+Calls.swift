@@ -244,7 +244,7 @@ extension DineroClient {
         body.writeBytes(data)
         body.writeString("\r\n--\(boundary)--\r\n")
         let reply = try await send(
-            .POST, "\(base)/files?fileName=\(DineroClient.formEncode(name))", body: body,
+            .POST, "\(base)/files?fileName=\(OAuthForm.encode(name))", body: body,
             contentType: "multipart/form-data; boundary=\(boundary)", step: .write)
         guard let guid = reply.json?["FileGuid"].string else { throw TargetError.protocolError("no FileGuid") }
         return guid

@@ -86,8 +86,6 @@ public actor DineroClient {
         try await auth.token(forceNew: forceNew)
     }
 
-    static func formEncode(_ text: String) -> String { OAuthForm.encode(text) }
-
     // MARK: Requests
 
     enum Step { case read, write }
@@ -135,7 +133,7 @@ public actor DineroClient {
                 text = String(buffer: try await response.body.collect(upTo: 32 << 20))
                 afterAnswer?(calls)
             } catch {
-                let reason = "\(method) \(path): \(Self.describe(error))"
+                let reason = "\(method) \(path): \(String(describing: error))"
                 if step == .write { throw TargetError.ambiguous(reason) }
                 if attempt >= readAttempts { throw TargetError.unavailable(reason) }
                 await backoff(attempt)
@@ -184,11 +182,6 @@ public actor DineroClient {
     private func backoff(_ attempt: Int) async {
         let base = min(8.0, 0.25 * pow(2.0, Double(attempt - 1)))
         try? await time.sleep(seconds: base / 2 + Double.random(in: 0...(base / 2)))
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return String(describing: error) }
-        return String(describing: error)
     }
 
     static let encoder: JSONEncoder = {

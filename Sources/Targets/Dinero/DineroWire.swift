@@ -129,12 +129,6 @@ struct WireValue: @unchecked Sendable {
     var bool: Bool? { raw as? Bool }
     var isNull: Bool { raw == nil || raw is NSNull }
 
-    /// A decimal amount in kroner as øre, rounded to the nearest øre.
-    var minorUnits: Int64? {
-        if let number = raw as? NSNumber { return Int64((number.doubleValue * 100).rounded()) }
-        return nil
-    }
-
     var object: [String: WireValue] {
         guard let object = raw as? [String: Any] else { return [:] }
         return object.mapValues(WireValue.init)
