@@ -327,6 +327,11 @@ public final class StateFile: Sendable {
         }
     }
 
+    /// Documents not yet booked or rejected.
+    public func openCount() throws -> Int {
+        try phaseCounts().filter { !$0.key.isFinal }.values.reduce(0, +)
+    }
+
     /// Documents per phase.
     public func phaseCounts() throws -> [Phase: Int] {
         try queue.read { db in

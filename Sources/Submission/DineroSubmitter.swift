@@ -89,10 +89,10 @@ public final class DineroSubmitter: Sendable {
                 options.onProgress(progress, await client.calls)
             }
         } catch let stop as Stop {
-            progress.open = try state.documents(in: [.pending, .sending, .created, .booking, .failed]).count
+            progress.open = try state.openCount()
             return (stop.end, progress)
         }
-        progress.open = try state.documents(in: [.pending, .sending, .created, .booking, .failed]).count
+        progress.open = try state.openCount()
         return (
             progress.open == 0 ? .finished : .stoppedEarly("\(progress.open) documents are not booked yet"), progress
         )

@@ -209,7 +209,7 @@ struct Import: AsyncParsableCommand {
             var step = ValidationStep(validator)
             var documents: [DocumentRecord] = []
             var rows: [RowRecord] = []
-            let sequenceBase = try stateFile.documents().count
+            let sequenceBase = try stateFile.phaseCounts().values.reduce(0, +)
             do {
                 while let mapped = try builder.next() {
                     let (event, warnings) = step.apply(mapped)
