@@ -86,6 +86,24 @@ extension DineroStore {
         return result
     }
 
+    /// A manual-voucher or ledger line: `amount` debits `account` and credits `balancing`, each
+    /// side with its own VAT code.
+    func linePostings(
+        account: Int?, balancing: Int?, amount: Int64, accountVat: String?, balancingVat: String?,
+        description: String?, in organization: Organization
+    ) -> [Posting] {
+        var sides: [Posting] = []
+        if let account {
+            sides += postings(
+                account: account, amount: amount, vatCode: accountVat, description: description, in: organization)
+        }
+        if let balancing {
+            sides += postings(
+                account: balancing, amount: -amount, vatCode: balancingVat, description: description, in: organization)
+        }
+        return sides
+    }
+
     /// The date must lie in an accounting year and after the organization's locked period.
     func periodProblem(_ date: Day, in organization: Organization) -> String? {
         guard let year = organization.accountingYears.first(where: { $0.from <= date && date <= $0.to }) else {

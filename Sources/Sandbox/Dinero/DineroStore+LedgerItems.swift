@@ -166,18 +166,10 @@ extension DineroStore {
 
     func ledgerPostings(_ item: LedgerItem, organization: Organization) -> [Posting] {
         item.lines.flatMap { line in
-            var sides: [Posting] = []
-            if let account = line.accountNumber {
-                sides += postings(
-                    account: account, amount: line.amount, vatCode: line.accountVatCode, description: line.description,
-                    in: organization)
-            }
-            if let balancing = line.balancingAccountNumber {
-                sides += postings(
-                    account: balancing, amount: -line.amount, vatCode: line.balancingAccountVatCode,
-                    description: line.description, in: organization)
-            }
-            return sides
+            linePostings(
+                account: line.accountNumber, balancing: line.balancingAccountNumber, amount: line.amount,
+                accountVat: line.accountVatCode, balancingVat: line.balancingAccountVatCode,
+                description: line.description, in: organization)
         }
     }
 

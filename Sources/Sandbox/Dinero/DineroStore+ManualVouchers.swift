@@ -116,15 +116,10 @@ extension DineroStore {
         let requested = binder.int(body, "Number", at: "Number")
         if let problem = periodProblem(voucher.voucherDate, in: organization) { binder.fail("VoucherDate", problem) }
         let postings = voucher.lines.flatMap { line in
-            var sides = self.postings(
-                account: line.accountNumber, amount: line.amount, vatCode: line.accountVatCode,
+            linePostings(
+                account: line.accountNumber, balancing: line.balancingAccountNumber, amount: line.amount,
+                accountVat: line.accountVatCode, balancingVat: line.balancingAccountVatCode,
                 description: line.description, in: organization)
-            if let balancing = line.balancingAccountNumber {
-                sides += self.postings(
-                    account: balancing, amount: -line.amount, vatCode: line.balancingAccountVatCode,
-                    description: line.description, in: organization)
-            }
-            return sides
         }
         let difference = postings.reduce(Int64(0)) { $0 + $1.amount }
         if difference != 0 {
