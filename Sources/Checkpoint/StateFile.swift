@@ -234,7 +234,11 @@ public final class StateFile: Sendable {
 
     /// Stores a file's documents and rejected or skipped rows, and marks the file mapped, in one
     /// transaction. Documents already stored (same reference) are left as they are.
-    public func storeMapped(file: String, documents: [DocumentRecord], rows: [RowRecord]) throws {
+    ///
+    /// A large file is stored in chunks, the last with `complete`; a chunk stored again after a
+    /// crash is recognised as this file's own and left alone.
+    public func storeMapped(file: String, documents: [DocumentRecord], rows: [RowRecord], complete: Bool = true) throws
+    {
         let bodies = try documents.map { try Self.encoder.encode($0.document) }
         try queue.write { db in
             let now = Date()
@@ -249,6 +253,7 @@ public final class StateFile: Sendable {
                 // The same document came from another file already: its rows are duplicates, not lost.
                 let first = try String.fetchOne(
                     db, sql: "SELECT file FROM document WHERE reference = ?", arguments: [record.reference])
+                guard first != file else { continue }
                 for row in record.document.provenance.rows {
                     try db.execute(
                         sql:
@@ -265,7 +270,7 @@ public final class StateFile: Sendable {
                         "INSERT OR REPLACE INTO row (file, record, line, status, code, message) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [row.file, row.row.record, row.row.line, row.status.rawValue, row.code, row.message])
             }
-            try db.execute(sql: "UPDATE sourceFile SET mapped = 1 WHERE path = ?", arguments: [file])
+            if complete { try db.execute(sql: "UPDATE sourceFile SET mapped = 1 WHERE path = ?", arguments: [file]) }
         }
     }
 

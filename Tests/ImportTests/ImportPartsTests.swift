@@ -117,4 +117,19 @@ struct ImportPartsTests {
         #expect(rows[2].file == "b.csv")
         #expect(rows[2].message?.contains("a.csv") == true)
     }
+
+    @Test("a chunk stored again after a crash mid-file is the file's own, not a duplicate")
+    func chunksStoredTwice() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let state = try StateFile(path: folder + "/job.sqlite")
+        try state.record(SourceFileRecord(path: "c.csv", size: 10, sha256: "cc"))
+        let chunk = [DocumentRecord(document: Self.document("r2", file: "c.csv", record: 1), sequence: 0)]
+        try state.storeMapped(file: "c.csv", documents: chunk, rows: [], complete: false)
+        #expect(try state.sourceFile("c.csv")?.mapped == false)
+        try state.storeMapped(file: "c.csv", documents: chunk, rows: [])
+        #expect(try state.sourceFile("c.csv")?.mapped == true)
+        #expect(try state.openCount() == 1)
+        #expect(try Report.rows(from: state).map(\.status) == [.pending])
+    }
 }

@@ -209,7 +209,10 @@ struct Import: AsyncParsableCommand {
             var step = ValidationStep(validator)
             var documents: [DocumentRecord] = []
             var rows: [RowRecord] = []
-            let sequenceBase = try stateFile.phaseCounts().values.reduce(0, +)
+            // Stored a chunk at a time, so memory stays bounded whatever the file's size.
+            var sequence = try stateFile.phaseCounts().values.reduce(0, +)
+            var stored = 0
+            var skippedOrRejected = 0
             do {
                 while let mapped = try builder.next() {
                     let (event, warnings) = step.apply(mapped)
@@ -218,8 +221,8 @@ struct Import: AsyncParsableCommand {
                     case .document(let document):
                         do {
                             try DineroClient.check(document)
-                            documents.append(
-                                DocumentRecord(document: document, sequence: sequenceBase + documents.count))
+                            documents.append(DocumentRecord(document: document, sequence: sequence))
+                            sequence += 1
                         } catch {
                             let outcome = RowOutcome(
                                 file: document.provenance.file, rows: document.provenance.rows,
@@ -234,6 +237,13 @@ struct Import: AsyncParsableCommand {
                     case .skipped(let outcome):
                         rows += Self.rowRecords(outcome, status: .skipped, code: nil)
                     }
+                    if documents.count + rows.count >= 1_000 {
+                        try stateFile.storeMapped(file: file, documents: documents, rows: rows, complete: false)
+                        stored += documents.count
+                        skippedOrRejected += rows.count
+                        documents.removeAll(keepingCapacity: true)
+                        rows.removeAll(keepingCapacity: true)
+                    }
                 }
             } catch {
                 try MappingSession.reportStop(error)
@@ -241,7 +251,9 @@ struct Import: AsyncParsableCommand {
                 continue
             }
             try stateFile.storeMapped(file: file, documents: documents, rows: rows)
-            Console.err("\(file): \(documents.count) documents to book, \(rows.count) rows rejected or skipped")
+            Console.err(
+                "\(file): \(stored + documents.count) documents to book, \(skippedOrRejected + rows.count) rows rejected or skipped"
+            )
         }
         problems.finish("see the report")
         if unusable { return ExitStatus.usage }
