@@ -47,8 +47,11 @@ public struct DocumentRecord: Sendable, Hashable {
     public var attempts: Int
     /// Position in file order, so documents are sent in the order they were read.
     public var sequence: Int
+    /// The source file it is kept under in the job: its path, or the key an inbox gives a file.
+    public var file: String
 
-    public init(document: Document, sequence: Int) {
+    public init(document: Document, sequence: Int, file: String? = nil) {
+        self.file = file ?? document.provenance.file
         self.reference = document.reference
         self.kind = document.kind
         self.document = document
@@ -185,6 +188,10 @@ public final class StateFile: Sendable {
                 table.primaryKey(["file", "record"])
             }
         }
+        migrator.registerMigration("v2") { db in
+            // An inbox's job gathers files for months; its reports ask for one file's documents.
+            try db.create(index: "documentFile", on: "document", columns: ["file", "sequence"])
+        }
         return migrator
     }
 
@@ -254,6 +261,16 @@ public final class StateFile: Sendable {
                 let first = try String.fetchOne(
                     db, sql: "SELECT file FROM document WHERE reference = ?", arguments: [record.reference])
                 guard first != file else { continue }
+                // Unless the target refused it before creating anything: then this file sends it again
+                // (a row dropped back in after its account was created, say). Nothing was booked.
+                try db.execute(
+                    sql: """
+                        UPDATE document SET file = ?, body = ?, phase = 'pending', errorCode = NULL, errorMessage = NULL,
+                        attempts = 0, sequence = ?, updatedAt = ?
+                        WHERE reference = ? AND phase = 'rejected' AND remoteID IS NULL
+                        """,
+                    arguments: [file, body, record.sequence, now, record.reference])
+                guard db.changesCount == 0 else { continue }
                 for row in record.document.provenance.rows {
                     try db.execute(
                         sql:
@@ -274,6 +291,24 @@ public final class StateFile: Sendable {
         }
     }
 
+    /// Forgets a source file that could not be used: its unsent documents, its rows and its
+    /// record. Documents already sent (any phase past `pending`) stay, so nothing booked is lost.
+    public func forget(file: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM document WHERE file = ? AND phase = 'pending'", arguments: [file])
+            try db.execute(sql: "DELETE FROM row WHERE file = ?", arguments: [file])
+            try db.execute(sql: "DELETE FROM sourceFile WHERE path = ?", arguments: [file])
+        }
+    }
+
+    /// The documents kept under one source file, in file order.
+    public func documents(file: String) throws -> [DocumentRecord] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM document WHERE file = ? ORDER BY sequence", arguments: [file])
+                .map(Self.documentRecord)
+        }
+    }
+
     public func documents(in phases: Set<Phase>? = nil) throws -> [DocumentRecord] {
         try queue.read { db in
             let rows: [Row]
@@ -290,7 +325,7 @@ public final class StateFile: Sendable {
     private static func documentRecord(_ row: Row) throws -> DocumentRecord {
         let body: Data = row["body"]
         let document = try JSONDecoder().decode(Document.self, from: body)
-        var record = DocumentRecord(document: document, sequence: row["sequence"])
+        var record = DocumentRecord(document: document, sequence: row["sequence"], file: row["file"])
         record.phase = Phase(rawValue: row["phase"]) ?? .pending
         record.remoteID = row["remoteID"]
         record.remoteVersion = row["remoteVersion"]
@@ -321,9 +356,16 @@ public final class StateFile: Sendable {
         }
     }
 
-    public func rows() throws -> [RowRecord] {
+    /// The rows that did not become sent documents; of one source file, or of all.
+    public func rows(file: String? = nil) throws -> [RowRecord] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM row ORDER BY file, record").map {
+            let rows =
+                if let file {
+                    try Row.fetchAll(db, sql: "SELECT * FROM row WHERE file = ? ORDER BY record", arguments: [file])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM row ORDER BY file, record")
+                }
+            return rows.map {
                 RowRecord(
                     file: $0["file"], row: SourceRow(record: $0["record"], line: $0["line"]),
                     status: RowRecord.Status(rawValue: $0["status"]) ?? .rejected, code: $0["code"],

@@ -44,9 +44,10 @@ public struct ReportSummary: Sendable, Hashable, Codable {
 
 /// The per-row report: every source row of the job, from the state file.
 public enum Report {
-    public static func rows(from state: StateFile) throws -> [ReportRow] {
+    /// Every row of the job, or of one of its source files (by the key the job keeps it under).
+    public static func rows(from state: StateFile, file: String? = nil) throws -> [ReportRow] {
         var rows: [ReportRow] = []
-        for document in try state.documents() {
+        for document in try file.map(state.documents(file:)) ?? state.documents() {
             let status: ReportRow.Status =
                 switch document.phase {
                 case .booked: .booked
@@ -57,13 +58,13 @@ public enum Report {
             for row in document.document.provenance.rows {
                 rows.append(
                     ReportRow(
-                        file: document.document.provenance.file, line: row.line, record: row.record, status: status,
+                        file: document.file, line: row.line, record: row.record, status: status,
                         kind: document.kind.rawValue, date: document.document.date.description,
                         reference: document.reference, voucherNumber: document.voucherNumber,
                         remoteID: document.remoteID, code: document.errorCode, message: document.errorMessage))
             }
         }
-        for row in try state.rows() {
+        for row in try state.rows(file: file) {
             let status: ReportRow.Status =
                 switch row.status {
                 case .rejected: .rejected
@@ -110,10 +111,14 @@ public enum Report {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let csvPath = (directory as NSString).appendingPathComponent(name + ".csv")
         let jsonlPath = (directory as NSString).appendingPathComponent(name + ".jsonl")
+        try writeCSV(rows, to: csvPath)
+        try writeJSONLines(rows, to: jsonlPath)
+        return (csvPath, jsonlPath)
+    }
+
+    /// The report as CSV (CRLF, formula-safe cells), written atomically.
+    public static func writeCSV(_ rows: [ReportRow], to path: String) throws {
         var csv = columns.joined(separator: ",") + "\r\n"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var jsonl = Data()
         for row in rows {
             let cells: [String] = [
                 row.file, String(row.line), String(row.record), row.status.rawValue, row.kind ?? "", row.date ?? "",
@@ -121,12 +126,20 @@ public enum Report {
                 row.message ?? "",
             ]
             csv += cells.map(csvCell).joined(separator: ",") + "\r\n"
+        }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// The report as JSON Lines, one object per row, written atomically.
+    public static func writeJSONLines(_ rows: [ReportRow], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var jsonl = Data()
+        for row in rows {
             jsonl.append(try encoder.encode(row))
             jsonl.append(0x0A)
         }
-        try Data(csv.utf8).write(to: URL(fileURLWithPath: csvPath), options: .atomic)
-        try jsonl.write(to: URL(fileURLWithPath: jsonlPath), options: .atomic)
-        return (csvPath, jsonlPath)
+        try jsonl.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     /// A CSV cell that a spreadsheet shows as text: quoted when needed, and a leading `=`, `+`,
