@@ -34,4 +34,6 @@ public enum ReaderCode {
     public static let tooDeep: DiagnosticCode = "R033"
     public static let malformedXML: DiagnosticCode = "R040"
     public static let unsafeXML: DiagnosticCode = "R041"
+    /// Chosen records could not be copied out of a file in its own format (inbox rejected rows).
+    public static let subsetNotCopied: DiagnosticCode = "R050"
 }
