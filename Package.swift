@@ -67,6 +67,7 @@ let package = Package(
         ),
         .target(name: "Submission", dependencies: ["LedgerModel", "Checkpoint", "Targets"]),
         .target(name: "Reports", dependencies: ["LedgerModel", "Checkpoint"]),
+        .target(name: "Inbox", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(
             name: "Sandbox",
             dependencies: [
@@ -91,6 +92,7 @@ let package = Package(
                 "Targets",
                 "Submission",
                 "Reports",
+                "Inbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,6 +119,7 @@ let package = Package(
             name: "ImportTests",
             dependencies: ["Targets", "Submission", "Checkpoint", "Reports", "LedgerModel"]
         ),
+        .testTarget(name: "InboxTests", dependencies: ["Inbox"]),
         .testTarget(
             name: "SandboxTests",
             dependencies: [
