@@ -24,6 +24,8 @@ public struct SubmissionProgress: Sendable {
     public var adopted = 0
 
     public var done: Int { booked + rejected + failed }
+
+    public init() {}
 }
 
 /// Sends a job's documents to one Dinero organization, exactly once, and keeps the state file

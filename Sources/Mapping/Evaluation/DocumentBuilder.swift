@@ -60,13 +60,15 @@ public final class DocumentBuilder {
     private var bufferedOrder: [String] = []
     private var bufferedCount = 0
 
-    public init(_ bound: BoundMapping, reader: any RecordReader) throws {
+    /// `attachmentFolder`: where relative attachment paths start; by default the source file's
+    /// folder (an inbox gives the folder the file was dropped into, not the one it is read from).
+    public init(_ bound: BoundMapping, reader: any RecordReader, attachmentFolder: String? = nil) throws {
         self.bound = bound
         self.reader = reader
         self.spec = bound.mapping.document
         var fileDigest: [UInt8]?
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
-        mapper = RowMapper(bound, fileDigest: fileDigest)
+        mapper = RowMapper(bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder)
     }
 
     /// The next event, or nil when the file is done. Throws ``ReadError`` when the file cannot

@@ -45,13 +45,14 @@ final class RowMapper {
     }
 
     /// `fileDigest`: the SHA-256 of the source file, when references are scoped to the file.
-    init(_ bound: BoundMapping, fileDigest: [UInt8]?) {
+    init(_ bound: BoundMapping, fileDigest: [UInt8]?, attachmentFolder: String? = nil) {
         self.bound = bound
         self.mapping = bound.mapping
         self.spec = bound.mapping.document
         self.evaluator = Evaluator(bound)
         hasher = ReferenceHasher(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
-        sourceFolder = URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
+        sourceFolder =
+            attachmentFolder ?? URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
         skipConditions = bound.mapping.skips.map(\.when)
         ruleConditions = bound.mapping.rules.map(\.when)

@@ -29,6 +29,14 @@ struct ConnectOptionGroup: ParsableArguments {
     /// The app's id and secret: DINERO_CONNECT_CLIENT_ID and DINERO_CONNECT_CLIENT_SECRET, from
     /// the environment or a credentials file.
     func settings(credentialsFile: String?) throws -> ConnectSettings {
+        try Self.settings(credentialsFile: credentialsFile, authorizeURL: authorizeURL, tokenURL: tokenURL)
+    }
+
+    static func settings(
+        credentialsFile: String?, authorizeURL: String? = nil, tokenURL: String? = nil
+    ) throws
+        -> ConnectSettings
+    {
         var values = ProcessInfo.processInfo.environment
         if let credentialsFile {
             values.merge(try DineroConnection.readCredentials(credentialsFile)) { _, fromFile in fromFile }

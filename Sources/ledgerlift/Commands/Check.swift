@@ -28,7 +28,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let session = try MappingSession.load(mapping)
         var failed = false
-        var problems = ProblemPrinter(limit: maxProblems)
+        var problems = ProblemPrinter(limit: maxProblems, sink: TerminalSink())
         var step = ValidationStep(
             files.isEmpty ? nil : try validation.makeValidator(mapping: session.mapping.validation))
         for file in files {

@@ -47,7 +47,7 @@ struct Plan: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var unusable = false
-        var problems = ProblemPrinter(limit: maxProblems)
+        var problems = ProblemPrinter(limit: maxProblems, sink: TerminalSink())
         var step = ValidationStep(try validation.makeValidator(mapping: session.mapping.validation))
         for file in files {
             guard let (builder, _) = try session.open(file, overrides: reader) else {

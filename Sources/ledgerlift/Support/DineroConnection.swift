@@ -2,22 +2,22 @@ import AsyncHTTPClient
 import Foundation
 import LedgerModel
 import Sandbox
+import Synchronization
 import Targets
 import Validation
 
 /// The Dinero an import talks to: the built-in sandbox (started here, nothing leaves the
 /// machine), or a real or separately running Dinero named by URLs and credentials.
-final class DineroConnection {
+final class DineroConnection: Sendable {
     let client: DineroClient
-    let http: HTTPClient
-    let sandbox: SandboxServer?
     let description: String
+    /// The transport, when this connection has it to itself and closes it.
+    private let owned: SharedTransport?
 
-    private init(client: DineroClient, http: HTTPClient, sandbox: SandboxServer?, description: String) {
+    private init(client: DineroClient, description: String, owned: SharedTransport?) {
         self.client = client
-        self.http = http
-        self.sandbox = sandbox
         self.description = description
+        self.owned = owned
     }
 
     struct Settings {
@@ -56,14 +56,29 @@ final class DineroConnection {
         }
     }()
 
+    /// A connection with a transport of its own, closed with it.
     static func open(_ settings: Settings) async throws -> DineroConnection {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let limiters = RateLimiters(window: settings.rateWindow * 61 / 60)
+        let transport = SharedTransport(rateWindow: settings.rateWindow)
+        do {
+            return try await open(settings, sharing: transport, owned: true)
+        } catch {
+            await transport.close()
+            throw error
+        }
+    }
+
+    /// A connection over a transport several share (an inbox's routes): one HTTP client, one
+    /// rate limiter per organization and client id, one built-in sandbox.
+    static func open(
+        _ settings: Settings, sharing transport: SharedTransport, owned: Bool = false
+    ) async throws
+        -> DineroConnection
+    {
+        let http = transport.http
+        let limiters = transport.limiters
         do {
             if settings.target == "sandbox" {
-                var options = SandboxOptions()
-                options.dataDirectory = settings.sandboxData
-                let sandbox = try await SandboxServer.start(options: options)
+                let sandbox = try await transport.sandbox(data: settings.sandboxData)
                 let organization = settings.organization ?? SandboxCredentials.organizationID
                 let credentials = PersonalCredentials(
                     clientID: SandboxCredentials.personalClientID,
@@ -77,10 +92,10 @@ final class DineroConnection {
                     credentials: credentials, organization: organization, http: http, limiter: limiter,
                     afterAnswer: drill)
                 return DineroConnection(
-                    client: client, http: http, sandbox: sandbox,
+                    client: client,
                     description:
-                        "the built-in sandbox (\(sandbox.baseURL), organization \(organization), books in \(settings.sandboxData))"
-                )
+                        "the built-in sandbox (\(sandbox.baseURL), organization \(organization), books in \(settings.sandboxData))",
+                    owned: owned ? transport : nil)
             }
             let environment = ProcessInfo.processInfo.environment
             var values = environment
@@ -124,10 +139,7 @@ final class DineroConnection {
             let client = DineroClient(
                 apiBaseURL: apiURL, auth: auth, organization: organization, http: http, limiter: limiter,
                 afterAnswer: drill)
-            return DineroConnection(client: client, http: http, sandbox: nil, description: description)
-        } catch {
-            try? await http.shutdown()
-            throw error
+            return DineroConnection(client: client, description: description, owned: owned ? transport : nil)
         }
     }
 
@@ -152,9 +164,9 @@ final class DineroConnection {
         return values
     }
 
+    /// Closes the transport if this connection owns it.
     func close() async {
-        try? await http.shutdown()
-        await sandbox?.stop()
+        await owned?.close()
     }
 
     /// The organization's chart as reference data for validation.
@@ -183,6 +195,52 @@ final class DineroConnection {
         }
         return ReferenceData(
             organization: name, accounts: accounts, depositAccounts: deposits, years: years, vatCodes: chart.vatCodes)
+    }
+}
+
+/// What connections in one process share: the HTTP client, the rate limiters and the built-in
+/// sandbox, started on first use.
+final class SharedTransport: Sendable {
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    let limiters: RateLimiters
+    private let started = Mutex<[String: SandboxServer]>([:])
+    private let starting = AsyncGate()
+
+    init(rateWindow: Double = 60) {
+        limiters = RateLimiters(window: rateWindow * 61 / 60)
+    }
+
+    /// The built-in sandbox keeping its books in `data`; one per folder, started on first use.
+    func sandbox(data: String) async throws -> SandboxServer {
+        try await starting.run {
+            if let running = started.withLock({ $0[data] }) { return running }
+            var options = SandboxOptions()
+            options.dataDirectory = data
+            let server = try await SandboxServer.start(options: options)
+            started.withLock { $0[data] = server }
+            return server
+        }
+    }
+
+    func close() async {
+        try? await http.shutdown()
+        for server in started.withLock({ Array($0.values) }) { await server.stop() }
+    }
+}
+
+/// Runs one operation at a time (so a sandbox is never started twice for one folder).
+actor AsyncGate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
+        while busy { await withCheckedContinuation { waiting.append($0) } }
+        busy = true
+        defer {
+            busy = false
+            if !waiting.isEmpty { waiting.removeFirst().resume() }
+        }
+        return try await operation()
     }
 }
 

@@ -8,12 +8,12 @@ struct MappingSession {
     let mapping: CompiledMapping
 
     /// Compiles `path`; prints every diagnostic; exits 2 when the mapping is invalid.
-    static func load(_ path: String) throws -> MappingSession {
+    static func load(_ path: String, sink: some ProblemSink = TerminalSink()) throws -> MappingSession {
         let (mapping, diagnostics) = MappingCompiler.compile(path: path)
-        diagnostics.forEach(Console.report)
+        diagnostics.forEach(sink.report)
         guard let mapping else {
             let errors = diagnostics.filter { $0.severity == .error }.count
-            Console.err("\(path): \(errors) error\(errors == 1 ? "" : "s"); the mapping was not used")
+            sink.note("\(path): \(errors) error\(errors == 1 ? "" : "s"); the mapping was not used")
             throw ExitStatus.usage
         }
         return MappingSession(mapping: mapping)
@@ -22,29 +22,30 @@ struct MappingSession {
     /// Opens `file` with the mapping's reader settings under the command-line overrides and binds
     /// the mapping to its columns. Prints problems; nil when the file cannot be used.
     func open(
-        _ file: String, overrides: ReaderOptionGroup
+        _ file: String, overrides: ReaderOptionGroup, attachmentFolder: String? = nil,
+        sink: some ProblemSink = TerminalSink()
     ) throws -> (builder: DocumentBuilder, reader: any RecordReader)? {
         let options = try overrides.readerOptions(over: mapping.readerOptions)
         let reader: any RecordReader
         do {
             reader = try Readers.open(file, options: options)
         } catch let error as ReadError {
-            Console.report(error.diagnostic)
+            sink.report(error.diagnostic)
             return nil
         }
-        reader.diagnostics.forEach(Console.report)
+        reader.diagnostics.forEach(sink.report)
         let (bound, diagnostics) = BoundMapping.bind(mapping, to: reader.source)
-        diagnostics.forEach(Console.report)
+        diagnostics.forEach(sink.report)
         guard let bound else { return nil }
-        return (try DocumentBuilder(bound, reader: reader), reader)
+        return (try DocumentBuilder(bound, reader: reader, attachmentFolder: attachmentFolder), reader)
     }
 
     /// Prints an error that stopped a file (unreadable input, a full group buffer) and returns;
     /// anything else is thrown on.
-    static func reportStop(_ error: any Error) throws {
+    static func reportStop(_ error: any Error, sink: some ProblemSink = TerminalSink()) throws {
         switch error {
-        case let error as ReadError: Console.report(error.diagnostic)
-        case let error as MappingError: error.diagnostics.forEach(Console.report)
+        case let error as ReadError: sink.report(error.diagnostic)
+        case let error as MappingError: error.diagnostics.forEach(sink.report)
         default: throw error
         }
     }
