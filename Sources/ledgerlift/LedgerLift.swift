@@ -11,6 +11,8 @@ struct LedgerLift: AsyncParsableCommand {
             3 cannot reach or authorize the target; 73 another run holds the job; 75 stopped early but safe to re-run.
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Check.self, Plan.self, Import.self, Status.self, Auth.self, SandboxCommand.self]
+        subcommands: [
+            Inspect.self, Check.self, Plan.self, Import.self, Watch.self, Status.self, Auth.self, SandboxCommand.self,
+        ]
     )
 }
