@@ -132,4 +132,54 @@ struct ImportPartsTests {
         #expect(try state.openCount() == 1)
         #expect(try Report.rows(from: state).map(\.status) == [.pending])
     }
+
+    @Test(
+        "an inbox's files: one file's report, a refused document sent again by a later file, an unusable file forgotten"
+    )
+    func perFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("state-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let state = try StateFile(path: folder + "/route.sqlite")
+        let first = "bank.csv@aaaa"
+        let second = "bank.csv@bbbb"
+        try state.record(SourceFileRecord(path: first, size: 10, sha256: "aaaa"))
+        try state.storeMapped(
+            file: first,
+            documents: [
+                DocumentRecord(document: Self.document("booked"), sequence: 0, file: first),
+                DocumentRecord(document: Self.document("refused", record: 2), sequence: 1, file: first),
+            ],
+            rows: [])
+        var records = try state.documents()
+        records[0].phase = .booked
+        records[1].phase = .rejected
+        records[1].errorCode = "D400"
+        try state.update(records)
+        // The second file has both again: the booked one is a duplicate, the refused one is its own now.
+        try state.storeMapped(
+            file: second,
+            documents: [
+                DocumentRecord(
+                    document: Self.document("booked", file: "processing/bank.csv"), sequence: 2, file: second),
+                DocumentRecord(
+                    document: Self.document("refused", file: "processing/bank.csv", record: 2), sequence: 3,
+                    file: second),
+            ],
+            rows: [])
+        #expect(try state.documents(file: first).map(\.reference) == ["booked"])
+        let again = try #require(try state.documents(file: second).first)
+        #expect(again.reference == "refused")
+        #expect(again.phase == .pending)
+        #expect(again.errorCode == nil)
+        let secondReport = try Report.rows(from: state, file: second)
+        #expect(secondReport.map(\.status) == [.duplicateSkipped, .pending])
+        #expect(secondReport.allSatisfy { $0.file == second })
+        #expect(try Report.rows(from: state, file: first).map(\.status) == [.booked])
+        // A file that turned out unusable leaves nothing unsent behind; what was sent stays.
+        try state.forget(file: second)
+        #expect(try state.documents(file: second).isEmpty)
+        #expect(try state.rows(file: second).isEmpty)
+        #expect(try state.sourceFile(second) == nil)
+        #expect(try state.documents(file: first).map(\.phase) == [.booked])
+    }
 }

@@ -187,6 +187,25 @@ struct WatchCommandTests {
         }
     }
 
+    @Test(
+        "SIGINT mid-file finishes the call in flight, keeps the file in processing/ and exits 75; the next run ends it")
+    func interrupted() async throws {
+        try await ImportRun.with { run in
+            let inbox = try InboxRun(run, routes: [("*.csv", "mappings/bank-statement.yaml")])
+            try inbox.drop("samples/bank-statement.csv", as: "bank.csv")
+            var result = try await inbox.once(environment: ["LEDGERLIFT_DRILL_INTERRUPT_AFTER_CALLS": "3"])
+            #expect(result.status == 75, "\(result.stderr)")
+            #expect(result.stderr.contains("stopping"))
+            #expect(inbox.files("processing") == ["bank.csv"])
+            result = try await inbox.once()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(inbox.files("done").contains("bank.report.csv"))
+            let booked = try await run.bookedReferences()
+            #expect(booked.count == 16)
+            #expect(booked.values.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test("two watchers at once: the second exits 73 and says who holds the inbox")
     func twoWatchers() async throws {
         try await ImportRun.with { run in
