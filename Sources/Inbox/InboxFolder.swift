@@ -181,7 +181,14 @@ public struct SettleTracker: Sendable {
 
     /// Looks at the waiting files at `now` (seconds of any monotonic clock). Answers the ones
     /// complete, in arrival order, and the time at which the next one may become complete.
-    public mutating func observe(_ entries: [InboxFolder.Entry], now: Double) -> (ready: [String], nextCheck: Double?) {
+    ///
+    /// `wallClock` (seconds since 1970), when given, lets a file seen for the first time count
+    /// the time since its last modification as time already waited: a file that sat in the
+    /// inbox all night is taken by the morning's cron run at once, while one still being written
+    /// (its modification time moving) waits.
+    public mutating func observe(
+        _ entries: [InboxFolder.Entry], now: Double, wallClock: Double? = nil
+    ) -> (ready: [String], nextCheck: Double?) {
         var ready: [String] = []
         var next: Double?
         var current: [String: (entry: InboxFolder.Entry, since: Double)] = [:]
@@ -189,6 +196,8 @@ public struct SettleTracker: Sendable {
             let since: Double
             if let previous = seen[entry.name], previous.entry == entry {
                 since = previous.since
+            } else if seen[entry.name] == nil, let wallClock {
+                since = now - max(0, wallClock - Double(entry.modified) / 1e9)
             } else {
                 since = now
                 // A changed file is no longer known to be whole.

@@ -107,6 +107,19 @@ struct SettleTrackerTests {
         #expect(next == nil)
     }
 
+    @Test("a file last modified longer ago than the settle time is taken when first seen; a fresh one waits")
+    func oldFiles() {
+        var tracker = SettleTracker(settle: 5)
+        let wallClock = 1_000_000.0
+        let overnight = Entry(name: "old.csv", size: 10, modified: Int64((wallClock - 3600) * 1e9))
+        let fresh = Entry(name: "new.csv", size: 10, modified: Int64((wallClock - 1) * 1e9))
+        let (ready, next) = tracker.observe([overnight, fresh], now: 100, wallClock: wallClock)
+        #expect(ready == ["old.csv"])
+        #expect(next == 104)
+        // Seen again unchanged at the right time: taken.
+        #expect(tracker.observe([fresh], now: 104, wallClock: wallClock + 4).ready == ["new.csv"])
+    }
+
     @Test("a same-size rewrite (new modification time) starts the wait again")
     func touched() {
         var tracker = SettleTracker(settle: 5)

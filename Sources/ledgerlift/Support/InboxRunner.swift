@@ -96,7 +96,8 @@ final class InboxRunner {
                 await takeUp(entry.name, claimed: true)
             }
             for name in events?.takeArrivals() ?? [] { tracker.arrivedWhole(name) }
-            let (ready, nextCheck) = tracker.observe(inbox.waiting(), now: now())
+            let (ready, nextCheck) = tracker.observe(
+                inbox.waiting(), now: now(), wallClock: Date().timeIntervalSince1970)
             for name in ready where !stop() {
                 if await takeUp(name, claimed: false) { tracker.forget(name) }
             }
