@@ -10,15 +10,15 @@ struct Watch: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Book files dropped into an inbox folder: from cron (--once) or as a service.",
         discussion: """
-            The inbox's ledgerlift.yaml routes file-name patterns to a mapping, a target and an organization.
-            A file is taken when complete (size and modification time unchanged for settle_seconds, or renamed
-            into the folder from *.part/*.tmp), moved to processing/, booked exactly once, and moved to done/ with
-            its report (and <name>.rejected.<ext> holding the rejected rows, to fix and drop back in), or to
+            The inbox's ledgerlift.yaml routes file-name patterns to a mapping, a target and an organization. \
+            A file is taken when complete (size and modification time unchanged for settle_seconds, or renamed \
+            into the folder from *.part/*.tmp), moved to processing/, booked exactly once, and moved to done/ with \
+            its report (and <name>.rejected.<ext> holding the rejected rows, to fix and drop back in), or to \
             failed/ with <name>.error.txt. A file left in processing/ by a stopped run is taken up first.
 
-            Exit codes (--once): 0 every file booked, or nothing to do; 1 some rows rejected; 2 a file could not
-            be used (see failed/) or the configuration or a mapping is invalid; 3 a target cannot be reached or
-            authorized; 73 another run holds the inbox; 75 stopped early or a file waits in processing/ (safe to
+            Exit codes (--once): 0 every file booked, or nothing to do; 1 some rows rejected; 2 a file could not \
+            be used (see failed/) or the configuration or a mapping is invalid; 3 a target cannot be reached or \
+            authorized; 73 another run holds the inbox; 75 stopped early or a file waits in processing/ (safe to \
             re-run). Without --once it runs until SIGTERM or SIGINT, finishing the document in flight first.
             """
     )
