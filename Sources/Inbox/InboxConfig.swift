@@ -44,6 +44,8 @@ public struct InboxConfig: Sendable, Equatable {
         public var batchSize: Int
         /// The config line the route starts on, for messages.
         public var line: Int
+        /// No `name:` was given; the name was made from the mapping's.
+        var unnamed = false
 
         /// True when one of the route's patterns matches the file name.
         public func matches(_ name: String) -> Bool {
@@ -142,6 +144,21 @@ public struct InboxConfig: Sendable, Equatable {
         }
         if !sawVersion { problem(root, "`version: 1` is missing") }
         if config.routes.isEmpty && problems.isEmpty { problem(root, "there are no `routes`") }
+        var taken = Set(config.routes.filter { !$0.unnamed }.map(\.name))
+        for index in config.routes.indices where config.routes[index].unnamed {
+            var route = config.routes[index]
+            if taken.contains(route.name) {
+                let base = route.name + (route.organization.map { "-\($0)" } ?? "")
+                route.name = base
+                var number = 2
+                while taken.contains(route.name) {
+                    route.name = "\(base)-\(number)"
+                    number += 1
+                }
+            }
+            taken.insert(route.name)
+            config.routes[index] = route
+        }
         let names = Dictionary(grouping: config.routes, by: \.name)
         for (name, routes) in names where routes.count > 1 {
             problems.append(
@@ -247,7 +264,11 @@ public struct InboxConfig: Sendable, Equatable {
         }
         route.patterns = patterns
         route.mapping = mapping
-        if !named { route.name = ((mapping as NSString).lastPathComponent as NSString).deletingPathExtension }
+        if !named {
+            // The mapping's name, and the organization's when one mapping serves several.
+            route.name = ((mapping as NSString).lastPathComponent as NSString).deletingPathExtension
+            route.unnamed = true
+        }
         return route
     }
 

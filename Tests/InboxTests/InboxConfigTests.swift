@@ -73,6 +73,22 @@ struct InboxConfigTests {
         }
     }
 
+    @Test(
+        "routes left unnamed are named after their mapping, and after their organization when one mapping serves several"
+    )
+    func defaultNames() throws {
+        let config = try InboxConfig.parse(
+            """
+            version: 1
+            routes:
+              - { match: "a*", mapping: sales.yaml, org: 11 }
+              - { match: "b*", mapping: sales.yaml, org: 22 }
+              - { match: "c*", mapping: sales.yaml, org: 22 }
+              - { match: "d*", mapping: bank.yaml }
+            """, path: "/in/ledgerlift.yaml")
+        #expect(config.routes.map(\.name) == ["sales", "sales-22", "sales-22-2", "bank"])
+    }
+
     @Test("two routes of one name are refused")
     func duplicateNames() {
         #expect(throws: InboxConfigError.self) {
@@ -80,8 +96,8 @@ struct InboxConfigTests {
                 """
                 version: 1
                 routes:
-                  - { match: "a*", mapping: x.yaml }
-                  - { match: "b*", mapping: other/x.yaml }
+                  - { name: x, match: "a*", mapping: x.yaml }
+                  - { name: x, match: "b*", mapping: other/x.yaml }
                 """, path: "/in/ledgerlift.yaml")
         }
     }

@@ -9,20 +9,27 @@ struct InboxRun {
 
     /// Makes `INBOX/ledgerlift.yaml` with a route per (pattern, mapping), all to the test's sandbox.
     init(_ run: ImportRun, routes: [(String, String)], settle: Double = 0) throws {
+        try self.init(run, routes: routes.map { ($0.0, $0.1, SandboxCredentials.organizationID) }, settle: settle)
+    }
+
+    /// Routes per (pattern, mapping, organization), each organization with its own API key file.
+    init(_ run: ImportRun, routes: [(String, String, Int)], settle: Double = 0) throws {
         self.run = run
         root = run.folder + "/inbox"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let credentials = run.folder + "/dinero.env"
-        let secrets = run.environment.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "\n")
-        _ = FileManager.default.createFile(
-            atPath: credentials, contents: Data(secrets.utf8), attributes: [.posixPermissions: 0o600])
         var yaml = "version: 1\nsettle_seconds: \(settle)\npoll_seconds: 0.2\nretry_seconds: 1\nroutes:\n"
-        for (pattern, mapping) in routes {
+        for (pattern, mapping, organization) in routes {
+            let credentials = run.folder + "/dinero-\(organization).env"
+            var secrets = run.environment
+            secrets["DINERO_API_KEY"] = SandboxCredentials.apiKey(organization: organization)
+            let text = secrets.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "\n")
+            _ = FileManager.default.createFile(
+                atPath: credentials, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
             yaml += """
                   - match: "\(pattern)"
                     mapping: \(CLI.root.path)/\(mapping)
                     target: dinero
-                    org: \(SandboxCredentials.organizationID)
+                    org: \(organization)
                     api_url: \(run.sandbox.baseURL)
                     auth_url: \(run.sandbox.baseURL)
                     credentials: \(credentials)
@@ -141,6 +148,29 @@ struct WatchCommandTests {
             #expect(!result.stderr.contains(SandboxCredentials.apiKey))
             #expect(!result.stderr.contains(SandboxCredentials.personalClientSecret))
             #expect(result.stderr.contains("\"booked\":16"))
+        }
+    }
+
+    @Test("several organizations in one inbox: each route books in its own organization, with its own state")
+    func severalOrganizations() async throws {
+        try await ImportRun.with({ $0.extraOrganizations = 1 }) { run in
+            let other = SandboxCredentials.basicOrganizationID + 1
+            let inbox = try InboxRun(
+                run,
+                routes: [
+                    ("shop-*.csv", "mappings/daily-sales.yaml", SandboxCredentials.organizationID),
+                    ("cafe-*.csv", "mappings/daily-sales.yaml", other),
+                ])
+            try inbox.drop("samples/daily-sales.csv", as: "shop-week.csv")
+            try inbox.drop("samples/daily-sales.csv", as: "cafe-week.csv")
+            let result = try await inbox.once()
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try await run.bookedReferences().count == 8)
+            let documents = try await run.admin("/organizations/\(other)/documents") as? [String: Any]
+            let items = documents?["ledgerItems"] as? [[String: Any]] ?? []
+            #expect(items.filter { $0["Status"] as? String == "Booked" }.count == 8)
+            let states = try FileManager.default.contentsOfDirectory(atPath: inbox.root + "/.ledgerlift/state")
+            #expect(states.filter { $0.hasSuffix(".sqlite") }.count == 2)
         }
     }
 
