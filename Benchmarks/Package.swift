@@ -14,6 +14,7 @@ let package = Package(
                 .product(name: "Readers", package: "ledgerlift"), .product(name: "Mapping", package: "ledgerlift"),
                 .product(name: "LedgerModel", package: "ledgerlift"),
                 .product(name: "Validation", package: "ledgerlift"),
+                .product(name: "Submission", package: "ledgerlift"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .treatAllWarnings(as: .error)]
         ),

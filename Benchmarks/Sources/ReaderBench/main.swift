@@ -2,9 +2,13 @@
 //
 //   ReaderBench csv [--rows N] [--dir DIR] [--repeat N]       1,000,000-row semicolon CSV (Danish bank export shape)
 //   ReaderBench xml [--megabytes N] [--dir DIR] [--repeat N]  100 MiB namespaced SAF-T-like journal
-//   ReaderBench map [--rows N] [--dir DIR] [--repeat N] [--mapping FILE] [--validate]
+//   ReaderBench map [--rows N] [--dir DIR] [--repeat N] [--mapping FILE] [--validate] [--plan]
 //                                               read + map the CSV with mappings/bank-statement.yaml
-//                                               (--validate: and validate against the example organization)
+//                                               (--validate: and validate against the example organization;
+//                                               --plan: and total per account and VAT code, and count the calls)
+//   ReaderBench map-xml [--megabytes N] [--dir DIR] [--repeat N] [--validate] [--plan]
+//                                               the same for the XML journal with mappings/journal.yaml
+//                                               (validated without reference data: its accounts are random)
 //
 // Inputs are generated deterministically (and kept in DIR for later runs). Measurements run
 // in a fresh child process so its peak RSS is the reader's own, not the generator's; each
@@ -13,6 +17,7 @@ import Foundation
 import LedgerModel
 import Mapping
 import Readers
+import Submission
 import Validation
 
 let arguments = CommandLine.arguments
@@ -46,7 +51,14 @@ case "map":
     let mapping = option("--mapping") ?? "mappings/bank-statement.yaml"
     try measure(
         ["measure-map", path, mapping, "--repeat", option("--repeat") ?? "5"]
-            + (arguments.contains("--validate") ? ["--validate"] : []))
+            + ["--validate", "--plan"].filter(arguments.contains))
+case "map-xml":
+    let megabytes = Int(option("--megabytes") ?? "") ?? 100
+    let path = "\(directory)/journal-\(megabytes)mb.xml"
+    try Generator.xml(path: path, megabytes: megabytes)
+    try measure(
+        ["measure-map", path, option("--mapping") ?? "mappings/journal.yaml", "--repeat", option("--repeat") ?? "5"]
+            + ["--validate", "--plan"].filter(arguments.contains))
 case "measure-map":
     try Measure.map(path: arguments[2], mapping: arguments[3])
 case "measure-csv":
@@ -183,13 +195,22 @@ enum Measure {
                 exit(2)
             }
             let builder = try DocumentBuilder(bound, reader: reader)
-            let validator = try arguments.contains("--validate") ? exampleValidator() : nil
+            let xml = reader.source.format == .xml
+            let validator = try arguments.contains("--validate") ? exampleValidator(reference: !xml) : nil
+            let planning = arguments.contains("--plan")
+            var summary = PlanSummary()
+            var calls = CallPlan()
             var (documents, lines, checksum) = (0, 0, 0)
             while let event = try builder.next() {
                 guard case .document(var document) = event else { continue }
                 if let validator {
                     let diagnostics = validator.validate(&document)
-                    precondition(diagnostics.isEmpty, "validation: \(diagnostics)")
+                    precondition(
+                        diagnostics.allSatisfy { $0.severity != .error }, "validation: \(diagnostics.prefix(3))")
+                }
+                if planning {
+                    summary.add(document)
+                    calls.add(document)
                 }
                 documents += 1
                 lines += document.lines.count
@@ -198,19 +219,23 @@ enum Measure {
             }
             let stats = builder.stats
             precondition(stats.rowsRejected == 0, "rows rejected: \(stats.rowsRejected)")
+            if planning { checksum &+= calls.ledgerBatches &+ calls.vouchers &+ summary.accounts.count }
             return (stats.records, documents, checksum)
         }
+        let stages = ["read", "map"] + ["validate", "plan"].filter { arguments.contains("--" + $0) }
         report(
-            "csv read + map\(arguments.contains("--validate") ? " + validate" : "") (bank-statement mapping), documents",
+            "\(path.hasSuffix(".xml") ? "xml" : "csv") \(stages.joined(separator: " + ")) (\((mappingPath as NSString).lastPathComponent)), documents",
             size, timing)
         print("peak RSS: \(firstPassPeak ?? peakRSSMegabytes()) MB (one pass)")
     }
 
-    /// Validation as `plan --reference mappings/reference/example-org.yaml` does it.
-    static func exampleValidator() throws -> Validator {
-        let reference = try ReferenceData.load(path: "mappings/reference/example-org.yaml")
-        return Validator(
-            vat: .dineroDenmark, reference: reference, options: ValidationOptions(today: LocalDate(iso: "2026-12-31")!))
+    /// Validation as `plan --reference mappings/reference/example-org.yaml` does it (or, for the
+    /// generated journal, whose accounts are random, without reference data).
+    static func exampleValidator(reference: Bool = true) throws -> Validator {
+        let data = reference ? try ReferenceData.load(path: "mappings/reference/example-org.yaml") : nil
+        var options = ValidationOptions(today: LocalDate(iso: "2026-12-31")!)
+        options.futureDays = 3650
+        return Validator(vat: .dineroDenmark, reference: data, options: options)
     }
 
     static func report(
