@@ -131,6 +131,7 @@ struct WatchCommandTests {
             #expect(inbox.files("processing").isEmpty)
             let error = try inbox.text("failed/bank-broken.error.txt")
             #expect(error.contains("no column \"Dato\""), "\(error)")
+            #expect(error.contains("in bank-broken.csv;") && !error.contains("processing/"), "\(error)")
             #expect(error.contains("What to do: fix the file"))
             #expect(try inbox.text("failed/notes.error.txt").contains("no route"))
             let booked = try await run.bookedReferences()

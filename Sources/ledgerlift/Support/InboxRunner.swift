@@ -251,7 +251,8 @@ final class InboxRunner {
         switch result.status {
         case ExitStatus.usage:
             try? result.state?.forget(file: key)
-            return fail(name, because: collector.text, logger: logger)
+            // The messages name the file where it was read; the accountant knows it by its name.
+            return fail(name, because: collector.text.replacingOccurrences(of: path, with: name), logger: logger)
         case ExitStatus.target:
             paused[route.name] = now() + config.retrySeconds
             logger.error(
@@ -351,7 +352,9 @@ final class InboxRunner {
             \(name) was not booked: it could not be read or mapped. Nothing from it was sent.
 
             \(problems)
-            What to do: fix the file (the lines above say where), then drop it into the inbox again.
+            What to do: fix the file (the lines above say where), then drop it into the inbox again. If the
+            file is right and the route's mapping is not (a renamed column, say), mend the mapping and drop the
+            file in again.
 
             """
         do {
