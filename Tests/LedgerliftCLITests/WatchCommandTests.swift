@@ -316,6 +316,31 @@ struct WatchCommandTests {
         }
     }
 
+    @Test("rejected rows that cannot be copied out (UTF-16): the file still goes to done/, its report lists them")
+    func rejectedNotCopied() async throws {
+        try await ImportRun.with { run in
+            let inbox = try InboxRun(run, routes: [("sales*.csv", "mappings/daily-sales.yaml")])
+            let original = try String(
+                contentsOf: CLI.root.appendingPathComponent("samples/daily-sales.csv"), encoding: .utf8)
+            let broken = original.replacingOccurrences(of: "\"1.200,00\"", with: "\"1.200,0O\"")
+            #expect(broken != original)
+            var utf16 = Data([0xFF, 0xFE])
+            utf16.append(try #require(broken.drop { $0 == "\u{FEFF}" }.data(using: .utf16LittleEndian)))
+            try inbox.drop(bytes: utf16, as: "sales-wide.csv")
+            let result = try await inbox.once()
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("the rejected rows were not copied out"))
+            #expect(inbox.files("done") == ["sales-wide.csv", "sales-wide.report.csv", "sales-wide.report.jsonl"])
+            #expect(inbox.files("processing").isEmpty)
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: inbox.root + "/done").filter {
+                $0.hasPrefix(".")
+            }
+            #expect(hidden.isEmpty)
+            #expect(try inbox.text("done/sales-wide.report.csv").contains(",rejected,"))
+            #expect(try await run.bookedReferences().count == 7)
+        }
+    }
+
     @Test("an invalid configuration exits 2 naming the line; a mapping with errors leaves its files waiting")
     func badConfiguration() async throws {
         try await ImportRun.with { run in

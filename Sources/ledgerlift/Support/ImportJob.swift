@@ -23,6 +23,14 @@ struct ImportJob {
         var key: String
         /// Where its relative attachment paths start (default: the file's folder).
         var attachmentFolder: String?
+        /// Its size and digest, when the caller has read them already.
+        var fingerprint: Fingerprint?
+    }
+
+    typealias Fingerprint = (size: Int64, sha256: String)
+
+    struct UnreadableFile: Error, CustomStringConvertible {
+        var description: String { "the file cannot be opened" }
     }
 
     var mapping: MappingSession
@@ -89,8 +97,7 @@ struct ImportJob {
             try stateFile.start(jobRecord)
         }
 
-        let alreadyMapped = Set(try stateFile.sourceFiles().filter(\.mapped).map(\.path))
-            .intersection(inputs.map(\.key))
+        let alreadyMapped = Set(try inputs.map(\.key).filter { try stateFile.sourceFile($0)?.mapped == true })
         guard
             try mapAndValidate(
                 into: stateFile, reference: DineroConnection.reference(from: chart, name: organization.name),
@@ -135,9 +142,9 @@ struct ImportJob {
         var problems = ProblemPrinter(limit: 20, sink: sink)
         var usable = true
         for input in inputs {
-            let fingerprint: (size: Int64, sha256: String)
+            let fingerprint: Fingerprint
             do {
-                fingerprint = try Self.fingerprint(input.path)
+                fingerprint = try input.fingerprint ?? Self.fingerprint(input.path)
             } catch {
                 sink.error("cannot read \(input.path): \(error)")
                 usable = false
@@ -220,10 +227,8 @@ struct ImportJob {
     }
 
     /// A file's size and SHA-256, read a megabyte at a time.
-    static func fingerprint(_ path: String) throws -> (size: Int64, sha256: String) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ConnectionError("the file cannot be opened")
-        }
+    static func fingerprint(_ path: String) throws -> Fingerprint {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw UnreadableFile() }
         defer { try? handle.close() }
         var hasher = SHA256()
         var size: Int64 = 0

@@ -207,14 +207,15 @@ final class InboxRunner {
     ) async -> Bool {
         let path = inbox.processing + "/" + name
         let collector = CollectingSink(logger: logger, debugData: debugData)
-        let key: String
+        let fingerprint: ImportJob.Fingerprint
         do {
-            key = "\(name)@\(try ImportJob.fingerprint(path).sha256.prefix(12))"
+            fingerprint = try ImportJob.fingerprint(path)
         } catch {
             logger.error("cannot read processing/\(name): \(error)")
             note(.fileFailed)
             return false
         }
+        let key = "\(name)@\(fingerprint.sha256.prefix(12))"
         let statePath = inbox.work + "/state/\(stateName(route)).sqlite"
         let lock: RunLock
         do {
@@ -235,7 +236,8 @@ final class InboxRunner {
 
         var job = ImportJob(
             mapping: session, mappingPath: route.mapping,
-            inputs: [ImportJob.Input(path: path, key: key, attachmentFolder: inbox.root)], target: route.target,
+            inputs: [ImportJob.Input(path: path, key: key, attachmentFolder: inbox.root, fingerprint: fingerprint)],
+            target: route.target,
             statePath: statePath, reader: Self.noOverrides, validation: validation)
         job.batchSize = route.batchSize
         job.showProgress = false
@@ -305,19 +307,22 @@ final class InboxRunner {
         ]
         var rejectedNote = ""
         if !rejected.isEmpty {
-            let source = inbox.processing + "/" + name
-            let (_, fileExtension) = InboxFolder.split(name)
-            companions.append(
-                InboxFolder.Companion(suffix: "rejected" + (fileExtension.isEmpty ? "" : "." + fileExtension)) { path in
-                    do {
-                        try RecordSubset.write(from: source, options: options, keep: rejected, to: path)
-                    } catch {
-                        // The report lists the rows either way; say why there is no copy.
-                        try Data("\(error)\n".utf8).write(to: URL(fileURLWithPath: path + ".txt"))
-                        try Data().write(to: URL(fileURLWithPath: path))
-                    }
-                })
-            rejectedNote = "; fix the rejected rows in done/ and drop that file into the inbox again"
+            // Copied out before anything moves: a file that cannot be copied (UTF-16, say) still goes
+            // to done/, and the report lists its rejected rows either way.
+            let copy = inbox.work + "/rejected-\(UUID().uuidString).tmp"
+            do {
+                try RecordSubset.write(from: inbox.processing + "/" + name, options: options, keep: rejected, to: copy)
+                let (_, fileExtension) = InboxFolder.split(name)
+                companions.append(
+                    InboxFolder.Companion(suffix: "rejected" + (fileExtension.isEmpty ? "" : "." + fileExtension)) {
+                        path in try FileManager.default.moveItem(atPath: copy, toPath: path)
+                    })
+                rejectedNote = "; fix the rejected rows in done/ and drop that file into the inbox again"
+            } catch {
+                try? FileManager.default.removeItem(atPath: copy)
+                logger.warning("\(name): the rejected rows were not copied out (\(error)); the report lists them")
+                rejectedNote = "; the report lists the rejected rows"
+            }
         }
         do {
             let moved = try inbox.finish(name, as: .done, companions: companions)
