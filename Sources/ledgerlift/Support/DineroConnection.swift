@@ -203,8 +203,8 @@ final class DineroConnection: Sendable {
 final class SharedTransport: Sendable {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     let limiters: RateLimiters
-    private let started = Mutex<[String: SandboxServer]>([:])
-    private let starting = AsyncGate()
+    /// One start per data folder: a second caller awaits the first one's start.
+    private let sandboxes = Mutex<[String: Task<SandboxServer, any Error>]>([:])
 
     init(rateWindow: Double = 60) {
         limiters = RateLimiters(window: rateWindow * 61 / 60)
@@ -212,35 +212,24 @@ final class SharedTransport: Sendable {
 
     /// The built-in sandbox keeping its books in `data`; one per folder, started on first use.
     func sandbox(data: String) async throws -> SandboxServer {
-        try await starting.run {
-            if let running = started.withLock({ $0[data] }) { return running }
-            var options = SandboxOptions()
-            options.dataDirectory = data
-            let server = try await SandboxServer.start(options: options)
-            started.withLock { $0[data] = server }
-            return server
+        let start = sandboxes.withLock { sandboxes in
+            if let started = sandboxes[data] { return started }
+            let task = Task {
+                var options = SandboxOptions()
+                options.dataDirectory = data
+                return try await SandboxServer.start(options: options)
+            }
+            sandboxes[data] = task
+            return task
         }
+        return try await start.value
     }
 
     func close() async {
         try? await http.shutdown()
-        for server in started.withLock({ Array($0.values) }) { await server.stop() }
-    }
-}
-
-/// Runs one operation at a time (so a sandbox is never started twice for one folder).
-actor AsyncGate {
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
-        while busy { await withCheckedContinuation { waiting.append($0) } }
-        busy = true
-        defer {
-            busy = false
-            if !waiting.isEmpty { waiting.removeFirst().resume() }
+        for start in sandboxes.withLock({ Array($0.values) }) {
+            if let server = try? await start.value { await server.stop() }
         }
-        return try await operation()
     }
 }
 
