@@ -189,7 +189,7 @@ enum JSONSubset {
                 guard scan.i < bytes.count, bytes[scan.i] == UInt8(ascii: ":") else { throw scan.fail("`:` expected") }
                 scan.i += 1
                 scan.whitespace()
-                if Array(bytes[name]) == key {
+                if bytes[name].elementsEqual(key) {
                     found = true
                 } else {
                     try scan.value()
@@ -257,7 +257,7 @@ enum XMLSubset {
             let pattern = Array(needle.utf8)
             var i = start
             while i + pattern.count <= bytes.count {
-                if bytes[i] == pattern[0] && Array(bytes[i..<(i + pattern.count)]) == pattern {
+                if bytes[i] == pattern[0] && bytes[i..<(i + pattern.count)].elementsEqual(pattern) {
                     return i + pattern.count
                 }
                 i += 1
@@ -285,7 +285,7 @@ enum XMLSubset {
             let start = i
             if i + 3 < bytes.count, bytes[i + 1] == UInt8(ascii: "!"), bytes[i + 2] == UInt8(ascii: "-") {
                 i = try find("-->", from: i + 4)
-            } else if i + 8 < bytes.count, Array(bytes[(i + 1)..<(i + 9)]) == Array("![CDATA[".utf8) {
+            } else if i + 8 < bytes.count, bytes[(i + 1)..<(i + 9)].elementsEqual("![CDATA[".utf8) {
                 i = try find("]]>", from: i + 9)
             } else if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "?") || bytes[i + 1] == UInt8(ascii: "!") {
                 i = try find(">", from: i + 2)
