@@ -62,23 +62,44 @@ public final class Validator {
     /// Checks `document`. A VAT zone and category that a codes model resolves are replaced by
     /// the code, and codes are written as the model spells them.
     public func validate(_ document: inout Document) -> [Diagnostic] {
+        var diagnostics = check(&document)
+        if let duplicate = registerReference(of: document) { diagnostics.append(duplicate) }
+        return diagnostics
+    }
+
+    /// Every check but the run-wide one on references: it looks at this document alone, so
+    /// ``worker()`` copies can run it on other threads. Call ``registerReference(of:)`` after it,
+    /// in file order, to complete ``validate(_:)``.
+    public func check(_ document: inout Document) -> [Diagnostic] {
         var check = Check(document: document, strict: options.strict)
         checkAmounts(document, &check)
         checkDates(document, &check)
         if let purchase = document.purchase { checkPayment(document, purchase, &check) }
         for index in document.lines.indices { checkLine(&document, index, &check) }
         checkDeclaredVat(document, &check)
-        if let first = registry.register(
-            document.reference, file: document.provenance.file, line: document.provenance.rows.first?.line ?? 0)
-        {
-            check.error(
-                ValidationCode.duplicateReference,
-                "the reference \(document.reference) was already used in this run, by the document at \(first.file):\(first.line)",
-                hint:
-                    "give each document its own reference (`reference:` in the mapping), or drop the file named twice",
-                field: "reference")
-        }
         return check.diagnostics
+    }
+
+    /// Remembers the document's reference; the V501 error when the run used it before.
+    public func registerReference(of document: Document) -> Diagnostic? {
+        guard
+            let first = registry.register(
+                document.reference, file: document.provenance.file,
+                line: document.provenance.rows.first?.line ?? 0)
+        else { return nil }
+        var check = Check(document: document, strict: options.strict)
+        check.error(
+            ValidationCode.duplicateReference,
+            "the reference \(document.reference) was already used in this run, by the document at \(first.file):\(first.line)",
+            hint: "give each document its own reference (`reference:` in the mapping), or drop the file named twice",
+            field: "reference")
+        return check.diagnostics[0]
+    }
+
+    /// A validator with the same settings and its own memos, for ``check(_:)`` on another
+    /// thread. It shares nothing mutable with this one.
+    public func worker() -> Validator {
+        Validator(vat: vat, reference: reference, options: options)
     }
 
     // MARK: Amounts and balance

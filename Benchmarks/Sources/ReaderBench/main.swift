@@ -29,6 +29,8 @@ func option(_ name: String) -> String? {
 }
 
 let repeats = max(1, Int(option("--repeat") ?? "") ?? 5)
+/// Threads that map rows (`--workers N`); by default one per processor, as the commands do.
+let workers = max(1, Int(option("--workers") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount)
 let directory =
     option("--dir") ?? FileManager.default.temporaryDirectory.appendingPathComponent("ledgerlift-bench").path
 
@@ -51,14 +53,14 @@ case "map":
     let mapping = option("--mapping") ?? "mappings/bank-statement.yaml"
     try measure(
         ["measure-map", path, mapping, "--repeat", option("--repeat") ?? "5"]
-            + ["--validate", "--plan"].filter(arguments.contains))
+            + ["--validate", "--plan"].filter(arguments.contains) + workerArguments)
 case "map-xml":
     let megabytes = Int(option("--megabytes") ?? "") ?? 100
     let path = "\(directory)/journal-\(megabytes)mb.xml"
     try Generator.xml(path: path, megabytes: megabytes)
     try measure(
         ["measure-map", path, option("--mapping") ?? "mappings/journal.yaml", "--repeat", option("--repeat") ?? "5"]
-            + ["--validate", "--plan"].filter(arguments.contains))
+            + ["--validate", "--plan"].filter(arguments.contains) + workerArguments)
 case "measure-map":
     try Measure.map(path: arguments[2], mapping: arguments[3])
 case "measure-csv":
@@ -68,6 +70,9 @@ case "measure-xml":
 default:
     print("usage: ReaderBench csv [--rows N] [--dir DIR] | xml [--megabytes N] [--dir DIR]")
 }
+
+/// `--workers N` as given, for the measuring child.
+var workerArguments: [String] { option("--workers").map { ["--workers", $0] } ?? [] }
 
 /// Runs this program again with `arguments` and passes its output through.
 func measure(_ arguments: [String]) throws {
@@ -194,17 +199,27 @@ enum Measure {
                 print(problems.map(\.description).joined(separator: "\n"))
                 exit(2)
             }
-            let builder = try DocumentBuilder(bound, reader: reader)
             let xml = reader.source.format == .xml
             let validator = try arguments.contains("--validate") ? exampleValidator(reference: !xml) : nil
+            // Validation as the commands run it: each document checked on the mapping workers,
+            // its reference registered in file order.
+            let builder = try DocumentBuilder(
+                bound, reader: reader, workers: workers,
+                makeCheck: validator.map { validator in
+                    {
+                        let worker = validator.worker()
+                        return { worker.check(&$0) }
+                    }
+                })
             let planning = arguments.contains("--plan")
             var summary = PlanSummary()
             var calls = CallPlan()
             var (documents, lines, checksum) = (0, 0, 0)
-            while let event = try builder.next() {
-                guard case .document(var document) = event else { continue }
+            while let (event, checked) = try builder.nextChecked() {
+                guard case .document(let document) = event else { continue }
                 if let validator {
-                    let diagnostics = validator.validate(&document)
+                    var diagnostics = checked ?? []
+                    if let duplicate = validator.registerReference(of: document) { diagnostics.append(duplicate) }
                     precondition(
                         diagnostics.allSatisfy { $0.severity != .error }, "validation: \(diagnostics.prefix(3))")
                 }

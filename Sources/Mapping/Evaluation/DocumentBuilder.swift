@@ -41,16 +41,27 @@ public struct MappingStats: Sendable, Hashable, Codable {
 
 /// Turns the records of one file into documents, streaming: it holds only the rows of the
 /// group being built (or, with `group_by.order: any`, at most `buffer_rows` rows).
+///
+/// With `workers` above 1 and no `group_by`, rows are mapped on that many threads, a batch of
+/// records at a time, and handed out in file order; what comes out is the same as with one. A
+/// `check` (validation without its run-wide part, say) then runs on the workers too.
 public final class DocumentBuilder {
+    /// Work on one document that needs nothing but the document, so it can run on a worker.
+    public typealias Check = (inout Document) -> [Diagnostic]
+
     public let bound: BoundMapping
     public private(set) var stats = MappingStats()
 
     private let reader: any RecordReader
     private let mapper: RowMapper
+    private let check: Check?
     private let spec: CompiledMapping.DocumentSpec
     private var counter = ReferenceCounter()
+    let pipeline: MappingPipeline?
     /// Results not yet handed out, last first: taken with `popLast`, which moves them out.
     private var batch: [Mapped] = []
+    /// What stopped the pipeline's reading, thrown once `batch` is handed out.
+    private var pendingError: (any Error)?
     private var finished = false
     // Grouping
     private var openKey: String?
@@ -62,21 +73,57 @@ public final class DocumentBuilder {
 
     /// `attachmentFolder`: where relative attachment paths start; by default the source file's
     /// folder (an inbox gives the folder the file was dropped into, not the one it is read from).
-    public init(_ bound: BoundMapping, reader: any RecordReader, attachmentFolder: String? = nil) throws {
+    /// `makeCheck` is called once per worker, on this thread, for a check of its own.
+    public init(
+        _ bound: BoundMapping, reader: any RecordReader, attachmentFolder: String? = nil, workers: Int = 1,
+        makeCheck: (() -> Check)? = nil
+    ) throws {
         self.bound = bound
         self.reader = reader
         self.spec = bound.mapping.document
         var fileDigest: [UInt8]?
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
         mapper = RowMapper(bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder)
+        if workers > 1 && spec.group == nil {
+            check = nil
+            pipeline = MappingPipeline(
+                reader: reader,
+                workers: (0..<workers).map { _ in
+                    MappingPipeline.Worker(
+                        mapper: RowMapper(bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder),
+                        check: makeCheck?())
+                })
+        } else {
+            check = makeCheck?()
+            pipeline = nil
+        }
     }
+
+    deinit { pipeline?.stop() }
 
     /// The next event, or nil when the file is done. Throws ``ReadError`` when the file cannot
     /// be read on, ``MappingError`` when grouping cannot go on.
     public func next() throws -> MappingEvent? {
+        try nextChecked()?.event
+    }
+
+    /// The next event and, for a document, what the builder's check said of it (nil without a
+    /// check); nil when the file is done.
+    public func nextChecked() throws -> (event: MappingEvent, diagnostics: [Diagnostic]?)? {
         while batch.isEmpty {
+            if let error = pendingError {
+                pendingError = nil
+                finished = true
+                throw error
+            }
             if finished { return nil }
-            if let record = try reader.next() {
+            if let pipeline {
+                var done = pipeline.take()
+                stats.records += done.records
+                swap(&batch, &done.mapped)  // moved, not copied: it comes last first
+                pendingError = done.error
+                finished = done.isLast
+            } else if let record = try reader.next() {
                 stats.records += 1
                 try process(record)
                 batch.reverse()
@@ -88,8 +135,9 @@ public final class DocumentBuilder {
         }
         var mapped = batch.removeLast()
         if let digest = mapped.digest { counter.count(digest, &mapped.event) }
+        if let check { mapped.check(check) }
         count(mapped.event)
-        return mapped.event
+        return (mapped.event, mapped.diagnostics)
     }
 
     private func count(_ event: MappingEvent) {

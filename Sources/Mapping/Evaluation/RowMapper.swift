@@ -8,6 +8,19 @@ import Readers
 struct Mapped {
     var event: MappingEvent
     var digest: SHA256Digest?
+    /// What a ``DocumentBuilder/Check`` said of the document, when one ran on a worker.
+    var diagnostics: [Diagnostic]?
+
+    /// Runs `check` on the document, if the event is one, and keeps what it said. The document
+    /// is moved out while it is checked, so changing it copies nothing.
+    mutating func check(_ check: DocumentBuilder.Check) {
+        guard case .document = event else { return }
+        let whole = event
+        event = .skipped(RowOutcome(file: "", rows: [], reason: ""))
+        guard case .document(var document) = consume whole else { return }
+        diagnostics = check(&document)
+        event = .document(document)
+    }
 }
 
 /// Turns records into documents: skip rules, rules, lines, the reference. It keeps per-run

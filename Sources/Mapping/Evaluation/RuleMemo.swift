@@ -1,3 +1,4 @@
+import Foundation
 import LedgerModel
 
 /// Remembers which of a list of conditions (the skip rules, or the rules) first held for a row's
@@ -13,14 +14,34 @@ struct RuleMemo {
     typealias Outcome = Int?
 
     private let refs: [FieldRef]
+    /// The current row's key: the fields' bytes, each followed by a marker.
     private var key: [UInt8] = []
-    private var table: [Int: (key: [UInt8], outcome: Outcome)] = [:]
-    private var lastHash = 0
+    /// Every remembered key's bytes, end to end.
+    private var arena: [UInt8] = []
+    /// Open addressing over `arena`; a power of two long, at most half full.
+    private var slots: [Slot]
+    private var used = 0
+    /// Where the last `lookup` stopped: the free slot its key would go into.
+    private var lastSlot = 0
+    private var lastHash: UInt32 = 0
     private var lookups = 0
     private var hits = 0
     /// Set when remembering does not pay: fewer than half the first lookups were hits.
     private(set) var retired = false
-    static let limit = 65_536
+
+    /// At most this many keys, and this many bytes of them, are remembered; then the memo
+    /// starts over. About 3 MB at most, whatever the file's size.
+    static let limit = 32_768
+    static let arenaLimit = 2 << 20
+
+    private struct Slot {
+        static let empty = Slot(hash: 0, start: 0, length: 0, outcome: .min)
+        var hash: UInt32
+        var start: UInt32
+        var length: UInt32
+        /// The condition's index, -1 for none, `.min` for an empty slot.
+        var outcome: Int32
+    }
 
     /// nil when the conditions cannot be remembered (they read variables, or nothing).
     init?(_ conditions: [Condition?]) {
@@ -38,6 +59,7 @@ struct RuleMemo {
         conditions.forEach { $0.map(collect) }
         guard !readsVariables, !refs.isEmpty else { return nil }
         self.refs = refs
+        slots = [Slot](repeating: .empty, count: 2 * Self.limit)
     }
 
     /// The remembered outcome for this row's fields, or nil when there is none yet.
@@ -47,7 +69,8 @@ struct RuleMemo {
         if lookups == 8192 && hits < lookups / 2 {
             // Values hardly repeat (amounts, references): stop paying for the table.
             retired = true
-            table = [:]
+            slots = []
+            arena = []
             return nil
         }
         key.removeAll(keepingCapacity: true)
@@ -58,23 +81,74 @@ struct RuleMemo {
             }
             key.append(present == nil ? 0x1E : 0x1F)
         }
-        let hash = key.withUnsafeBytes { bytes in
-            var hasher = Hasher()
-            hasher.combine(bytes: bytes)
-            return hasher.finalize()
+        let (found, hash, slot) = key.withUnsafeBufferPointer { key in
+            arena.withUnsafeBufferPointer { arena in
+                slots.withUnsafeBufferPointer { slots in Self.find(key, arena, slots) }
+            }
         }
-        lastHash = hash
-        if let entry = table[hash], entry.key == key {
-            hits += 1
-            return .some(entry.outcome)
+        guard let found else {
+            (lastHash, lastSlot) = (hash, slot)
+            return nil
         }
-        return nil
+        hits += 1
+        return .some(found < 0 ? nil : Int(found))
+    }
+
+    /// The key's outcome if it is there; its hash, and the slot where probing stopped.
+    private static func find(
+        _ key: UnsafeBufferPointer<UInt8>, _ arena: UnsafeBufferPointer<UInt8>, _ slots: UnsafeBufferPointer<Slot>
+    ) -> (Int32?, UInt32, Int) {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var i = Int(hash) & mask
+        while true {
+            let slot = slots[i]
+            if slot.outcome == .min { return (nil, hash, i) }
+            if slot.hash == hash, Int(slot.length) == key.count,
+                memcmp(arena.baseAddress! + Int(slot.start), key.baseAddress!, key.count) == 0
+            {
+                return (slot.outcome, hash, i)
+            }
+            i = (i + 1) & mask
+        }
     }
 
     /// Remembers the outcome for the fields of the last `lookup`.
     mutating func store(_ outcome: Outcome) {
         if retired { return }
-        if table.count >= Self.limit { table.removeAll(keepingCapacity: true) }
-        table[lastHash] = (key, outcome)
+        if used >= Self.limit || arena.count + key.count > Self.arenaLimit {
+            // Start over; the key goes where its probe now starts.
+            for i in slots.indices { slots[i] = .empty }
+            arena.removeAll(keepingCapacity: true)
+            used = 0
+            lastSlot = Int(lastHash) & (slots.count - 1)
+        }
+        slots[lastSlot] = Slot(
+            hash: lastHash, start: UInt32(arena.count), length: UInt32(key.count), outcome: Int32(outcome ?? -1))
+        arena.append(contentsOf: key)
+        used += 1
+    }
+
+    /// A fast hash of the bytes, eight at a time.
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let raw = UnsafeRawBufferPointer(bytes)
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var i = 0
+        while i + 8 <= raw.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < raw.count {
+            tail |= UInt64(raw[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 32
+        return UInt32(truncatingIfNeeded: h)
     }
 }

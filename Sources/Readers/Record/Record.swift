@@ -62,6 +62,18 @@ public struct Record: Sendable {
         }
     }
 
+    /// The record with storage of its own, sized to fit. A reader reuses its buffers for the
+    /// next record once the last one is dropped; a record kept past that (handed to another
+    /// thread, say) would otherwise leave the reader to allocate fresh, roomy ones.
+    public func detached() -> Record {
+        var copy = self
+        switch fields {
+        case .columns(let columns): copy.fields = .columns(columns.detached())
+        case .tree(let tree): copy.fields = .tree(tree.detached())
+        }
+        return copy
+    }
+
     /// All fields as (name or path, value) pairs in document order, for display.
     public func flattened() -> [(name: String, value: String)] {
         switch fields {
@@ -98,6 +110,10 @@ public struct ColumnFields: Sendable {
         }
     }
 
+    func detached() -> ColumnFields {
+        ColumnFields(bytes: bytes.exactCopy(), ends: ends.exactCopy())
+    }
+
     /// Calls `body` with all the row's field bytes laid end to end and where each field ends.
     @inlinable public func withStorage<R>(
         _ body: (_ bytes: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>) -> R
@@ -115,6 +131,18 @@ public struct ColumnFields: Sendable {
         let end = Int(ends[index])
         return try bytes.withUnsafeBufferPointer { (buffer) throws(E) -> R in
             try body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+        }
+    }
+}
+
+extension Array where Element: BitwiseCopyable {
+    /// A copy in storage of its own, with no spare capacity.
+    func exactCopy() -> [Element] {
+        withUnsafeBufferPointer { source in
+            [Element](unsafeUninitializedCapacity: source.count) { target, count in
+                _ = target.initialize(fromContentsOf: source)
+                count = source.count
+            }
         }
     }
 }

@@ -46,6 +46,16 @@ public struct TreeFields: Sendable {
         self.indexBase = indexBase
     }
 
+    /// A copy in storage of its own, sized to fit (see ``Record/detached()``).
+    func detached() -> TreeFields {
+        var copy = self
+        copy.nodes = []
+        copy.nodes.reserveCapacity(nodes.count)
+        copy.nodes.append(contentsOf: nodes)
+        copy.bytes = bytes.exactCopy()
+        return copy
+    }
+
     // MARK: Building
 
     mutating func reset(rootName: String, namespace: Int16 = -1, kind: Kind) {

@@ -50,13 +50,13 @@ struct Plan: ParsableCommand {
         var problems = ProblemPrinter(limit: maxProblems, sink: TerminalSink())
         var step = ValidationStep(try validation.makeValidator(mapping: session.mapping.validation))
         for file in files {
-            guard let (builder, _) = try session.open(file, overrides: reader) else {
+            guard let (builder, _) = try session.open(file, overrides: reader, makeCheck: step.makeCheck) else {
                 unusable = true
                 continue
             }
             do {
-                while let mapped = try builder.next() {
-                    let (event, warnings) = step.apply(mapped)
+                while let (mapped, checked) = try builder.nextChecked() {
+                    let (event, warnings) = step.apply(mapped, checked: checked)
                     if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
                     plan.add(event, keepDocuments: json ? .max : show)
                     if let warnings {

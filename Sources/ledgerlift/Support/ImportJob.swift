@@ -162,14 +162,15 @@ struct ImportJob {
                 try stateFile.record(
                     SourceFileRecord(path: input.key, size: fingerprint.size, sha256: fingerprint.sha256))
             }
+            var step = ValidationStep(validator)
             guard
                 let (builder, _) = try mapping.open(
-                    input.path, overrides: reader, attachmentFolder: input.attachmentFolder, sink: sink)
+                    input.path, overrides: reader, attachmentFolder: input.attachmentFolder,
+                    makeCheck: step.makeCheck, sink: sink)
             else {
                 usable = false
                 continue
             }
-            var step = ValidationStep(validator)
             var documents: [DocumentRecord] = []
             var rows: [RowRecord] = []
             // Stored a chunk at a time, so memory stays bounded whatever the file's size.
@@ -177,8 +178,8 @@ struct ImportJob {
             var stored = 0
             var skippedOrRejected = 0
             do {
-                while let mapped = try builder.next() {
-                    let (event, warnings) = step.apply(mapped)
+                while let (mapped, checked) = try builder.nextChecked() {
+                    let (event, warnings) = step.apply(mapped, checked: checked)
                     if let warnings { problems.report(warnings) }
                     switch event {
                     case .document(let document):

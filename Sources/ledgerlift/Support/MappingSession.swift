@@ -1,3 +1,4 @@
+import Foundation
 import LedgerModel
 import Mapping
 import Readers
@@ -21,9 +22,10 @@ struct MappingSession {
 
     /// Opens `file` with the mapping's reader settings under the command-line overrides and binds
     /// the mapping to its columns. Prints problems; nil when the file cannot be used.
+    /// Rows are mapped on one thread per processor, and `makeCheck`'s checks run there too.
     func open(
         _ file: String, overrides: ReaderOptionGroup, attachmentFolder: String? = nil,
-        sink: some ProblemSink = TerminalSink()
+        makeCheck: (() -> DocumentBuilder.Check)? = nil, sink: some ProblemSink = TerminalSink()
     ) throws -> (builder: DocumentBuilder, reader: any RecordReader)? {
         let options = try overrides.readerOptions(over: mapping.readerOptions)
         let reader: any RecordReader
@@ -37,8 +39,13 @@ struct MappingSession {
         let (bound, diagnostics) = BoundMapping.bind(mapping, to: reader.source)
         diagnostics.forEach(sink.report)
         guard let bound else { return nil }
-        return (try DocumentBuilder(bound, reader: reader, attachmentFolder: attachmentFolder), reader)
+        let builder = try DocumentBuilder(
+            bound, reader: reader, attachmentFolder: attachmentFolder, workers: Self.workers, makeCheck: makeCheck)
+        return (builder, reader)
     }
+
+    /// Threads that map rows: one per processor.
+    static let workers = ProcessInfo.processInfo.activeProcessorCount
 
     /// Prints an error that stopped a file (unreadable input, a full group buffer) and returns;
     /// anything else is thrown on.

@@ -88,9 +88,24 @@ struct ValidationStep {
 
     init(_ validator: Validator?) { self.validator = validator }
 
-    mutating func apply(_ event: MappingEvent) -> (event: MappingEvent, warnings: RowOutcome?) {
+    /// A check per mapping worker: the document's own checks, run beside the mapping.
+    var makeCheck: (() -> DocumentBuilder.Check)? {
+        validator.map { validator in
+            {
+                let worker = validator.worker()
+                return { worker.check(&$0) }
+            }
+        }
+    }
+
+    /// Validates a mapped document; `checked` is what ``makeCheck`` said of it already, so only
+    /// the run-wide check on references is left.
+    mutating func apply(
+        _ event: MappingEvent, checked: [Diagnostic]? = nil
+    ) -> (event: MappingEvent, warnings: RowOutcome?) {
         guard let validator, case .document(var document) = event else { return (event, nil) }
-        let diagnostics = validator.validate(&document)
+        var diagnostics = checked ?? validator.check(&document)
+        if let duplicate = validator.registerReference(of: document) { diagnostics.append(duplicate) }
         if diagnostics.isEmpty { return (.document(document), nil) }
         let outcome = RowOutcome(
             file: document.provenance.file, rows: document.provenance.rows,

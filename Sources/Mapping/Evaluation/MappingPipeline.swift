@@ -1,0 +1,167 @@
+import Foundation
+import LedgerModel
+import Readers
+
+/// Maps the records of one file on several threads and gives the results back in file order.
+///
+/// Each worker takes the reader in turn, reads a batch of records, lets go of the reader and
+/// maps the batch with its own ``RowMapper`` (and check), so reading and mapping overlap and
+/// the work spreads over the workers whatever its mix. Batches carry sequence numbers; the
+/// consumer takes them in order. At most `window` batches are read ahead of the consumer, which
+/// bounds memory whatever the file's size.
+///
+/// Everything that must see the rows in file order (counting repeated content, counting rows)
+/// stays with the consumer, in ``DocumentBuilder``.
+final class MappingPipeline: @unchecked Sendable {
+    /// One worker's own state. Touched only by its thread once started.
+    struct Worker {
+        var mapper: RowMapper
+        var check: DocumentBuilder.Check?
+    }
+
+    /// A batch mapped: its events in reverse record order (taken with `popLast`), how many records it had, and the error that
+    /// stopped reading after them, if one did.
+    struct Batch {
+        var mapped: [Mapped]
+        var records: Int
+        var error: (any Error)?
+        var isLast: Bool
+    }
+
+    static let batchSize = 256
+
+    // The reader and the read position, under `readLock`.
+    private let readLock = NSLock()
+    private let reader: any RecordReader
+    private var nextSequence = 0
+    private var readingDone = false
+
+    // Results and flow control, under `condition`.
+    private let condition = NSCondition()
+    private var results: [Int: Batch] = [:]
+    private var taken = 0
+    private var reserved = 0
+    private var stopped = false
+    /// Workers not yet ended, and of those, how many wait for the consumer.
+    private var running = 0
+    private var waiting = 0
+    let window: Int
+
+    init(reader: any RecordReader, workers: [Worker]) {
+        self.reader = reader
+        window = 2 * workers.count + 2
+        running = workers.count
+        for (index, worker) in workers.enumerated() {
+            let box = WorkerBox(worker)
+            let thread = Thread { [self] in run(box.worker) }
+            thread.name = "ledgerlift-map-\(index + 1)"
+            thread.start()
+        }
+    }
+
+    /// Lets the workers go: they finish the batch in hand and end. Called when the builder goes.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops the workers and waits until every one has ended.
+    func stopAndWait() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    /// Waits until every worker still running waits for the consumer; returns how many batches
+    /// are mapped and not taken.
+    func waitUntilBlocked() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting < running { condition.wait() }
+        return results.count
+    }
+
+    /// The next batch in file order, waiting for it when it is not mapped yet.
+    func take() -> Batch {
+        condition.lock()
+        defer { condition.unlock() }
+        while results[taken] == nil { condition.wait() }
+        let batch = results.removeValue(forKey: taken)!
+        taken += 1
+        condition.broadcast()
+        return batch
+    }
+
+    private func run(_ worker: Worker) {
+        defer {
+            condition.lock()
+            running -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            // Wait while enough batches are ahead of the consumer.
+            condition.lock()
+            while !stopped && reserved - taken >= window {
+                waiting += 1
+                condition.broadcast()
+                condition.wait()
+                waiting -= 1
+            }
+            if stopped {
+                condition.unlock()
+                return
+            }
+            reserved += 1
+            condition.unlock()
+
+            // Take the reader, read a batch, let it go.
+            readLock.lock()
+            if readingDone {
+                readLock.unlock()
+                return
+            }
+            let sequence = nextSequence
+            nextSequence += 1
+            var records: [Record] = []
+            records.reserveCapacity(Self.batchSize)
+            var failure: (any Error)?
+            do {
+                while records.count < Self.batchSize, let record = try reader.next() {
+                    records.append(record.detached())
+                }
+                if records.count < Self.batchSize { readingDone = true }
+            } catch {
+                failure = error
+                readingDone = true
+            }
+            let isLast = readingDone
+            readLock.unlock()
+
+            var mapped: [Mapped] = []
+            mapped.reserveCapacity(records.count)
+            for record in records {
+                var result = worker.mapper.map(record)
+                if let check = worker.check { result.check(check) }
+                mapped.append(result)
+            }
+
+            mapped.reverse()
+            condition.lock()
+            results[sequence] = Batch(mapped: mapped, records: records.count, error: failure, isLast: isLast)
+            condition.broadcast()
+            condition.unlock()
+            if isLast { return }
+        }
+    }
+}
+
+/// Hands a worker's state to its thread; only that thread uses it afterwards.
+private final class WorkerBox: @unchecked Sendable {
+    let worker: MappingPipeline.Worker
+    init(_ worker: MappingPipeline.Worker) { self.worker = worker }
+}
