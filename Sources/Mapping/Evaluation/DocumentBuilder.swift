@@ -91,7 +91,7 @@ public final class DocumentBuilder {
                 workers: (0..<workers).map { _ in
                     MappingPipeline.Worker(
                         mapper: RowMapper(bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder),
-                        check: makeCheck?())
+                        check: makeCheck?(), source: reader.source.copy())
                 })
         } else {
             check = makeCheck?()

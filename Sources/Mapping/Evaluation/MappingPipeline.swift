@@ -17,6 +17,8 @@ final class MappingPipeline: @unchecked Sendable {
     struct Worker {
         var mapper: RowMapper
         var check: DocumentBuilder.Check?
+        /// The worker's own copy of the source, put in the records it maps.
+        var source: SourceFile
     }
 
     /// A batch mapped: its events in reverse record order (taken with `popLast`), how many records it had, and the error that
@@ -132,7 +134,7 @@ final class MappingPipeline: @unchecked Sendable {
             var failure: (any Error)?
             do {
                 while records.count < Self.batchSize, let record = try reader.next() {
-                    records.append(record.detached())
+                    records.append(record.detached(source: worker.source))
                 }
                 if records.count < Self.batchSize { readingDone = true }
             } catch {

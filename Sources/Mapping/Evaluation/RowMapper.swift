@@ -32,6 +32,9 @@ final class RowMapper {
     private let mapping: CompiledMapping
     private var hasher: ReferenceHasher
     private let sourceFolder: String
+    /// The source's path, in storage of this mapper's own: every document holds it, and
+    /// documents made on several threads must not all count references on one string.
+    private let path: String
     private let skipConditions: [Condition?]
     private let ruleConditions: [Condition?]
     private var skipMemo: RuleMemo?
@@ -63,6 +66,7 @@ final class RowMapper {
         self.mapping = bound.mapping
         self.spec = bound.mapping.document
         self.evaluator = Evaluator(bound)
+        path = String(decoding: Array(bound.source.path.utf8), as: UTF8.self)
         hasher = ReferenceHasher(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
         sourceFolder =
             attachmentFolder ?? URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
@@ -100,7 +104,7 @@ final class RowMapper {
             }
             if let index = try first(skipConditions, &skipMemo, row) {
                 return .skipped(
-                    RowOutcome(file: bound.source.path, rows: [source], reason: mapping.skips[index].reason))
+                    RowOutcome(file: path, rows: [source], reason: mapping.skips[index].reason))
             }
             if let index = try first(ruleConditions, &ruleMemo, row) {
                 for (variable, value) in mapping.rules[index].assignments {
@@ -145,7 +149,7 @@ final class RowMapper {
 
     func rejection(_ rows: [SourceRow], _ diagnostics: [Diagnostic]) -> RowOutcome {
         RowOutcome(
-            file: bound.source.path, rows: rows, reason: diagnostics.first?.message ?? "rejected",
+            file: path, rows: rows, reason: diagnostics.first?.message ?? "rejected",
             diagnostics: diagnostics)
     }
 
@@ -199,7 +203,7 @@ final class RowMapper {
                 return Mapped(
                     event: .skipped(
                         RowOutcome(
-                            file: bound.source.path, rows: sources,
+                            file: path, rows: sources,
                             reason: "nothing to book: every line is zero or excluded by its `when`")))
             }
             let (reference, digest) = try reference(rows)
@@ -208,7 +212,7 @@ final class RowMapper {
             let document = Document(
                 kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
                 voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
-                provenance: Provenance(file: bound.source.path, rows: sources), declaredVat: stated)
+                provenance: Provenance(file: path, rows: sources), declaredVat: stated)
             return Mapped(event: .document(document), digest: digest)
         } catch {
             let failure =
@@ -217,7 +221,7 @@ final class RowMapper {
             return Mapped(
                 event: .rejected(
                     RowOutcome(
-                        file: bound.source.path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic])))
+                        file: path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic])))
         }
     }
 

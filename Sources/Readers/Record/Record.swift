@@ -7,7 +7,7 @@ public import LedgerModel
 /// ``SourceFile/columnIndex(named:)``); JSON and XML fields by ``FieldPath``. Records are values:
 /// keeping one is safe, dropping it lets the reader reuse its storage.
 public struct Record: Sendable {
-    public let source: SourceFile
+    public private(set) var source: SourceFile
     /// 1-based position among the file's records (the header is not a record).
     public let number: Int
     /// 1-based line where the record starts.
@@ -65,8 +65,12 @@ public struct Record: Sendable {
     /// The record with storage of its own, sized to fit. A reader reuses its buffers for the
     /// next record once the last one is dropped; a record kept past that (handed to another
     /// thread, say) would otherwise leave the reader to allocate fresh, roomy ones.
-    public func detached() -> Record {
+    ///
+    /// `source`, when given, replaces the record's own: a ``SourceFile/copy()`` kept by the thread
+    /// that holds the record, so threads do not all count references on one object.
+    public func detached(source: SourceFile? = nil) -> Record {
         var copy = self
+        if let source { copy.source = source }
         switch fields {
         case .columns(let columns): copy.fields = .columns(columns.detached())
         case .tree(let tree): copy.fields = .tree(tree.detached())

@@ -57,6 +57,14 @@ public final class SourceFile: Sendable {
         self.columnIndex = index
     }
 
+    /// An equal description of the same file, as a separate object (see ``Record/detached(source:)``).
+    public func copy() -> SourceFile {
+        SourceFile(
+            path: String(decoding: Array(path.utf8), as: UTF8.self), format: format, encoding: encoding,
+            decisions: decisions, delimiter: delimiter, headerLine: headerLine, columns: columns,
+            recordPath: recordPath)
+    }
+
     /// The index of a column by its header name; exact match first, then ignoring case and
     /// surrounding spaces. Resolve once, then read by index.
     public func columnIndex(named name: String) -> Int? {
