@@ -71,6 +71,38 @@ struct MappingCommandTests {
         #expect(result.stdout.contains("1 ledger item with 1 line"))
     }
 
+    @Test("plan gives the same documents, references and totals on one worker and on several")
+    func planWorkers() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-workers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Enough rows for many batches, with repeats, zero amounts, bad rows and unknown VAT codes.
+        var text = "Dato;Tekst;Beløb;Saldo;Valuta;Bilagsnr.\n"
+        for row in 0..<3_000 {
+            let day = String(format: "%02d", row % 28 + 1)
+            let tekst = ["Renter", "Husleje marts", "Netto Østerbro", "Kaffe", "Løn marts"][row % 5]
+            let amount = row % 11 == 0 ? "0,00" : row % 97 == 5 ? "tolv" : "-\(row % 50 + 1),\(row % 9)0"
+            text += "\(day)-03-2026;\(tekst);\(amount);0;DKK;\(row)\n"
+        }
+        let data = directory.appendingPathComponent("bank.csv")
+        try Data(text.utf8).write(to: data)
+        let arguments = [
+            "plan", "--jsonl", "mappings/bank-statement.yaml", data.path, "--encoding", "utf-8", "--today",
+            "2026-03-31",
+        ]
+        let one = try await CLI.run(arguments + ["--workers", "1"])
+        let three = try await CLI.run(arguments + ["--workers", "3"])
+        #expect(one.status == 1)
+        #expect(one.stdout.split(separator: "\n").count > 2_500)
+        #expect(one.stdout.contains("\"type\":\"rejected\""))
+        #expect(three.status == one.status)
+        #expect(three.stdout == one.stdout)
+
+        let none = try await CLI.run(arguments + ["--workers", "0"])
+        #expect(none.status == 64 || none.status == 2)
+        #expect(none.stderr.contains("--workers must be 1 or more"))
+    }
+
     @Test("plan --json and --jsonl carry documents with provenance")
     func planJSON() async throws {
         let json = try await CLI.run(["plan", "--json", "mappings/journal.yaml", "samples/journal.xml"])

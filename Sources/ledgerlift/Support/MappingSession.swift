@@ -22,7 +22,7 @@ struct MappingSession {
 
     /// Opens `file` with the mapping's reader settings under the command-line overrides and binds
     /// the mapping to its columns. Prints problems; nil when the file cannot be used.
-    /// Rows are mapped on one thread per processor, and `makeCheck`'s checks run there too.
+    /// Rows are mapped on `--workers` threads (one per processor by default), and `makeCheck`'s checks run there too.
     func open(
         _ file: String, overrides: ReaderOptionGroup, attachmentFolder: String? = nil,
         makeCheck: (() -> DocumentBuilder.Check)? = nil, sink: some ProblemSink = TerminalSink()
@@ -40,7 +40,8 @@ struct MappingSession {
         diagnostics.forEach(sink.report)
         guard let bound else { return nil }
         let builder = try DocumentBuilder(
-            bound, reader: reader, attachmentFolder: attachmentFolder, workers: Self.workers, makeCheck: makeCheck)
+            bound, reader: reader, attachmentFolder: attachmentFolder, workers: overrides.workers ?? Self.workers,
+            makeCheck: makeCheck)
         return (builder, reader)
     }
 

@@ -29,6 +29,14 @@ struct ReaderOptionGroup: ParsableArguments {
     @Option(help: "The largest record accepted, in bytes. (default: 1048576)")
     var maxRecordBytes: Int?
 
+    @Option(
+        help: "Threads that map and check rows; the output is the same for any number. (default: one per processor)")
+    var workers: Int?
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be 1 or more") }
+    }
+
     /// The options given on the command line, over `base` (a mapping's `source:`, or defaults).
     func readerOptions(over base: ReaderOptions = ReaderOptions()) throws -> ReaderOptions {
         var options = base
