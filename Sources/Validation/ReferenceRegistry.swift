@@ -2,11 +2,15 @@
 /// reference a second time is caught before anything is sent.
 ///
 /// A reference is kept as a 64-bit hash (a false match among a million references has odds of
-/// about one in 10¹⁰) with its file and line, 16 bytes a slot in flat tables that grow 256
-/// shards at a time; about 24 MB per million documents.
+/// about one in 10¹⁰) with its file and line packed in 32 bits (the 255th file, or lines past
+/// 16 million, go to a small side table): 12 bytes a slot in flat tables that grow 256 shards at
+/// a time; 16 to 25 MB per million documents.
 struct ReferenceRegistry {
     private var keys = [[UInt64]](repeating: [UInt64](repeating: 0, count: 8), count: 256)
-    private var values = [[UInt64]](repeating: [UInt64](repeating: 0, count: 8), count: 256)
+    private var values = [[UInt32]](repeating: [UInt32](repeating: 0, count: 8), count: 256)
+    /// Where references are whose file and line do not fit in a slot's 32 bits.
+    private var unpacked: [UInt64: (file: Int, line: Int)] = [:]
+    private static let unpackedMark = UInt32.max
     private var used = [Int32](repeating: 0, count: 256)
     private(set) var files: [String] = []
     private var fileIndex: [String: Int] = [:]
@@ -22,7 +26,8 @@ struct ReferenceRegistry {
             if slot == 0 { break }
             if slot == key {
                 let value = values[shard][i]
-                return (files[Int(value >> 32)], Int(value & 0xFFFF_FFFF))
+                if value == Self.unpackedMark, let place = unpacked[key] { return (files[place.file], place.line) }
+                return (files[Int(value >> 24)], Int(value & 0xFF_FFFF))
             }
             i = (i + 1) & mask
         }
@@ -38,7 +43,12 @@ struct ReferenceRegistry {
             fileIndex[file] = index
         }
         keys[shard][i] = key
-        values[shard][i] = UInt64(index) << 32 | UInt64(UInt32(clamping: line))
+        if index < 255 && line >= 0 && line < 1 << 24 {
+            values[shard][i] = UInt32(index) << 24 | UInt32(line)
+        } else {
+            values[shard][i] = Self.unpackedMark
+            unpacked[key] = (index, line)
+        }
         used[shard] += 1
         if Int(used[shard]) * 4 > keys[shard].count * 3 { grow(shard) }
         return nil
@@ -48,7 +58,7 @@ struct ReferenceRegistry {
         let oldKeys = keys[shard]
         let oldValues = values[shard]
         var newKeys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        var newValues = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        var newValues = [UInt32](repeating: 0, count: oldKeys.count * 2)
         let mask = newKeys.count - 1
         for (key, value) in zip(oldKeys, oldValues) where key != 0 {
             var i = Int(truncatingIfNeeded: key) & mask

@@ -186,6 +186,23 @@ struct RuleTests {
         }
     }
 
+    @Test("the registry names the first file and line past 255 files and 16 million lines")
+    func registryBeyondPacking() {
+        var registry = ReferenceRegistry()
+        for file in 0..<300 {
+            #expect(registry.register("ref-\(file)", file: "f\(file).csv", line: file + 2) == nil)
+        }
+        #expect(registry.register("far", file: "big.csv", line: 20_000_000) == nil)
+        #expect(registry.register("near", file: "f0.csv", line: 16_777_215) == nil)
+        for file in [0, 254, 255, 299] {
+            let first = registry.register("ref-\(file)", file: "again.csv", line: 1)
+            #expect(first?.file == "f\(file).csv" && first?.line == file + 2)
+        }
+        #expect(registry.register("far", file: "again.csv", line: 1)?.line == 20_000_000)
+        #expect(registry.register("far", file: "again.csv", line: 1)?.file == "big.csv")
+        #expect(registry.register("near", file: "again.csv", line: 1)?.line == 16_777_215)
+    }
+
     /// (gross, net, VAT, code, expected codes)
     static let statedVatCases: [(Int64, Int64?, Int64, String, [String])] = [
         (812_500, nil, 162_500, "U25", []),
