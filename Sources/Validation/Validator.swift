@@ -68,7 +68,7 @@ public final class Validator {
     }
 
     /// Every check but the run-wide one on references: it looks at this document alone, so
-    /// ``worker()`` copies can run it on other threads. Call ``registerReference(of:)`` after it,
+    /// ``workerCheck()`` copies can run it on other threads. Call ``registerReference(of:)`` after it,
     /// in file order, to complete ``validate(_:)``.
     public func check(_ document: inout Document) -> [Diagnostic] {
         var check = Check(document: document, strict: options.strict)
@@ -96,10 +96,11 @@ public final class Validator {
         return check.diagnostics[0]
     }
 
-    /// A validator with the same settings and its own memos, for ``check(_:)`` on another
-    /// thread. It shares nothing mutable with this one.
-    public func worker() -> Validator {
-        Validator(vat: vat, reference: reference, options: options)
+    /// ``check(_:)`` on a validator with the same settings and memos of its own, for another
+    /// thread: it shares nothing mutable with this one. One per thread.
+    public func workerCheck() -> (inout Document) -> [Diagnostic] {
+        let worker = Validator(vat: vat, reference: reference, options: options)
+        return { worker.check(&$0) }
     }
 
     // MARK: Amounts and balance

@@ -135,6 +135,31 @@ struct RuleMemoTests {
         #expect(events.skips.count == skipped)
     }
 
+    @Test("outcomes stay right while the memo grows, fills up and starts over")
+    func growsAndStartsOver() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        // Repeats first (so the memo pays and is kept), then more distinct texts than it holds,
+        // then the first texts again.
+        var texts = (0..<9_000).map { "T\($0 % 100)" }
+        texts += (0..<(RuleMemo.limit + 8_000)).map { "U\($0)" }
+        texts += (0..<3_000).map { "U\($0 * 7)" }
+        let csv = "date;text;amount\n" + texts.map { "01-03-2026;\($0);1,00\n" }.joined()
+        let extra = """
+            rules:
+              - when: { text: { ends_with: "7" } }
+                set: { tag: seven }
+              - when: { text: { contains: "5" } }
+                set: { tag: five }
+              - set: { tag: other }
+            """
+        let events = try harness.run(lineMapping(description: "\"{$tag}\"", extra: extra), data: csv)
+        let expected = texts.map { $0.hasSuffix("7") ? "seven" : $0.contains("5") ? "five" : "other" }
+        let described = events.documents.map { $0.lines[0].description }
+        #expect(described.count == expected.count)
+        #expect(zip(described, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset == nil)
+    }
+
     @Test("conditions that read variables are not remembered")
     func variables() throws {
         let mapping = try Harness().compile(

@@ -205,12 +205,7 @@ enum Measure {
             // its reference registered in file order.
             let builder = try DocumentBuilder(
                 bound, reader: reader, workers: workers,
-                makeCheck: validator.map { validator in
-                    {
-                        let worker = validator.worker()
-                        return { worker.check(&$0) }
-                    }
-                })
+                makeCheck: validator?.workerCheck)
             let planning = arguments.contains("--plan")
             var summary = PlanSummary()
             var calls = CallPlan()

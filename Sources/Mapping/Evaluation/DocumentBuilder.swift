@@ -89,9 +89,11 @@ public final class DocumentBuilder {
             pipeline = MappingPipeline(
                 reader: reader,
                 workers: (0..<workers).map { _ in
-                    MappingPipeline.Worker(
-                        mapper: RowMapper(bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder),
-                        check: makeCheck?(), source: reader.source.copy())
+                    let source = reader.source.copy()
+                    return MappingPipeline.Worker(
+                        mapper: RowMapper(
+                            bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder, source: source),
+                        check: makeCheck?(), source: source)
                 })
         } else {
             check = makeCheck?()

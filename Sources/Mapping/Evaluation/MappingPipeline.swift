@@ -21,8 +21,8 @@ final class MappingPipeline: @unchecked Sendable {
         var source: SourceFile
     }
 
-    /// A batch mapped: its events in reverse record order (taken with `popLast`), how many records it had, and the error that
-    /// stopped reading after them, if one did.
+    /// A batch mapped: its events last first (taken with `popLast`), how many records it had,
+    /// and the error that stopped reading after them, if one did.
     struct Batch {
         var mapped: [Mapped]
         var records: Int
@@ -71,9 +71,8 @@ final class MappingPipeline: @unchecked Sendable {
 
     /// Stops the workers and waits until every one has ended.
     func stopAndWait() {
+        stop()
         condition.lock()
-        stopped = true
-        condition.broadcast()
         while running > 0 { condition.wait() }
         condition.unlock()
     }

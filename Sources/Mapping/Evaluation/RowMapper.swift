@@ -32,8 +32,8 @@ final class RowMapper {
     private let mapping: CompiledMapping
     private var hasher: ReferenceHasher
     private let sourceFolder: String
-    /// The source's path, in storage of this mapper's own: every document holds it, and
-    /// documents made on several threads must not all count references on one string.
+    /// The source's path. Every document holds it; a mapper on a worker thread gets a copy of
+    /// its own, so documents made on several threads do not all count references on one string.
     private let path: String
     private let skipConditions: [Condition?]
     private let ruleConditions: [Condition?]
@@ -61,12 +61,13 @@ final class RowMapper {
     }
 
     /// `fileDigest`: the SHA-256 of the source file, when references are scoped to the file.
-    init(_ bound: BoundMapping, fileDigest: [UInt8]?, attachmentFolder: String? = nil) {
+    /// `source`: the worker's own copy of the source description, on a worker thread.
+    init(_ bound: BoundMapping, fileDigest: [UInt8]?, attachmentFolder: String? = nil, source: SourceFile? = nil) {
         self.bound = bound
         self.mapping = bound.mapping
         self.spec = bound.mapping.document
         self.evaluator = Evaluator(bound)
-        path = String(decoding: Array(bound.source.path.utf8), as: UTF8.self)
+        path = (source ?? bound.source).path
         hasher = ReferenceHasher(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
         sourceFolder =
             attachmentFolder ?? URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath

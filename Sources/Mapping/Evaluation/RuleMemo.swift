@@ -18,7 +18,8 @@ struct RuleMemo {
     private var key: [UInt8] = []
     /// Every remembered key's bytes, end to end.
     private var arena: [UInt8] = []
-    /// Open addressing over `arena`; a power of two long, at most half full.
+    /// Open addressing over `arena`; a power of two long, at most half full. It starts small
+    /// and doubles up to twice `limit`.
     private var slots: [Slot]
     private var used = 0
     /// Where the last `lookup` stopped: the free slot its key would go into.
@@ -59,7 +60,7 @@ struct RuleMemo {
         conditions.forEach { $0.map(collect) }
         guard !readsVariables, !refs.isEmpty else { return nil }
         self.refs = refs
-        slots = [Slot](repeating: .empty, count: 2 * Self.limit)
+        slots = [Slot](repeating: .empty, count: 1024)
     }
 
     /// The remembered outcome for this row's fields, or nil when there is none yet.
@@ -122,11 +123,27 @@ struct RuleMemo {
             arena.removeAll(keepingCapacity: true)
             used = 0
             lastSlot = Int(lastHash) & (slots.count - 1)
+        } else if (used + 1) * 2 > slots.count {
+            grow()
         }
         slots[lastSlot] = Slot(
             hash: lastHash, start: UInt32(arena.count), length: UInt32(key.count), outcome: Int32(outcome ?? -1))
         arena.append(contentsOf: key)
         used += 1
+    }
+
+    /// Doubles the table; the new key's slot is found again.
+    private mutating func grow() {
+        var larger = [Slot](repeating: .empty, count: slots.count * 2)
+        let mask = larger.count - 1
+        for slot in slots where slot.outcome != .min {
+            var i = Int(slot.hash) & mask
+            while larger[i].outcome != .min { i = (i + 1) & mask }
+            larger[i] = slot
+        }
+        slots = larger
+        lastSlot = Int(lastHash) & mask
+        while slots[lastSlot].outcome != .min { lastSlot = (lastSlot + 1) & mask }
     }
 
     /// A fast hash of the bytes, eight at a time.

@@ -46,7 +46,7 @@ public struct TreeFields: Sendable {
         self.indexBase = indexBase
     }
 
-    /// A copy in storage of its own, sized to fit (see ``Record/detached()``).
+    /// A copy in storage of its own, sized to fit (see ``Record/detached(source:)``).
     func detached() -> TreeFields {
         var copy = self
         copy.nodes = []

@@ -89,14 +89,7 @@ struct ValidationStep {
     init(_ validator: Validator?) { self.validator = validator }
 
     /// A check per mapping worker: the document's own checks, run beside the mapping.
-    var makeCheck: (() -> DocumentBuilder.Check)? {
-        validator.map { validator in
-            {
-                let worker = validator.worker()
-                return { worker.check(&$0) }
-            }
-        }
-    }
+    var makeCheck: (() -> DocumentBuilder.Check)? { validator?.workerCheck }
 
     /// Validates a mapped document; `checked` is what ``makeCheck`` said of it already, so only
     /// the run-wide check on references is left.
