@@ -6,8 +6,10 @@
 /// 16 million, go to a small side table): 12 bytes a slot in flat tables that grow 256 shards at
 /// a time; 16 to 25 MB per million documents.
 struct ReferenceRegistry {
-    private var keys = [[UInt64]](repeating: [UInt64](repeating: 0, count: 8), count: 256)
-    private var values = [[UInt32]](repeating: [UInt32](repeating: 0, count: 8), count: 256)
+    /// Per shard, 3 words a slot: the key's low and high halves, then the packed file and line
+    /// (the key is 0 in an empty slot). Key and place share a slot, so a lookup in a table too
+    /// large for the cache misses it once, not twice.
+    private var slots = [[UInt32]](repeating: [UInt32](repeating: 0, count: 8 * 3), count: 256)
     /// Where references are whose file and line do not fit in a slot's 32 bits.
     private var unpacked: [UInt64: (file: Int, line: Int)] = [:]
     private static let unpackedMark = UInt32.max
@@ -19,17 +21,11 @@ struct ReferenceRegistry {
     mutating func register(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
         let key = Self.hash(reference)
         let shard = Int(truncatingIfNeeded: key >> 56)
-        let mask = keys[shard].count - 1
-        var i = Int(truncatingIfNeeded: key) & mask
-        while true {
-            let slot = keys[shard][i]
-            if slot == 0 { break }
-            if slot == key {
-                let value = values[shard][i]
-                if value == Self.unpackedMark, let place = unpacked[key] { return (files[place.file], place.line) }
-                return (files[Int(value >> 24)], Int(value & 0xFF_FFFF))
-            }
-            i = (i + 1) & mask
+        let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
+        if found.hit {
+            let value = slots[shard][found.index + 2]
+            if value == Self.unpackedMark, let place = unpacked[key] { return (files[place.file], place.line) }
+            return (files[Int(value >> 24)], Int(value & 0xFF_FFFF))
         }
         let index: Int
         if let last = files.last, last == file {
@@ -42,40 +38,73 @@ struct ReferenceRegistry {
             files.append(file)
             fileIndex[file] = index
         }
-        keys[shard][i] = key
+        let value: UInt32
         if index < 255 && line >= 0 && line < 1 << 24 {
-            values[shard][i] = UInt32(index) << 24 | UInt32(line)
+            value = UInt32(index) << 24 | UInt32(line)
         } else {
-            values[shard][i] = Self.unpackedMark
+            value = Self.unpackedMark
             unpacked[key] = (index, line)
         }
+        slots[shard].withUnsafeMutableBufferPointer { slots in
+            slots[found.index] = UInt32(truncatingIfNeeded: key)
+            slots[found.index + 1] = UInt32(truncatingIfNeeded: key >> 32)
+            slots[found.index + 2] = value
+        }
         used[shard] += 1
-        if Int(used[shard]) * 4 > keys[shard].count * 3 { grow(shard) }
+        if Int(used[shard]) * 4 > slots[shard].count / 3 * 3 { grow(shard) }  // over 3/4 full
         return nil
     }
 
-    private mutating func grow(_ shard: Int) {
-        let oldKeys = keys[shard]
-        let oldValues = values[shard]
-        var newKeys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        var newValues = [UInt32](repeating: 0, count: oldKeys.count * 2)
-        let mask = newKeys.count - 1
-        for (key, value) in zip(oldKeys, oldValues) where key != 0 {
-            var i = Int(truncatingIfNeeded: key) & mask
-            while newKeys[i] != 0 { i = (i + 1) & mask }
-            newKeys[i] = key
-            newValues[i] = value
+    /// The word index of `key`'s slot, or of the empty slot where it would go.
+    @inline(__always)
+    private static func probe(_ key: UInt64, _ slots: UnsafeBufferPointer<UInt32>) -> (hit: Bool, index: Int) {
+        let mask = slots.count / 3 - 1
+        let low = UInt32(truncatingIfNeeded: key)
+        let high = UInt32(truncatingIfNeeded: key >> 32)
+        var i = Int(truncatingIfNeeded: key) & mask
+        while true {
+            let word = i * 3
+            if slots[word] == low && slots[word + 1] == high { return (true, word) }
+            if slots[word] == 0 && slots[word + 1] == 0 { return (false, word) }
+            i = (i + 1) & mask
         }
-        keys[shard] = newKeys
-        values[shard] = newValues
     }
 
-    /// FNV-1a, then a 64-bit finalizer (stable across runs; 0 is kept for empty slots).
+    private mutating func grow(_ shard: Int) {
+        let old = slots[shard]
+        var new = [UInt32](repeating: 0, count: old.count * 2)
+        new.withUnsafeMutableBufferPointer { new in
+            for word in stride(from: 0, to: old.count, by: 3) where old[word] != 0 || old[word + 1] != 0 {
+                let key = UInt64(old[word]) | UInt64(old[word + 1]) << 32
+                let (_, at) = Self.probe(key, UnsafeBufferPointer(new))
+                new[at] = old[word]
+                new[at + 1] = old[word + 1]
+                new[at + 2] = old[word + 2]
+            }
+        }
+        slots[shard] = new
+    }
+
+    /// A 64-bit hash of the reference's bytes, eight at a time, each folded in by a full-width
+    /// multiply, then a 64-bit finalizer. Only kept in memory for the run; 0 is kept for empty slots.
     static func hash(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
+        var text = text
+        var hash = text.withUTF8 { bytes -> UInt64 in
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(bytes.count)
+            var offset = 0
+            while offset < bytes.count {
+                var chunk: UInt64 = 0
+                let end = min(offset + 8, bytes.count)
+                if end - offset == 8 {
+                    chunk = UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
+                } else {
+                    for (shift, byte) in bytes[offset..<end].enumerated() { chunk |= UInt64(byte) << (shift * 8) }
+                }
+                let product = (hash ^ chunk).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+                hash = product.high ^ product.low
+                offset = end
+            }
+            return hash
         }
         hash ^= hash >> 33
         hash = hash &* 0xFF51_AFD7_ED55_8CCD

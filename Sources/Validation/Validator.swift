@@ -34,12 +34,15 @@ public final class Validator {
     private let codesTheOrganizationLacks: Set<String>
     /// The latest date a document may have.
     private let latestDate: LocalDate
+    /// The chart, for the lookups on every line.
+    private let accounts: AccountTable?
 
     public init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
         self.vat = vat
         self.reference = reference
         self.options = options
         latestDate = options.today.adding(days: options.futureDays)
+        accounts = reference.map(AccountTable.init)
         let known = reference?.vatCodes
         codesTheOrganizationLacks = Set(
             vat.codes.values.map(\.code).filter { code in
@@ -249,14 +252,14 @@ public final class Validator {
         let isPurchase = document.kind == .purchaseVoucher
         if let account = line.account {
             let side = Side(
-                line: index, row: line.row, account: account, entry: reference?.account(account), field: "vat",
+                line: index, row: line.row, account: account, entry: accounts?.find(account), field: "vat",
                 isPurchase: isPurchase, region: isPurchase ? (document.purchase?.region ?? .denmark) : nil)
             checkAccount(side, field: "account", &check)
             if let resolved = checkSide(line.vat, side, &check) { document.lines[index].vat = resolved }
         }
         if let account = line.balancingAccount {
             let side = Side(
-                line: index, row: line.row, account: account, entry: reference?.account(account),
+                line: index, row: line.row, account: account, entry: accounts?.find(account),
                 field: "balancing_vat", isPurchase: false, region: nil)
             checkAccount(side, field: "balancing_account", &check)
             // A purchase line's balancing account is an error of its own (V310); its VAT is moot.
@@ -272,7 +275,7 @@ public final class Validator {
         var line: Int
         var row: SourceRow
         var account: AccountNumber
-        var entry: ReferenceData.Account?
+        var entry: AccountTable.Entry?
         /// The VAT field: `vat` or `balancing_vat`.
         var field: String
         var isPurchase: Bool

@@ -55,7 +55,7 @@ public enum VatSpec: Sendable, Hashable, Codable, CustomStringConvertible {
     case none
     /// Who the counterparty is and what is traded, and whether it is a sale or a purchase when
     /// the document does not say; validation resolves it to a code.
-    case zoneCategory(zone: String, category: String, direction: VatDirection? = nil)
+    indirect case zoneCategory(zone: String, category: String, direction: VatDirection? = nil)
 
     public var description: String {
         switch self {

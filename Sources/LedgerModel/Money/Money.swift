@@ -1,14 +1,27 @@
 /// An ISO 4217 currency and how many minor digits it has (DKK 2, JPY 0, KWD 3).
 public struct Currency: Sendable, Hashable, TextCoded, CustomStringConvertible {
-    public let code: String
-    public let minorDigits: Int
+    /// The code's three letters in the low bytes, the minor digits in the high one: every amount
+    /// carries its currency, so it is 4 bytes and copying it retains nothing.
+    private let packed: UInt32
+
+    /// The three-letter code, upper case.
+    public var code: String {
+        String(unsafeUninitializedCapacity: 3) { out in
+            for i in 0..<3 { out[i] = UInt8(truncatingIfNeeded: packed >> (i * 8)) }
+            return 3
+        }
+    }
+
+    public var minorDigits: Int { Int(packed >> 24) }
 
     /// A currency from its three-letter code; nil if the code is not three letters A–Z.
     public init?(code: String) {
         let upper = code.uppercased()
         guard upper.utf8.count == 3, upper.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else { return nil }
-        self.code = upper
-        self.minorDigits = Self.zeroDigit.contains(upper) ? 0 : Self.threeDigit.contains(upper) ? 3 : 2
+        let digits: UInt32 = Self.zeroDigit.contains(upper) ? 0 : Self.threeDigit.contains(upper) ? 3 : 2
+        var packed = digits << 24
+        for (i, byte) in upper.utf8.enumerated() { packed |= UInt32(byte) << (i * 8) }
+        self.packed = packed
     }
 
     public static let dkk = Currency(code: "DKK")!
