@@ -5,6 +5,12 @@
 /// about one in 10¹⁰) with its file and line packed in 32 bits (the 255th file, or lines past
 /// 16 million, go to a small side table): 12 bytes a slot in flat tables that grow 256 shards at
 /// a time; 16 to 25 MB per million documents.
+///
+/// References the caller vouches are distinct from each other (derived ones, from one file) need
+/// no lookup while they are the only ones: they are appended to a log, 12 bytes each, in order,
+/// and go into the table only when a reference that does need a lookup comes (another file's, or
+/// a written one). A run of one file, the usual nightly case, then never pays for a table lookup
+/// that misses the cache, and holds half the memory.
 struct ReferenceRegistry {
     /// Per shard, 3 words a slot: the key's low and high halves, then the packed file and line
     /// (the key is 0 in an empty slot). Key and place share a slot, so a lookup in a table too
@@ -14,11 +20,19 @@ struct ReferenceRegistry {
     private var unpacked: [UInt64: (file: Int, line: Int)] = [:]
     private static let unpackedMark = UInt32.max
     private var used = [Int32](repeating: 0, count: 256)
+    /// How many references the table holds.
+    private var count = 0
+    /// Distinct references not yet in the table, 3 words each as in a slot; all of `logFile`.
+    /// In chunks, so growing never copies the whole log.
+    private var log: [[UInt32]] = []
+    private static let logChunkWords = 3 * 65_536
+    private var logFile = -1
     private(set) var files: [String] = []
     private var fileIndex: [String: Int] = [:]
 
     /// Records `reference`; returns where it was seen first when it was seen before.
     mutating func register(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
+        if !log.isEmpty { flushLog() }
         let key = Self.hash(reference)
         let shard = Int(truncatingIfNeeded: key >> 56)
         let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
@@ -27,32 +41,74 @@ struct ReferenceRegistry {
             if value == Self.unpackedMark, let place = unpacked[key] { return (files[place.file], place.line) }
             return (files[Int(value >> 24)], Int(value & 0xFF_FFFF))
         }
-        let index: Int
-        if let last = files.last, last == file {
-            // Documents come file by file: the usual case needs no lookup.
-            index = files.count - 1
-        } else if let known = fileIndex[file] {
-            index = known
-        } else {
-            index = files.count
-            files.append(file)
-            fileIndex[file] = index
+        insert(key, at: found.index, in: shard, place: place(file, line, key))
+        return nil
+    }
+
+    /// Records `reference`, which the caller knows differs from every other reference it gives
+    /// this way for `file` (references derived from content and counted are). Returns where it
+    /// was seen first when it was seen before, as ``register(_:file:line:)``; while the run has
+    /// had only this file's distinct references, that is never, and nothing is looked up.
+    mutating func registerDistinct(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
+        let index = fileNumber(file)
+        guard count == 0, logFile == -1 || logFile == index, index < 255, line >= 0, line < 1 << 24 else {
+            return register(reference, file: file, line: line)
         }
-        let value: UInt32
-        if index < 255 && line >= 0 && line < 1 << 24 {
-            value = UInt32(index) << 24 | UInt32(line)
-        } else {
-            value = Self.unpackedMark
-            unpacked[key] = (index, line)
+        logFile = index
+        let key = Self.hash(reference)
+        if log.isEmpty || log[log.count - 1].count == Self.logChunkWords {
+            log.append([])
+            log[log.count - 1].reserveCapacity(Self.logChunkWords)
         }
+        log[log.count - 1].append(UInt32(truncatingIfNeeded: key))
+        log[log.count - 1].append(UInt32(truncatingIfNeeded: key >> 32))
+        log[log.count - 1].append(UInt32(index) << 24 | UInt32(line))
+        return nil
+    }
+
+    /// Moves the log into the table.
+    private mutating func flushLog() {
+        let chunks = log
+        log = []
+        for chunk in chunks {
+            for word in stride(from: 0, to: chunk.count, by: 3) {
+                let key = UInt64(chunk[word]) | UInt64(chunk[word + 1]) << 32
+                let shard = Int(truncatingIfNeeded: key >> 56)
+                let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
+                // Distinct by the caller's word: a hit can only be two references with one hash.
+                if !found.hit { insert(key, at: found.index, in: shard, place: chunk[word + 2]) }
+            }
+        }
+        logFile = -1
+    }
+
+    /// The file's number in `files`, adding it the first time.
+    private mutating func fileNumber(_ file: String) -> Int {
+        // Documents come file by file: the usual case needs no lookup.
+        if let last = files.last, last == file { return files.count - 1 }
+        if let known = fileIndex[file] { return known }
+        files.append(file)
+        fileIndex[file] = files.count - 1
+        return files.count - 1
+    }
+
+    /// The file and line packed in a slot's word, or the mark for the side table.
+    private mutating func place(_ file: String, _ line: Int, _ key: UInt64) -> UInt32 {
+        let index = fileNumber(file)
+        if index < 255 && line >= 0 && line < 1 << 24 { return UInt32(index) << 24 | UInt32(line) }
+        unpacked[key] = (index, line)
+        return Self.unpackedMark
+    }
+
+    private mutating func insert(_ key: UInt64, at word: Int, in shard: Int, place: UInt32) {
         slots[shard].withUnsafeMutableBufferPointer { slots in
-            slots[found.index] = UInt32(truncatingIfNeeded: key)
-            slots[found.index + 1] = UInt32(truncatingIfNeeded: key >> 32)
-            slots[found.index + 2] = value
+            slots[word] = UInt32(truncatingIfNeeded: key)
+            slots[word + 1] = UInt32(truncatingIfNeeded: key >> 32)
+            slots[word + 2] = place
         }
         used[shard] += 1
+        count += 1
         if Int(used[shard]) * 4 > slots[shard].count / 3 * 3 { grow(shard) }  // over 3/4 full
-        return nil
     }
 
     /// The word index of `key`'s slot, or of the empty slot where it would go.

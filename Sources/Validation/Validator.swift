@@ -84,12 +84,17 @@ public final class Validator {
     }
 
     /// Remembers the document's reference; the V501 error when the run used it before.
-    public func registerReference(of document: Document) -> Diagnostic? {
-        guard
-            let first = registry.register(
-                document.reference, file: document.provenance.file,
-                line: document.provenance.rows.first?.line ?? 0)
-        else { return nil }
+    /// `distinctInFile`: the caller knows no other document of this file has the same reference
+    /// (``DocumentBuilder/referencesAreDistinct``), so while the run has seen only this file,
+    /// there is nothing to look up.
+    public func registerReference(of document: Document, distinctInFile: Bool = false) -> Diagnostic? {
+        let file = document.provenance.file
+        let line = document.provenance.rows.first?.line ?? 0
+        let seen =
+            distinctInFile
+            ? registry.registerDistinct(document.reference, file: file, line: line)
+            : registry.register(document.reference, file: file, line: line)
+        guard let first = seen else { return nil }
         var check = Check(document: document, strict: options.strict)
         check.error(
             ValidationCode.duplicateReference,
@@ -118,32 +123,35 @@ public final class Validator {
                 "amounts in \(document.currency.code) have \(document.currency.minorDigits) decimals; at most 2 can be booked",
                 hint: "convert the amounts to a currency with 2 decimals", field: "currency")
         }
-        for (index, line) in document.lines.enumerated() where line.amount.isZero && !options.allowZeroLines {
-            check.error(
-                ValidationCode.zeroLine, "line \(index + 1) has a zero amount",
-                hint: "set `skip_if_zero: true` on the line in the mapping, or allow zero lines (--allow-zero-lines)",
-                field: "amount", row: line.row)
-        }
         let isPurchase = document.kind == .purchaseVoucher
         var open: Int64 = 0
         var overflow = false
-        for (index, line) in document.lines.enumerated() {
-            if line.account == nil {
+        // Field by field, not `for line in lines`: copying whole lines would retain their texts.
+        for index in document.lines.indices where document.lines[index].amount.isZero && !options.allowZeroLines {
+            check.error(
+                ValidationCode.zeroLine, "line \(index + 1) has a zero amount",
+                hint: "set `skip_if_zero: true` on the line in the mapping, or allow zero lines (--allow-zero-lines)",
+                field: "amount", row: document.lines[index].row)
+        }
+        for index in document.lines.indices {
+            let hasBalancingAccount = document.lines[index].balancingAccount != nil
+            if document.lines[index].account == nil {
                 check.error(
                     ValidationCode.noAccount, "line \(index + 1) has no account",
-                    hint: "give the line an `account:` in the mapping", field: "account", row: line.row)
+                    hint: "give the line an `account:` in the mapping", field: "account", row: document.lines[index].row
+                )
             }
             if isPurchase {
-                if line.balancingAccount != nil {
+                if hasBalancingAccount {
                     check.error(
                         ValidationCode.purchaseBalancingAccount,
                         "line \(index + 1) of a purchase voucher has a balancing account",
                         hint:
                             "a purchase is paid from the deposit account or owed to the contact; drop `balancing_account`",
-                        field: "balancing_account", row: line.row)
+                        field: "balancing_account", row: document.lines[index].row)
                 }
-            } else if line.balancingAccount == nil {
-                let (sum, over) = open.addingReportingOverflow(line.amount.minorUnits)
+            } else if !hasBalancingAccount {
+                let (sum, over) = open.addingReportingOverflow(document.lines[index].amount.minorUnits)
                 open = sum
                 overflow = overflow || over
             }
@@ -248,22 +256,24 @@ public final class Validator {
     /// Checks both sides of a line (the account, and for manual vouchers and ledger items the
     /// balancing account), looking each account up once.
     private func checkLine(_ document: inout Document, _ index: Int, _ check: inout Check) {
-        let line = document.lines[index]
+        let row = document.lines[index].row
         let isPurchase = document.kind == .purchaseVoucher
-        if let account = line.account {
+        if let account = document.lines[index].account {
             let side = Side(
-                line: index, row: line.row, account: account, entry: accounts?.find(account), field: "vat",
+                line: index, row: row, account: account, entry: accounts?.find(account), field: "vat",
                 isPurchase: isPurchase, region: isPurchase ? (document.purchase?.region ?? .denmark) : nil)
             checkAccount(side, field: "account", &check)
-            if let resolved = checkSide(line.vat, side, &check) { document.lines[index].vat = resolved }
+            if let resolved = checkSide(document.lines[index].vat, side, &check) {
+                document.lines[index].vat = resolved
+            }
         }
-        if let account = line.balancingAccount {
+        if let account = document.lines[index].balancingAccount {
             let side = Side(
-                line: index, row: line.row, account: account, entry: accounts?.find(account),
+                line: index, row: row, account: account, entry: accounts?.find(account),
                 field: "balancing_vat", isPurchase: false, region: nil)
             checkAccount(side, field: "balancing_account", &check)
             // A purchase line's balancing account is an error of its own (V310); its VAT is moot.
-            if !isPurchase, let resolved = checkSide(line.balancingVat, side, &check) {
+            if !isPurchase, let resolved = checkSide(document.lines[index].balancingVat, side, &check) {
                 document.lines[index].balancingVat = resolved
             }
         }

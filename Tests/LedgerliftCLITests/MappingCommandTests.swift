@@ -103,6 +103,27 @@ struct MappingCommandTests {
         #expect(none.stderr.contains("--workers must be 1 or more"))
     }
 
+    @Test("plan of the same statement twice in one run rejects every document of the second as a duplicate")
+    func planSameFileTwice() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-twice-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = directory.appendingPathComponent("march.csv")
+        let again = directory.appendingPathComponent("march-again.csv")
+        try FileManager.default.copyItem(atPath: "samples/bank-statement.csv", toPath: first.path)
+        try FileManager.default.copyItem(atPath: "samples/bank-statement.csv", toPath: again.path)
+        let result = try await CLI.run([
+            "plan", "--jsonl", "mappings/bank-statement.yaml", first.path, again.path, "--today", "2026-12-31",
+        ])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n")
+        let firstDocuments = lines.filter { $0.contains("\"type\":\"document\"") && $0.contains("march.csv") }
+        let duplicates = lines.filter { $0.contains("\"type\":\"rejected\"") && $0.contains("V501") }
+        #expect(firstDocuments.count > 5)
+        #expect(duplicates.count == firstDocuments.count)
+        #expect(duplicates.allSatisfy { $0.contains("march-again.csv") && $0.contains("march.csv:") })
+    }
+
     @Test("plan --json and --jsonl carry documents with provenance")
     func planJSON() async throws {
         let json = try await CLI.run(["plan", "--json", "mappings/journal.yaml", "samples/journal.xml"])

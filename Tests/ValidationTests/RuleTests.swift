@@ -203,6 +203,33 @@ struct RuleTests {
         #expect(registry.register("near", file: "again.csv", line: 1)?.line == 16_777_215)
     }
 
+    @Test("distinct references are logged, not looked up, until another file or a written reference comes")
+    func registryDistinctLog() {
+        var registry = ReferenceRegistry()
+        // One file's derived references: 200,000 of them cross several log chunks.
+        for i in 0..<200_000 {
+            #expect(registry.registerDistinct("ll1-\(i)", file: "a.csv", line: i + 2) == nil)
+        }
+        // The same file's written reference is looked up against the log.
+        #expect(registry.register("ll1-17", file: "a.csv", line: 1)?.line == 19)
+        // Another file with the same content: every reference is a duplicate of the first file's.
+        for i in stride(from: 0, to: 200_000, by: 9_973) {
+            let first = registry.registerDistinct("ll1-\(i)", file: "b.csv", line: 5)
+            #expect(first?.file == "a.csv" && first?.line == i + 2)
+        }
+        #expect(registry.registerDistinct("new", file: "b.csv", line: 6) == nil)
+        #expect(registry.registerDistinct("new", file: "c.csv", line: 1)?.file == "b.csv")
+    }
+
+    @Test("a second file's distinct references are checked against the first's")
+    func registryDistinctSecondFile() {
+        var registry = ReferenceRegistry()
+        #expect(registry.registerDistinct("x", file: "a.csv", line: 2) == nil)
+        #expect(registry.registerDistinct("y", file: "a.csv", line: 20_000_000) == nil)  // past the packing
+        #expect(registry.registerDistinct("y", file: "b.csv", line: 3)?.line == 20_000_000)
+        #expect(registry.registerDistinct("x", file: "b.csv", line: 4)?.file == "a.csv")
+    }
+
     /// (gross, net, VAT, code, expected codes)
     static let statedVatCases: [(Int64, Int64?, Int64, String, [String])] = [
         (812_500, nil, 162_500, "U25", []),

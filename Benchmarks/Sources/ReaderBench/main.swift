@@ -214,7 +214,11 @@ enum Measure {
                 guard case .document(let document) = event else { continue }
                 if let validator {
                     var diagnostics = checked ?? []
-                    if let duplicate = validator.registerReference(of: document) { diagnostics.append(duplicate) }
+                    if let duplicate = validator.registerReference(
+                        of: document, distinctInFile: builder.referencesAreDistinct)
+                    {
+                        diagnostics.append(duplicate)
+                    }
                     precondition(
                         diagnostics.allSatisfy { $0.severity != .error }, "validation: \(diagnostics.prefix(3))")
                 }

@@ -103,6 +103,14 @@ public final class DocumentBuilder {
 
     deinit { pipeline?.stop() }
 
+    /// Whether every document this builder makes has a reference no other of its documents has:
+    /// true when references are derived from the content (repeated content is counted), false
+    /// when the mapping writes them (a written column may repeat).
+    public var referencesAreDistinct: Bool {
+        if case .template = spec.reference { return false }
+        return true
+    }
+
     /// The next event, or nil when the file is done. Throws ``ReadError`` when the file cannot
     /// be read on, ``MappingError`` when grouping cannot go on.
     public func next() throws -> MappingEvent? {

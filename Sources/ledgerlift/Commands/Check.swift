@@ -38,7 +38,7 @@ struct Check: ParsableCommand {
             }
             do {
                 while let mapped = try builder.next() {
-                    let (event, warnings) = step.apply(mapped)
+                    let (event, warnings) = step.apply(mapped, distinct: builder.referencesAreDistinct)
                     if let warnings { problems.report(warnings) }
                     if case .rejected(let outcome) = event { problems.report(outcome) }
                 }

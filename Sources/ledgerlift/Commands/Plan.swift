@@ -56,7 +56,8 @@ struct Plan: ParsableCommand {
             }
             do {
                 while let (mapped, checked) = try builder.nextChecked() {
-                    let (event, warnings) = step.apply(mapped, checked: checked)
+                    let (event, warnings) = step.apply(
+                        mapped, checked: checked, distinct: builder.referencesAreDistinct)
                     if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
                     plan.add(event, keepDocuments: json ? .max : show)
                     if let warnings {

@@ -179,7 +179,8 @@ struct ImportJob {
             var skippedOrRejected = 0
             do {
                 while let (mapped, checked) = try builder.nextChecked() {
-                    let (event, warnings) = step.apply(mapped, checked: checked)
+                    let (event, warnings) = step.apply(
+                        mapped, checked: checked, distinct: builder.referencesAreDistinct)
                     if let warnings { problems.report(warnings) }
                     switch event {
                     case .document(let document):

@@ -93,12 +93,15 @@ struct ValidationStep {
 
     /// Validates a mapped document; `checked` is what ``makeCheck`` said of it already, so only
     /// the run-wide check on references is left.
+    /// `distinct`: the builder's ``DocumentBuilder/referencesAreDistinct``.
     mutating func apply(
-        _ event: MappingEvent, checked: [Diagnostic]? = nil
+        _ event: MappingEvent, checked: [Diagnostic]? = nil, distinct: Bool = false
     ) -> (event: MappingEvent, warnings: RowOutcome?) {
         guard let validator, case .document(var document) = event else { return (event, nil) }
         var diagnostics = checked ?? validator.check(&document)
-        if let duplicate = validator.registerReference(of: document) { diagnostics.append(duplicate) }
+        if let duplicate = validator.registerReference(of: document, distinctInFile: distinct) {
+            diagnostics.append(duplicate)
+        }
         if diagnostics.isEmpty { return (.document(document), nil) }
         let outcome = RowOutcome(
             file: document.provenance.file, rows: document.provenance.rows,
