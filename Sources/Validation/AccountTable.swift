@@ -63,14 +63,16 @@ struct AccountTable {
     /// equal words are equal numbers, and canonically equal spellings cannot differ in bytes).
     @inline(__always)
     private static func key(_ number: AccountNumber) -> UInt64? {
-        var key: UInt64 = 0
-        var shift: UInt64 = 0
-        for byte in number.rawValue.utf8 {
-            guard shift < 64, byte != 0, byte < 0x80 else { return nil }
-            key |= UInt64(byte) << shift
-            shift += 8
+        var text = number.rawValue
+        return text.withUTF8 { bytes -> UInt64? in
+            guard (1...8).contains(bytes.count) else { return nil }
+            var key: UInt64 = 0
+            for (i, byte) in bytes.enumerated() {
+                guard byte != 0, byte < 0x80 else { return nil }
+                key |= UInt64(byte) << (i * 8)
+            }
+            return key
         }
-        return key == 0 ? nil : key
     }
 
     @inline(__always)

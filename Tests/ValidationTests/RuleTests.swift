@@ -203,6 +203,29 @@ struct RuleTests {
         #expect(registry.register("near", file: "again.csv", line: 1)?.line == 16_777_215)
     }
 
+    @Test("the account table finds what the chart has, short, long and non-ASCII numbers alike")
+    func accountTable() {
+        let numbers: [AccountNumber] = [
+            "1", "5500", "12345678", "123456789", "1000-01", "Æ12", "A.1", "99999999999999999999",
+        ]
+        let data = ReferenceData(
+            accounts: numbers.map { .init(number: $0, name: "account \($0)") },
+            depositAccounts: [.init(number: "5510", name: "bank 2"), .init(number: "5500", name: "bank")])
+        let table = AccountTable(data)
+        for number in numbers + ["5510"] {
+            #expect(table.find(number)?.name == data.account(number)?.name, "\(number)")
+        }
+        for missing: AccountNumber in ["2", "550", "55000", "12345679", "Æ13", "", "1000-1", "5500 "] {
+            #expect(table.find(missing) == nil, "\(missing)")
+        }
+        // Many accounts: the table grows past its first size and still finds every one.
+        let many = ReferenceData(
+            accounts: (1...5_000).map { .init(number: AccountNumber(integerLiteral: $0), name: "n\($0)") })
+        let big = AccountTable(many)
+        #expect((1...5_000).allSatisfy { big.find(AccountNumber(integerLiteral: $0))?.name == "n\($0)" })
+        #expect(big.find(5_001) == nil)
+    }
+
     @Test("distinct references are logged, not looked up, until another file or a written reference comes")
     func registryDistinctLog() {
         var registry = ReferenceRegistry()
