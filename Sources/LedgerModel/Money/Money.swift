@@ -1,8 +1,9 @@
 /// An ISO 4217 currency and how many minor digits it has (DKK 2, JPY 0, KWD 3).
 public struct Currency: Sendable, Hashable, TextCoded, CustomStringConvertible {
     /// The code's three letters in the low bytes, the minor digits in the high one: every amount
-    /// carries its currency, so it is 4 bytes and copying it retains nothing.
-    private let packed: UInt32
+    /// carries its currency, so it is 4 bytes and copying it retains nothing. Equal currencies
+    /// have equal words.
+    public let packed: UInt32
 
     /// The three-letter code, upper case.
     public var code: String {

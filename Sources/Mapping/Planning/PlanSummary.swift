@@ -37,22 +37,23 @@ public struct PlanSummary: Sendable, Encodable {
 
     public mutating func add(_ document: Document) {
         documentsByKind[document.kind, default: 0] += 1
-        for line in document.lines {
-            let amount = line.amount
+        // Field by field, not `for line in lines`: copying whole lines would retain their texts.
+        for index in document.lines.indices {
+            let amount = document.lines[index].amount
             if document.kind == .purchaseVoucher {
-                if let account = line.account { accountTable.post(account.rawValue, amount) }
+                if let account = document.lines[index].account { accountTable.post(account.rawValue, amount) }
                 let payer = document.purchase?.payment == .cash ? document.purchase?.depositAccount : nil
                 accountTable.post(payer?.rawValue ?? "(supplier)", amount.negated)
-                vatTable.post(line.vat?.description ?? "(not given)", amount)
+                vatTable.post(document.lines[index].vat?.description ?? "(not given)", amount)
                 continue
             }
-            if let account = line.account {
+            if let account = document.lines[index].account {
                 accountTable.post(account.rawValue, amount)
-                vatTable.post(line.vat?.description ?? "(not given)", amount)
+                vatTable.post(document.lines[index].vat?.description ?? "(not given)", amount)
             }
-            if let balancing = line.balancingAccount {
+            if let balancing = document.lines[index].balancingAccount {
                 accountTable.post(balancing.rawValue, amount.negated)
-                vatTable.post(line.balancingVat?.description ?? "(not given)", amount.negated)
+                vatTable.post(document.lines[index].balancingVat?.description ?? "(not given)", amount.negated)
             }
         }
     }
@@ -70,19 +71,36 @@ public struct PlanSummary: Sendable, Encodable {
 }
 
 /// Debit and credit sums per (name, currency), in the order first seen.
+///
+/// Posted to four times a line, so names of up to 8 ASCII bytes (accounts, VAT codes: nearly
+/// all) are found by their bytes packed in a word, without building or hashing a `String`.
 struct DebitCreditTable: Sendable {
     private(set) var rows: [PlanSummary.Total] = []
-    private var index: [String: Int] = [:]
+    /// Rows by packed name and currency.
+    private var short = WordMap<Int>()
+    private var long: [LongKey: Int] = [:]
+
+    private struct LongKey: Hashable {
+        var name: String
+        var currency: Currency
+    }
 
     /// Posts a signed amount: positive is a debit, negative a credit.
     mutating func post(_ name: String, _ signed: Money) {
-        let key = name + "\u{1F}" + signed.currency.code
         let i: Int
-        if let existing = index[key] {
+        let word = WordMap<Int>.pack(name)
+        let tag = signed.currency.packed
+        if let word, let existing = short[word, tag] {
+            i = existing
+        } else if word == nil, let existing = long[LongKey(name: name, currency: signed.currency)] {
             i = existing
         } else {
             i = rows.count
-            index[key] = i
+            if let word {
+                short.set(i, word: word, tag: tag)
+            } else {
+                long[LongKey(name: name, currency: signed.currency)] = i
+            }
             let zero = Money.zero(signed.currency)
             rows.append(PlanSummary.Total(name: name, currency: signed.currency, debit: zero, credit: zero, lines: 0))
         }

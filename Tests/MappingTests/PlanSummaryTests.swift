@@ -1,0 +1,55 @@
+import LedgerModel
+import Testing
+
+@testable import Mapping
+
+@Suite("Plan totals per account and VAT code")
+struct PlanSummaryTests {
+    static func line(
+        _ account: AccountNumber?, _ balancing: AccountNumber?, _ minorUnits: Int64, _ currency: Currency = .dkk,
+        vat: VatSpec? = VatSpec.none, balancingVat: VatSpec? = VatSpec.none
+    ) -> DocumentLine {
+        DocumentLine(
+            description: "", account: account, balancingAccount: balancing,
+            amount: Money(minorUnits: minorUnits, currency: currency), vat: vat, balancingVat: balancingVat,
+            row: SourceRow(record: 1, line: 2))
+    }
+
+    static func document(_ lines: [DocumentLine], currency: Currency = .dkk) -> Document {
+        Document(
+            kind: .ledgerItem, reference: "r", date: LocalDate(iso: "2026-03-01")!, currency: currency,
+            description: nil, voucherNumber: nil, attachment: nil, purchase: nil, lines: lines,
+            provenance: Provenance(file: "t.csv", rows: [SourceRow(record: 1, line: 2)]))
+    }
+
+    @Test("debits, credits and lines add up per name and currency, short, long and non-ASCII names alike")
+    func totals() {
+        var summary = PlanSummary()
+        let long: AccountNumber = "1234567890-long"
+        summary.add(Self.document([Self.line(5500, 2750, 10_000, vat: .code("U25"), balancingVat: .code("I25"))]))
+        summary.add(Self.document([Self.line(5500, long, -2_500)]))
+        summary.add(Self.document([Self.line("Kasse-Æ", 2750, 700)]))
+        summary.add(Self.document([Self.line(5500, nil, 300, .eur, vat: nil)], currency: .eur))
+        summary.add(Self.document([Self.line(5500, 2750, 1, balancingVat: .code("I25"))]))
+
+        func total(_ name: String, _ currency: Currency = .dkk) -> (Int64, Int64, Int)? {
+            summary.accounts.first { $0.name == name && $0.currency == currency }.map {
+                ($0.debit.minorUnits, $0.credit.minorUnits, $0.lines)
+            }
+        }
+        #expect(total("5500")! == (10_001, 2_500, 3))
+        #expect(total("5500", .eur)! == (300, 0, 1))
+        #expect(total("2750")! == (0, 10_701, 3))
+        #expect(total(long.rawValue)! == (2_500, 0, 1))
+        #expect(total("Kasse-Æ")! == (700, 0, 1))
+        #expect(summary.accounts.map(\.name) == ["1234567890-long", "2750", "5500", "5500", "Kasse-Æ"])
+
+        let vat = Dictionary(uniqueKeysWithValues: summary.vatCodes.map { ("\($0.name) \($0.currency)", $0) })
+        #expect(vat["U25 DKK"]?.debit.minorUnits == 10_000)
+        #expect(vat["I25 DKK"]?.credit.minorUnits == 10_001)
+        #expect(vat["I25 DKK"]?.lines == 2)
+        #expect(vat["none DKK"]?.lines == 5)
+        #expect(vat["(not given) EUR"]?.debit.minorUnits == 300)
+        #expect(summary.documentsByKind[.ledgerItem] == 5)
+    }
+}
