@@ -89,7 +89,7 @@ public final class Validator {
     /// there is nothing to look up.
     public func registerReference(of document: Document, distinctInFile: Bool = false) -> Diagnostic? {
         let file = document.provenance.file
-        let line = document.provenance.rows.first?.line ?? 0
+        let line = document.provenance.firstRow?.line ?? 0
         let seen =
             distinctInFile
             ? registry.registerDistinct(document.reference, file: file, line: line)
@@ -517,7 +517,7 @@ private struct Check {
 
     init(document: Document, strict: Bool) {
         file = document.provenance.file
-        firstRow = document.provenance.rows.first?.line
+        firstRow = document.provenance.firstRow?.line
         self.strict = strict
     }
 

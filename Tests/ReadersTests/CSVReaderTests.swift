@@ -69,6 +69,45 @@ struct CSVReaderTests {
         #expect(reader.source.delimiter == expected)
     }
 
+    @Test("detach(into:) gives what detached() gives, reusing the target's storage and never a shared one")
+    func detachInto() throws {
+        let reader = try Readers.open(Fixture.path("csv/danish-bank.csv"))
+        let source = reader.source.copy()
+        var kept: [Record] = []
+        var target: Record?
+        var previous: Record?
+        while let record = try reader.next() {
+            let expected = record.detached(source: source)
+            if var reused = target {
+                target = nil  // the array holds no other reference
+                record.detach(into: &reused, source: source)
+                target = reused
+            } else {
+                target = record.detached(source: source)
+            }
+            #expect(target!.values == expected.values)
+            #expect(target!.line == expected.line && target!.number == expected.number)
+            #expect(target!.source === source)
+            // A copy kept from the last row (as a document might keep one) must not change.
+            if let previous { kept.append(previous) }
+            previous = target
+        }
+        let (_, again) = try readAll(Fixture.path("csv/danish-bank.csv"))
+        #expect(kept.map(\.values) == again.dropLast().map(\.values))
+        #expect(kept.count >= 3)
+
+        // Nothing kept: the storage is the target's alone and is refilled in place.
+        let second = try Readers.open(Fixture.path("csv/danish-bank.csv"))
+        var only = Record(source: source, number: 0, line: 0, fields: .columns(ColumnFields(bytes: [], ends: [])))
+        var index = 0
+        while let record = try second.next() {
+            record.detach(into: &only, source: source)
+            #expect(only.values == again[index].values)
+            index += 1
+        }
+        #expect(index == again.count)
+    }
+
     @Test("a given delimiter overrides detection")
     func delimiterOverride() throws {
         let (reader, records) = try readAll(Fixture.path("csv/tabs.tsv"), ReaderOptions(delimiter: UInt8(ascii: ",")))

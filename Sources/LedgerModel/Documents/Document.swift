@@ -126,23 +126,63 @@ public struct SourceRow: Sendable, Hashable, Codable, Comparable {
 }
 
 /// The file and rows a document came from, carried to the report.
+///
+/// Most documents come from one row, so the first row is kept inline and only the rows after it
+/// in an array: a one-row document's provenance allocates nothing.
 public struct Provenance: Sendable, Hashable, Codable {
     public var file: String
-    public var rows: [SourceRow]
+    /// The first row, nil only when there are none.
+    public private(set) var firstRow: SourceRow?
+    /// The rows after the first.
+    private var rest: [SourceRow]
 
     public init(file: String, rows: [SourceRow]) {
         self.file = file
-        self.rows = rows
+        firstRow = rows.first
+        rest = Array(rows.dropFirst())
     }
+
+    /// A document's rows: the first, then any more.
+    public init(file: String, first: SourceRow, more: [SourceRow] = []) {
+        self.file = file
+        firstRow = first
+        rest = more
+    }
+
+    /// Every row, in order.
+    public var rows: [SourceRow] {
+        get { firstRow.map { [$0] + rest } ?? [] }
+        set {
+            firstRow = newValue.first
+            rest = Array(newValue.dropFirst())
+        }
+    }
+
+    public var rowCount: Int { firstRow == nil ? 0 : 1 + rest.count }
 
     /// `bank.csv:12` or `bank.csv:12-15` (by line).
     public var description: String {
-        guard let first = rows.first?.line else { return file }
-        let last = rows.last?.line ?? first
+        guard let first = firstRow?.line else { return file }
+        let last = rest.last?.line ?? first
         return first == last ? "\(file):\(first)" : "\(file):\(first)-\(last)"
     }
 
-    public var location: SourceLocation { SourceLocation(file: file, line: rows.first?.line) }
+    public var location: SourceLocation { SourceLocation(file: file, line: firstRow?.line) }
+
+    private enum CodingKeys: String, CodingKey { case file, rows }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            file: try container.decode(String.self, forKey: .file),
+            rows: try container.decode([SourceRow].self, forKey: .rows))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(rows, forKey: .rows)
+    }
 }
 
 /// One line of a document. For manual vouchers and ledger items a positive amount debits

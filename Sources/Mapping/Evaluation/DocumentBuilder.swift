@@ -147,15 +147,15 @@ public final class DocumentBuilder {
         if let digest = mapped.digest { counter.count(digest, &mapped.event) }
         if let check { mapped.check(check) }
         count(mapped.event)
-        return (mapped.event, mapped.diagnostics)
+        return mapped.parts()
     }
 
-    private func count(_ event: MappingEvent) {
+    private func count(_ event: borrowing MappingEvent) {
         switch event {
         case .document(let document):
             stats.documents += 1
             stats.lines += document.lines.count
-            stats.rowsInDocuments += document.provenance.rows.count
+            stats.rowsInDocuments += document.provenance.rowCount
         case .rejected(let outcome): stats.rowsRejected += outcome.rows.count
         case .skipped(let outcome): stats.rowsSkipped += outcome.rows.count
         }

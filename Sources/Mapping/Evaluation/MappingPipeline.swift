@@ -104,6 +104,9 @@ final class MappingPipeline: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+        // The records of the last batch, whose storage the next batch reuses.
+        var records: [Record] = []
+        records.reserveCapacity(Self.batchSize)
         while true {
             // Wait while enough batches are ahead of the consumer.
             condition.lock()
@@ -128,18 +131,23 @@ final class MappingPipeline: @unchecked Sendable {
             }
             let sequence = nextSequence
             nextSequence += 1
-            var records: [Record] = []
-            records.reserveCapacity(Self.batchSize)
+            var count = 0
             var failure: (any Error)?
             do {
-                while records.count < Self.batchSize, let record = try reader.next() {
-                    records.append(record.detached(source: worker.source))
+                while count < Self.batchSize, let record = try reader.next() {
+                    if count < records.count {
+                        record.detach(into: &records[count], source: worker.source)
+                    } else {
+                        records.append(record.detached(source: worker.source))
+                    }
+                    count += 1
                 }
-                if records.count < Self.batchSize { readingDone = true }
+                if count < Self.batchSize { readingDone = true }
             } catch {
                 failure = error
                 readingDone = true
             }
+            records.removeLast(records.count - count)
             let isLast = readingDone
             readLock.unlock()
 

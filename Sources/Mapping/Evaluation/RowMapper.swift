@@ -11,6 +11,9 @@ struct Mapped {
     /// What a ``DocumentBuilder/Check`` said of the document, when one ran on a worker.
     var diagnostics: [Diagnostic]?
 
+    /// The event and the check's diagnostics, moved out.
+    consuming func parts() -> (event: MappingEvent, diagnostics: [Diagnostic]?) { (event, diagnostics) }
+
     /// Runs `check` on the document, if the event is one, and keeps what it said. The document
     /// is moved out while it is checked, so changing it copies nothing.
     mutating func check(_ check: DocumentBuilder.Check) {
@@ -163,8 +166,11 @@ final class RowMapper {
     // MARK: Documents
 
     func build<Rows: Collection>(_ rows: Rows) -> Mapped where Rows.Element == RowState {
-        let sources = rows.map { SourceRow(record: $0.record.number, line: $0.record.line) }
         let first = rows.first!
+        /// The rows after the first (none for a one-row document, so nothing is allocated).
+        let more = rows.dropFirst().map { SourceRow(record: $0.record.number, line: $0.record.line) }
+        let provenance = Provenance(
+            file: path, first: SourceRow(record: first.record.number, line: first.record.line), more: more)
         var current = first
         do {
             guard let date = try evaluator.date(spec.date, first) else {
@@ -204,7 +210,7 @@ final class RowMapper {
                 return Mapped(
                     event: .skipped(
                         RowOutcome(
-                            file: path, rows: sources,
+                            file: path, rows: provenance.rows,
                             reason: "nothing to book: every line is zero or excluded by its `when`")))
             }
             let (reference, digest) = try reference(rows)
@@ -213,7 +219,7 @@ final class RowMapper {
             let document = Document(
                 kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
                 voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
-                provenance: Provenance(file: path, rows: sources), declaredVat: stated)
+                provenance: provenance, declaredVat: stated)
             return Mapped(event: .document(document), digest: digest)
         } catch {
             let failure =
@@ -222,7 +228,7 @@ final class RowMapper {
             return Mapped(
                 event: .rejected(
                     RowOutcome(
-                        file: path, rows: sources, reason: diagnostic.message, diagnostics: [diagnostic])))
+                        file: path, rows: provenance.rows, reason: diagnostic.message, diagnostics: [diagnostic])))
         }
     }
 

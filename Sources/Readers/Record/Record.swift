@@ -78,6 +78,26 @@ public struct Record: Sendable {
         return copy
     }
 
+    /// ``detached(source:)`` into `target`: a row's bytes go into `target`'s own buffers when
+    /// nothing else holds them, so a thread that keeps batch after batch of rows reuses the last
+    /// batch's storage instead of allocating two buffers a row. Trees are detached as usual.
+    public func detach(into target: inout Record, source: SourceFile? = nil) {
+        guard case .columns(let theirs) = fields, case .columns(var buffers) = target.fields else {
+            target = detached(source: source)
+            return
+        }
+        // Let go of the target's own reference, so `buffers` holds the only one (if no one else does).
+        target.fields = .columns(ColumnFields(bytes: [], ends: []))
+        buffers.bytes.removeAll(keepingCapacity: true)
+        buffers.bytes.append(contentsOf: theirs.bytes)
+        buffers.ends.removeAll(keepingCapacity: true)
+        buffers.ends.append(contentsOf: theirs.ends)
+        var copy = self
+        if let source { copy.source = source }
+        copy.fields = .columns(buffers)
+        target = copy
+    }
+
     /// All fields as (name or path, value) pairs in document order, for display.
     public func flattened() -> [(name: String, value: String)] {
         switch fields {

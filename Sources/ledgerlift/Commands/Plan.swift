@@ -193,7 +193,7 @@ enum PlanText {
             var rows = [["#", "date", "reference", "rows", "lines", "description", "total"]]
             for (i, document) in plan.documents.enumerated() {
                 rows.append([
-                    "\(i + 1)", document.date.description, document.reference, "\(document.provenance.rows.count)",
+                    "\(i + 1)", document.date.description, document.reference, "\(document.provenance.rowCount)",
                     "\(document.lines.count)",
                     clip(document.description ?? document.lines.first?.description ?? "", 34),
                     document.kind == .purchaseVoucher ? document.total.description : balance(document),

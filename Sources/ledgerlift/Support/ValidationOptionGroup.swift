@@ -109,7 +109,7 @@ struct ValidationStep {
             diagnostics: diagnostics)
         guard diagnostics.contains(where: { $0.severity == .error }) else { return (.document(document), outcome) }
         rejectedDocuments += 1
-        rejectedRows += document.provenance.rows.count
+        rejectedRows += document.provenance.rowCount
         rejectedLines += document.lines.count
         return (.rejected(outcome), nil)
     }
