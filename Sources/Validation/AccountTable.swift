@@ -3,7 +3,7 @@ import LedgerModel
 /// The chart of accounts as validation looks it up: twice a line, so for every row of a file.
 ///
 /// Accounts of at most 8 ASCII bytes (nearly all: `5500`, `1000-01`) are found by their bytes in
-/// a ``WordMap``, without hashing a `String`; others go through a dictionary
+/// a ``WordIndex``, without hashing a `String`; others go through a dictionary
 /// keyed like ``ReferenceData/accounts``. A hit is a shared ``Entry``, so a lookup copies no
 /// strings.
 struct AccountTable {
@@ -18,7 +18,8 @@ struct AccountTable {
         var hidden: Bool? { account.hidden }
     }
 
-    private var packed = WordMap<Entry>()
+    private var packed = WordIndex()
+    private var entries: [Entry] = []
     private var others: [AccountNumber: Entry] = [:]
 
     /// The accounts and then the deposit accounts, as ``ReferenceData/account(_:)`` finds them.
@@ -30,8 +31,9 @@ struct AccountTable {
             }
         for account in all {
             let entry = Entry(account)
-            if let word = WordMap<Entry>.pack(account.number.rawValue) {
-                packed.set(entry, word: word)
+            if let word = WordIndex.pack(account.number.rawValue) {
+                packed.set(entries.count, word: word)
+                entries.append(entry)
             } else {
                 others[account.number] = entry
             }
@@ -39,7 +41,7 @@ struct AccountTable {
     }
 
     func find(_ number: AccountNumber) -> Entry? {
-        guard let word = WordMap<Entry>.pack(number.rawValue) else { return others[number] }
-        return packed[word]
+        guard let word = WordIndex.pack(number.rawValue) else { return others[number] }
+        return packed[word].map { entries[$0] }
     }
 }

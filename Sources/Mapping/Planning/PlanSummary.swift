@@ -19,7 +19,14 @@ public struct PlanSummary: Sendable, Encodable {
 
     private var accountTable = DebitCreditTable()
     private var vatTable = DebitCreditTable()
-    public private(set) var documentsByKind: [DocumentKind: Int] = [:]
+    /// Documents per kind, in `DocumentKind.allCases` order (an array: counted once a document).
+    private var kindCounts = [Int](repeating: 0, count: DocumentKind.allCases.count)
+
+    /// How many documents of each kind; kinds with none are left out.
+    public var documentsByKind: [DocumentKind: Int] {
+        Dictionary(
+            uniqueKeysWithValues: zip(DocumentKind.allCases, kindCounts).filter { $0.1 > 0 })
+    }
 
     public init() {}
 
@@ -36,7 +43,7 @@ public struct PlanSummary: Sendable, Encodable {
     }
 
     public mutating func add(_ document: Document) {
-        documentsByKind[document.kind, default: 0] += 1
+        kindCounts[Self.kindIndex(document.kind)] += 1
         // Field by field, not `for line in lines`: copying whole lines would retain their texts.
         for index in document.lines.indices {
             let amount = document.lines[index].amount
@@ -55,6 +62,14 @@ public struct PlanSummary: Sendable, Encodable {
                 accountTable.post(balancing.rawValue, amount.negated)
                 vatTable.post(document.lines[index].balancingVat?.description ?? "(not given)", amount.negated)
             }
+        }
+    }
+
+    private static func kindIndex(_ kind: DocumentKind) -> Int {
+        switch kind {
+        case .manualVoucher: 0
+        case .purchaseVoucher: 1
+        case .ledgerItem: 2
         }
     }
 
@@ -77,7 +92,7 @@ public struct PlanSummary: Sendable, Encodable {
 struct DebitCreditTable: Sendable {
     private(set) var rows: [PlanSummary.Total] = []
     /// Rows by packed name and currency.
-    private var short = WordMap<Int>()
+    private var short = WordIndex()
     private var long: [LongKey: Int] = [:]
 
     private struct LongKey: Hashable {
@@ -88,7 +103,7 @@ struct DebitCreditTable: Sendable {
     /// Posts a signed amount: positive is a debit, negative a credit.
     mutating func post(_ name: String, _ signed: Money) {
         let i: Int
-        let word = WordMap<Int>.pack(name)
+        let word = WordIndex.pack(name)
         let tag = signed.currency.packed
         if let word, let existing = short[word, tag] {
             i = existing

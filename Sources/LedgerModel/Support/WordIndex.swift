@@ -1,22 +1,22 @@
-/// A map for the lookups made on every row by short names (account numbers, VAT codes): the
+/// An index for the lookups made on every row by short names (account numbers, VAT codes): the
 /// name's bytes packed in a word (``pack(_:)``) and a 32-bit tag (a currency, say) are the key,
 /// found by open addressing with a multiplicative hash, so a lookup neither builds nor hashes a
-/// `String`. Names that do not pack are the caller's to keep elsewhere.
-public struct WordMap<Value> {
+/// `String`. The values are positions in the caller's own array; names that do not pack are the
+/// caller's to keep elsewhere. Not generic, so calls from other modules need no type metadata.
+public struct WordIndex: Sendable {
     private var words: [UInt64]
     private var tags: [UInt32]
-    private var values: [Value?]
+    private var positions: [Int32]
     public private(set) var count = 0
 
     public init() {
         words = [UInt64](repeating: 0, count: 16)
         tags = [UInt32](repeating: 0, count: 16)
-        values = [Value?](repeating: nil, count: 16)
+        positions = [Int32](repeating: 0, count: 16)
     }
 
     /// The name's UTF-8 bytes in one word, when it has 1 to 8 bytes, all ASCII and none zero, so
     /// equal words are equal names (and canonically equal spellings cannot differ in bytes).
-    @inline(__always)
     public static func pack(_ name: String) -> UInt64? {
         var name = name
         return name.withUTF8 { bytes -> UInt64? in
@@ -30,14 +30,14 @@ public struct WordMap<Value> {
         }
     }
 
-    /// The value for a packed name (never 0) and tag.
-    public subscript(word: UInt64, tag: UInt32 = 0) -> Value? {
+    /// The position for a packed name (never 0) and tag.
+    public subscript(word: UInt64, tag: UInt32 = 0) -> Int? {
         let found = slot(word, tag)
-        return words[found] == 0 ? nil : values[found]
+        return words[found] == 0 ? nil : Int(positions[found])
     }
 
-    /// Sets the value for a packed name (never 0) and tag.
-    public mutating func set(_ value: Value, word: UInt64, tag: UInt32 = 0) {
+    /// Sets the position (0 to `Int32.max`) for a packed name (never 0) and tag.
+    public mutating func set(_ position: Int, word: UInt64, tag: UInt32 = 0) {
         precondition(word != 0, "a packed name is never 0")
         let found = slot(word, tag)
         if words[found] == 0 {
@@ -45,11 +45,10 @@ public struct WordMap<Value> {
             tags[found] = tag
             count += 1
         }
-        values[found] = value
+        positions[found] = Int32(position)
         if count * 2 > words.count { grow() }
     }
 
-    @inline(__always)
     private func slot(_ word: UInt64, _ tag: UInt32) -> Int {
         let mask = words.count - 1
         var i = Int(truncatingIfNeeded: ((word ^ UInt64(tag) << 29) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
@@ -58,17 +57,15 @@ public struct WordMap<Value> {
     }
 
     private mutating func grow() {
-        let (oldWords, oldTags, oldValues) = (words, tags, values)
+        let (oldWords, oldTags, oldPositions) = (words, tags, positions)
         words = [UInt64](repeating: 0, count: oldWords.count * 2)
         tags = [UInt32](repeating: 0, count: oldWords.count * 2)
-        values = [Value?](repeating: nil, count: oldWords.count * 2)
+        positions = [Int32](repeating: 0, count: oldWords.count * 2)
         for i in oldWords.indices where oldWords[i] != 0 {
             let found = slot(oldWords[i], oldTags[i])
             words[found] = oldWords[i]
             tags[found] = oldTags[i]
-            values[found] = oldValues[i]
+            positions[found] = oldPositions[i]
         }
     }
 }
-
-extension WordMap: Sendable where Value: Sendable {}
