@@ -2,10 +2,9 @@ import LedgerModel
 
 /// The chart of accounts as validation looks it up: twice a line, so for every row of a file.
 ///
-/// Accounts of at most 8 ASCII bytes (nearly all: `5500`, `1000-01`) are found by their bytes in
-/// a ``WordIndex``, without hashing a `String`; others go through a dictionary
-/// keyed like ``ReferenceData/accounts``. A hit is a shared ``Entry``, so a lookup copies no
-/// strings.
+/// Accounts are found through a ``WordIndex``: by their bytes, without hashing a `String`, for
+/// the numbers of up to 8 ASCII bytes (nearly all: `5500`, `1000-01`). A hit is a shared
+/// ``Entry``, so a lookup copies no strings.
 struct AccountTable {
     /// One account of the chart, shared by every line that names it.
     final class Entry: Sendable {
@@ -18,9 +17,8 @@ struct AccountTable {
         var hidden: Bool? { account.hidden }
     }
 
-    private var packed = WordIndex()
+    private var index = WordIndex()
     private var entries: [Entry] = []
-    private var others: [AccountNumber: Entry] = [:]
 
     /// The accounts and then the deposit accounts, as ``ReferenceData/account(_:)`` finds them.
     init(_ reference: ReferenceData) {
@@ -30,18 +28,10 @@ struct AccountTable {
                 reference.accounts[$0.number] == nil
             }
         for account in all {
-            let entry = Entry(account)
-            if let word = WordIndex.pack(account.number.rawValue) {
-                packed.set(entries.count, word: word)
-                entries.append(entry)
-            } else {
-                others[account.number] = entry
-            }
+            index.set(entries.count, name: account.number.rawValue)
+            entries.append(Entry(account))
         }
     }
 
-    func find(_ number: AccountNumber) -> Entry? {
-        guard let word = WordIndex.pack(number.rawValue) else { return others[number] }
-        return packed[word].map { entries[$0] }
-    }
+    func find(_ number: AccountNumber) -> Entry? { index[number.rawValue].map { entries[$0] } }
 }

@@ -51,7 +51,7 @@ struct ReferenceRegistry {
     /// had only this file's distinct references, that is never, and nothing is looked up.
     mutating func registerDistinct(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
         let index = fileNumber(file)
-        guard count == 0, logFile == -1 || logFile == index, index < 255, line >= 0, line < 1 << 24 else {
+        guard count == 0, logFile == -1 || logFile == index, let place = Self.pack(index, line) else {
             return register(reference, file: file, line: line)
         }
         logFile = index
@@ -62,7 +62,7 @@ struct ReferenceRegistry {
         }
         log[log.count - 1].append(UInt32(truncatingIfNeeded: key))
         log[log.count - 1].append(UInt32(truncatingIfNeeded: key >> 32))
-        log[log.count - 1].append(UInt32(index) << 24 | UInt32(line))
+        log[log.count - 1].append(place)
         return nil
     }
 
@@ -95,9 +95,15 @@ struct ReferenceRegistry {
     /// The file and line packed in a slot's word, or the mark for the side table.
     private mutating func place(_ file: String, _ line: Int, _ key: UInt64) -> UInt32 {
         let index = fileNumber(file)
-        if index < 255 && line >= 0 && line < 1 << 24 { return UInt32(index) << 24 | UInt32(line) }
+        if let packed = Self.pack(index, line) { return packed }
         unpacked[key] = (index, line)
         return Self.unpackedMark
+    }
+
+    /// File number and line in 8 and 24 bits, when they fit (the mark's 255 is never a file).
+    private static func pack(_ file: Int, _ line: Int) -> UInt32? {
+        guard file < 255, line >= 0, line < 1 << 24 else { return nil }
+        return UInt32(file) << 24 | UInt32(line)
     }
 
     private mutating func insert(_ key: UInt64, at word: Int, in shard: Int, place: UInt32) {
@@ -108,7 +114,7 @@ struct ReferenceRegistry {
         }
         used[shard] += 1
         count += 1
-        if Int(used[shard]) * 4 > slots[shard].count / 3 * 3 { grow(shard) }  // over 3/4 full
+        if Int(used[shard]) * 4 > slots[shard].count / 3 * 3 { grow(shard) }  // over 3/4 of the slots
     }
 
     /// The word index of `key`'s slot, or of the empty slot where it would go.

@@ -35,4 +35,20 @@ struct WordIndexTests {
         #expect(map.count == 6_000)
         #expect(map[WordIndex.pack("3001")!, 1] == nil)
     }
+
+    @Test("names that do not pack are found too, by name and tag")
+    func names() {
+        var index = WordIndex()
+        let names = ["5500", "1234567890-long", "Kasse-Æ", "e\u{301}", "none"]
+        for (i, name) in names.enumerated() {
+            index.set(i, name: name, tag: 1)
+            index.set(i + 100, name: name, tag: 2)
+        }
+        #expect(index.count == 10)
+        for (i, name) in names.enumerated() {
+            #expect(index[name, 1] == i && index[name, 2] == i + 100 && index[name, 3] == nil, "\(name)")
+        }
+        #expect(index["\u{E9}", 1] == 3)  // canonically equal to e + combining acute, as String compares
+        #expect(index["1234567890-lon", 1] == nil)
+    }
 }

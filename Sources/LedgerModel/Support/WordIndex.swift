@@ -1,13 +1,24 @@
-/// An index for the lookups made on every row by short names (account numbers, VAT codes): the
-/// name's bytes packed in a word (``pack(_:)``) and a 32-bit tag (a currency, say) are the key,
-/// found by open addressing with a multiplicative hash, so a lookup neither builds nor hashes a
-/// `String`. The values are positions in the caller's own array; names that do not pack are the
-/// caller's to keep elsewhere. Not generic, so calls from other modules need no type metadata.
+/// An index from names (account numbers, VAT codes) and a 32-bit tag (a currency, say) to
+/// positions in the caller's own array, for lookups made on every row. A name of up to 8 ASCII
+/// bytes, nearly every one, is packed in a word (``pack(_:)``) and found by open addressing with a
+/// multiplicative hash, so the lookup neither builds nor hashes a `String`; other names go to a
+/// dictionary. Not generic, so calls from other modules need no type metadata.
 public struct WordIndex: Sendable {
     private var words: [UInt64]
     private var tags: [UInt32]
     private var positions: [Int32]
-    public private(set) var count = 0
+    /// Packed names in use.
+    private var used = 0
+    /// Names that do not pack.
+    private var others: [Other: Int] = [:]
+
+    private struct Other: Hashable {
+        var name: String
+        var tag: UInt32
+    }
+
+    /// How many (name, tag) keys the index has.
+    public var count: Int { used + others.count }
 
     public init() {
         words = [UInt64](repeating: 0, count: 16)
@@ -17,7 +28,7 @@ public struct WordIndex: Sendable {
 
     /// The name's UTF-8 bytes in one word, when it has 1 to 8 bytes, all ASCII and none zero, so
     /// equal words are equal names (and canonically equal spellings cannot differ in bytes).
-    public static func pack(_ name: String) -> UInt64? {
+    static func pack(_ name: String) -> UInt64? {
         var name = name
         return name.withUTF8 { bytes -> UInt64? in
             guard (1...8).contains(bytes.count) else { return nil }
@@ -30,23 +41,35 @@ public struct WordIndex: Sendable {
         }
     }
 
+    /// The position for a name and tag.
+    public subscript(name: String, tag: UInt32 = 0) -> Int? {
+        guard let word = Self.pack(name) else { return others[Other(name: name, tag: tag)] }
+        return self[word, tag]
+    }
+
+    /// Sets the position (0 to `Int32.max`) for a name and tag.
+    public mutating func set(_ position: Int, name: String, tag: UInt32 = 0) {
+        guard let word = Self.pack(name) else { return others[Other(name: name, tag: tag)] = position }
+        set(position, word: word, tag: tag)
+    }
+
     /// The position for a packed name (never 0) and tag.
-    public subscript(word: UInt64, tag: UInt32 = 0) -> Int? {
+    subscript(word: UInt64, tag: UInt32 = 0) -> Int? {
         let found = slot(word, tag)
         return words[found] == 0 ? nil : Int(positions[found])
     }
 
-    /// Sets the position (0 to `Int32.max`) for a packed name (never 0) and tag.
-    public mutating func set(_ position: Int, word: UInt64, tag: UInt32 = 0) {
+    /// Sets the position for a packed name (never 0) and tag.
+    mutating func set(_ position: Int, word: UInt64, tag: UInt32 = 0) {
         precondition(word != 0, "a packed name is never 0")
         let found = slot(word, tag)
         if words[found] == 0 {
             words[found] = word
             tags[found] = tag
-            count += 1
+            used += 1
         }
         positions[found] = Int32(position)
-        if count * 2 > words.count { grow() }
+        if used * 2 > words.count { grow() }
     }
 
     private func slot(_ word: UInt64, _ tag: UInt32) -> Int {

@@ -87,35 +87,21 @@ public struct PlanSummary: Sendable, Encodable {
 
 /// Debit and credit sums per (name, currency), in the order first seen.
 ///
-/// Posted to four times a line, so names of up to 8 ASCII bytes (accounts, VAT codes: nearly
-/// all) are found by their bytes packed in a word, without building or hashing a `String`.
+/// Posted to four times a line, so rows are found through a ``WordIndex``, without building or
+/// hashing a `String`.
 struct DebitCreditTable: Sendable {
     private(set) var rows: [PlanSummary.Total] = []
-    /// Rows by packed name and currency.
-    private var short = WordIndex()
-    private var long: [LongKey: Int] = [:]
-
-    private struct LongKey: Hashable {
-        var name: String
-        var currency: Currency
-    }
+    /// Rows by name and currency.
+    private var index = WordIndex()
 
     /// Posts a signed amount: positive is a debit, negative a credit.
     mutating func post(_ name: String, _ signed: Money) {
         let i: Int
-        let word = WordIndex.pack(name)
-        let tag = signed.currency.packed
-        if let word, let existing = short[word, tag] {
-            i = existing
-        } else if word == nil, let existing = long[LongKey(name: name, currency: signed.currency)] {
+        if let existing = index[name, signed.currency.packed] {
             i = existing
         } else {
             i = rows.count
-            if let word {
-                short.set(i, word: word, tag: tag)
-            } else {
-                long[LongKey(name: name, currency: signed.currency)] = i
-            }
+            index.set(i, name: name, tag: signed.currency.packed)
             let zero = Money.zero(signed.currency)
             rows.append(PlanSummary.Total(name: name, currency: signed.currency, debit: zero, credit: zero, lines: 0))
         }
