@@ -1,3 +1,5 @@
+import LedgerModel
+
 /// Remembers every document reference of a run and where it first came from, so the same
 /// reference a second time is caught before anything is sent.
 ///
@@ -147,32 +149,10 @@ struct ReferenceRegistry {
         slots[shard] = new
     }
 
-    /// A 64-bit hash of the reference's bytes, eight at a time, each folded in by a full-width
-    /// multiply, then a 64-bit finalizer. Only kept in memory for the run; 0 is kept for empty slots.
+    /// The reference's ``ByteHash``; 0 is kept for empty slots.
     static func hash(_ text: String) -> UInt64 {
         var text = text
-        var hash = text.withUTF8 { bytes -> UInt64 in
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(bytes.count)
-            var offset = 0
-            while offset < bytes.count {
-                var chunk: UInt64 = 0
-                let end = min(offset + 8, bytes.count)
-                if end - offset == 8 {
-                    chunk = UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self)
-                } else {
-                    for (shift, byte) in bytes[offset..<end].enumerated() { chunk |= UInt64(byte) << (shift * 8) }
-                }
-                let product = (hash ^ chunk).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
-                hash = product.high ^ product.low
-                offset = end
-            }
-            return hash
-        }
-        hash ^= hash >> 33
-        hash = hash &* 0xFF51_AFD7_ED55_8CCD
-        hash ^= hash >> 33
-        hash = hash &* 0xC4CE_B9FE_1A85_EC53
-        hash ^= hash >> 33
+        let hash = text.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0)) }
         return hash == 0 ? 1 : hash
     }
 }

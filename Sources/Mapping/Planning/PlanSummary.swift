@@ -43,7 +43,7 @@ public struct PlanSummary: Sendable, Encodable {
     }
 
     public mutating func add(_ document: Document) {
-        kindCounts[Self.kindIndex(document.kind)] += 1
+        kindCounts[DocumentKind.allCases.firstIndex(of: document.kind)!] += 1
         // Field by field, not `for line in lines`: copying whole lines would retain their texts.
         for index in document.lines.indices {
             let amount = document.lines[index].amount
@@ -62,14 +62,6 @@ public struct PlanSummary: Sendable, Encodable {
                 accountTable.post(balancing.rawValue, amount.negated)
                 vatTable.post(document.lines[index].balancingVat?.description ?? "(not given)", amount.negated)
             }
-        }
-    }
-
-    private static func kindIndex(_ kind: DocumentKind) -> Int {
-        switch kind {
-        case .manualVoucher: 0
-        case .purchaseVoucher: 1
-        case .ledgerItem: 2
         }
     }
 
