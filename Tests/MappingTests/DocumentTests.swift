@@ -74,6 +74,21 @@ struct DocumentTests {
         #expect(events.documents[1].total.isZero)
     }
 
+    @Test("a grouped document that fails on a later row is rejected whole, pointing at that row")
+    func groupingFailsOnLaterRow() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let csv =
+            "voucher;date;account;amount\n1;2026-03-01;1000;-100\n1;2026-03-01;5500;1x0\n1;2026-03-01;5510;5\n2;2026-03-02;2000;50\n"
+        let events = try harness.run(Self.grouped(), data: csv)
+        #expect(events.documents.map(\.description) == ["Bilag 2"])
+        let rejection = try #require(events.rejections.first)
+        #expect(rejection.rows.map(\.line) == [2, 3, 4])
+        let diagnostic = try #require(rejection.diagnostics.first)
+        #expect(diagnostic.location?.line == 3)
+        #expect(diagnostic.location?.field == "amount")
+    }
+
     @Test("sorted grouping rejects a row whose voucher was already closed, naming the fix")
     func groupingOutOfOrder() throws {
         let harness = try Harness()

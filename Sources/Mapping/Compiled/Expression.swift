@@ -30,33 +30,35 @@ enum ValueType: String, Sendable {
     case text, amount, date
 }
 
-/// A compiled expression: a value from the record, a constant, or a computation.
-indirect enum Expr: Sendable {
+/// A compiled expression: a value from the record, a constant, or a computation. Only the
+/// cases that hold an expression are boxed: constants and fields, which nearly every row reads,
+/// sit inline, so reading them counts no references on storage every worker thread shares.
+enum Expr: Sendable {
     // Text
     case constant(String)
     case field(FieldRef)
     case template([TemplatePart])
-    case trim(Expr)
-    case upper(Expr)
-    case lower(Expr)
-    case replace(Expr, RegexBox, with: String)
+    indirect case trim(Expr)
+    indirect case upper(Expr)
+    indirect case lower(Expr)
+    indirect case replace(Expr, RegexBox, with: String)
     /// The first operand that is not empty.
     case firstOf([Expr])
-    case lookup(table: Int, key: Expr, fallback: String?)
-    case conditional(Condition, then: Expr, else: Expr?)
+    indirect case lookup(table: Int, key: Expr, fallback: String?)
+    indirect case conditional(Condition, then: Expr, else: Expr?)
     // Amounts
     /// Text read as an amount with a given format (nil: the mapping's locale).
-    case amount(Expr, AmountFormat?)
+    indirect case amount(Expr, AmountFormat?)
     case sum([Expr])
-    case difference(Expr, Expr)
-    case negate(Expr)
-    case absolute(Expr)
-    case multiply(Expr, by: ExactDecimal, rounding: RoundingMode?)
-    case divide(Expr, by: ExactDecimal, rounding: RoundingMode)
+    indirect case difference(Expr, Expr)
+    indirect case negate(Expr)
+    indirect case absolute(Expr)
+    indirect case multiply(Expr, by: ExactDecimal, rounding: RoundingMode?)
+    indirect case divide(Expr, by: ExactDecimal, rounding: RoundingMode)
     /// Debit minus credit; an empty side counts as zero.
-    case debitCredit(debit: Expr?, credit: Expr?)
+    indirect case debitCredit(debit: Expr?, credit: Expr?)
     // Dates
-    case date(Expr, DateFormat?)
+    indirect case date(Expr, DateFormat?)
 
     /// The type this expression yields on its own (text may still be read as an amount or a date).
     var type: ValueType {
@@ -69,16 +71,16 @@ indirect enum Expr: Sendable {
     }
 }
 
-/// A compiled `when:`.
-indirect enum Condition: Sendable {
+/// A compiled `when:`. Tests sit inline; only `not` is boxed.
+enum Condition: Sendable {
     case all([Condition])
     case any([Condition])
-    case not(Condition)
+    indirect case not(Condition)
     case test(FieldRef, Test, name: String)
 }
 
-/// One test on a field's value.
-indirect enum Test: Sendable {
+/// One test on a field's value. Only `negated` is boxed.
+enum Test: Sendable {
     case equals(String, ignoreCase: Bool)
     case contains([UInt8], ignoreCase: Bool)
     case startsWith([UInt8], ignoreCase: Bool)
@@ -87,7 +89,7 @@ indirect enum Test: Sendable {
     case oneOf(Set<String>, ignoreCase: Bool)
     case empty(Bool)
     case compare(Comparison, ExactDecimal)
-    case negated(Test)
+    indirect case negated(Test)
 
     enum Comparison: String, Sendable {
         case gt, gte, lt, lte

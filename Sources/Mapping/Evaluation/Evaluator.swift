@@ -14,6 +14,24 @@ struct RowState {
     var record: Record
     var item: TreeFields.NodeID = 0
     var variables: [String?]
+    /// A CSV row's storage, while ``RowMapper/map(_:)`` maps it: fields are then read through
+    /// these pointers, without copying (and counting references on) the record's arrays for
+    /// every field. Nil for rows kept past that call (grouped rows) and for trees.
+    var columns: ColumnView?
+}
+
+/// A CSV row's bytes and field ends, valid only inside ``ColumnFields/withStorage(_:)``.
+struct ColumnView {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let ends: UnsafeBufferPointer<Int32>
+
+    /// The field's bytes, or nil past the row's end.
+    @inline(__always)
+    func field(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
+        guard index >= 0, index < ends.count else { return nil }
+        let start = index == 0 ? 0 : Int(ends[index - 1])
+        return UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[index])])
+    }
 }
 
 /// Evaluates compiled expressions and conditions against rows. One per run: it owns scratch
@@ -60,6 +78,10 @@ final class Evaluator {
         case .slot(let slot):
             switch bound.resolved[slot] {
             case .column(let index):
+                if let view = row.columns {
+                    guard let bytes = view.field(index) else { return nil }
+                    return try body(bytes, false)
+                }
                 guard case .columns(let columns) = row.record.fields else { return nil }
                 return try columns.withUTF8(at: index) { (bytes) throws(EvalFailure) in try body(bytes, false) }
             case .path(let path, let inGroup):

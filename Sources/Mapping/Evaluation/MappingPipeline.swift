@@ -151,15 +151,17 @@ final class MappingPipeline: @unchecked Sendable {
             let isLast = readingDone
             readLock.unlock()
 
-            var mapped: [Mapped] = []
-            mapped.reserveCapacity(records.count)
-            for record in records {
-                var result = worker.mapper.map(record)
-                if let check = worker.check { result.check(check) }
-                mapped.append(result)
+            // Mapped last first, straight into place: records are lent, results moved.
+            let mapped = records.withUnsafeBufferPointer { records in
+                [Mapped](unsafeUninitializedCapacity: records.count) { out, initialized in
+                    for i in records.indices {
+                        var result = worker.mapper.map(records[i])
+                        if let check = worker.check { result.check(check) }
+                        (out.baseAddress! + (records.count - 1 - i)).initialize(to: result)
+                    }
+                    initialized = records.count
+                }
             }
-
-            mapped.reverse()
             condition.lock()
             results[sequence] = Batch(mapped: mapped, records: records.count, error: failure, isLast: isLast)
             condition.broadcast()

@@ -34,12 +34,10 @@ struct ReferenceHasher {
     }
 
     /// The digest of the rows' content, and the reference for its first occurrence.
-    mutating func digest<Rows: Collection>(of rows: Rows) -> (SHA256Digest, String) where Rows.Element == RowState {
+    mutating func digest(of first: RowState, _ more: ArraySlice<RowState>) -> (SHA256Digest, String) {
         content.removeSubrange(prefixLength...)
-        for row in rows {
-            Self.append(row.record, to: &content)
-            content.append(0x1E)
-        }
+        Self.append(first, to: &content)
+        for row in more { Self.append(row, to: &content) }
         let digest = content.withUnsafeBytes { SHA256.hash(data: $0) }
         return (digest, digest.withUnsafeBytes { Self.format($0) })
     }
@@ -54,18 +52,31 @@ struct ReferenceHasher {
 
     /// A record's content. CSV: the fields' bytes end to end, then where each ends (32-bit
     /// little-endian). Trees: each node's name, kind, parent and value.
+    private static func append(_ row: RowState, to out: inout [UInt8]) {
+        if let view = row.columns {
+            append(view.bytes, view.ends, to: &out)
+        } else {
+            append(row.record, to: &out)
+        }
+        out.append(0x1E)
+    }
+
+    private static func append(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>, to out: inout [UInt8]
+    ) {
+        out.append(contentsOf: bytes)
+        out.append(0x1F)
+        #if _endian(little)
+            out.append(contentsOf: UnsafeRawBufferPointer(ends))
+        #else
+            for end in ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
+        #endif
+    }
+
     private static func append(_ record: Record, to out: inout [UInt8]) {
         switch record.fields {
         case .columns(let columns):
-            columns.withStorage { bytes, ends in
-                out.append(contentsOf: bytes)
-                out.append(0x1F)
-                #if _endian(little)
-                    out.append(contentsOf: UnsafeRawBufferPointer(ends))
-                #else
-                    for end in ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
-                #endif
-            }
+            columns.withStorage { bytes, ends in append(bytes, ends, to: &out) }
         case .tree(let tree):
             for (id, node) in tree.nodes.enumerated() {
                 out.append(contentsOf: node.name.utf8)

@@ -18,8 +18,8 @@ struct Mapped {
     /// is moved out while it is checked, so changing it copies nothing.
     mutating func check(_ check: DocumentBuilder.Check) {
         guard case .document = event else { return }
-        let whole = event
-        event = .skipped(RowOutcome(file: "", rows: [], reason: ""))
+        var whole = MappingEvent.skipped(RowOutcome(file: "", rows: [], reason: ""))
+        swap(&whole, &event)
         guard case .document(var document) = consume whole else { return }
         diagnostics = check(&document)
         event = .document(document)
@@ -81,34 +81,48 @@ final class RowMapper {
         ruleMemo = RuleMemo(ruleConditions)
     }
 
-    /// Maps one record on its own (mappings without `group_by`).
-    func map(_ record: Record) -> Mapped {
-        switch prepare(record) {
-        case .row(let row):
-            let mapped = build(CollectionOfOne(row))
-            spareVariables = row.variables
-            return mapped
-        case .skipped(let outcome): return Mapped(event: .skipped(outcome))
-        case .rejected(let outcome): return Mapped(event: .rejected(outcome))
+    /// Maps one record on its own (mappings without `group_by`). A CSV row's fields are read
+    /// through its storage's pointers for the whole call.
+    func map(_ record: borrowing Record) -> Mapped {
+        guard case .columns(let columns) = record.fields else { return map(record, columns: nil) }
+        return columns.withStorage { bytes, ends in map(record, columns: ColumnView(bytes: bytes, ends: ends)) }
+    }
+
+    private func map(_ record: Record, columns: ColumnView?) -> Mapped {
+        // The row is built here and lent to each step, never copied.
+        var row = RowState(record: record, variables: freshVariables(), columns: columns)
+        defer { swap(&spareVariables, &row.variables) }
+        switch applyRules(&row) {
+        case nil: return build(row, more: [])
+        case .skipped(let outcome)?: return Mapped(event: .skipped(outcome))
+        case .rejected(let outcome)?: return Mapped(event: .rejected(outcome))
         }
     }
 
     // MARK: Rows
 
-    /// Applies the skip rules and the rules to a record.
+    /// Applies the skip rules and the rules to a record, for a row kept to be built later.
     func prepare(_ record: Record) -> Prepared {
-        let source = SourceRow(record: record.number, line: record.line)
-        if record.hasErrors {
-            return .rejected(rejection([source], record.diagnostics.filter { $0.severity == .error }))
-        }
         var row = RowState(record: record, variables: freshVariables())
+        switch applyRules(&row) {
+        case nil: return .row(row)
+        case .skipped(let outcome)?: return .skipped(outcome)
+        case .rejected(let outcome)?: return .rejected(outcome)
+        }
+    }
+
+    /// What rules decide of a row that is not a document, or nil when it is one: a record with
+    /// errors is rejected, a skip rule skips it, and the first rule that holds sets variables.
+    private func applyRules(_ row: inout RowState) -> Outcome? {
+        if row.record.hasErrors {
+            return .rejected(rejection([source(row)], row.record.diagnostics.filter { $0.severity == .error }))
+        }
         do {
             for (i, variable) in mapping.variables.enumerated() {
                 if let initial = variable.initial { row.variables[i] = try evaluator.text(initial, row) }
             }
             if let index = try first(skipConditions, &skipMemo, row) {
-                return .skipped(
-                    RowOutcome(file: path, rows: [source], reason: mapping.skips[index].reason))
+                return .skipped(RowOutcome(file: path, rows: [source(row)], reason: mapping.skips[index].reason))
             }
             if let index = try first(ruleConditions, &ruleMemo, row) {
                 for (variable, value) in mapping.rules[index].assignments {
@@ -116,9 +130,19 @@ final class RowMapper {
                 }
             }
         } catch {
-            return .rejected(rejection([source], [diagnostic(error, row)]))
+            return .rejected(rejection([source(row)], [diagnostic(error, row)]))
         }
-        return .row(row)
+        return nil
+    }
+
+    /// A row that is not a document: skipped, or rejected.
+    private enum Outcome {
+        case skipped(RowOutcome)
+        case rejected(RowOutcome)
+    }
+
+    private func source(_ row: RowState) -> SourceRow {
+        SourceRow(record: row.record.number, line: row.record.line)
     }
 
     /// The row's group key.
@@ -158,20 +182,30 @@ final class RowMapper {
     }
 
     func diagnostic(_ error: EvalFailure, _ row: RowState) -> Diagnostic {
-        var location = row.record.location
+        diagnostic(error, row.record)
+    }
+
+    func diagnostic(_ error: EvalFailure, _ record: Record) -> Diagnostic {
+        var location = record.location
         location.field = error.field
         return .error(error.code, error.message, hint: error.hint, at: location)
     }
 
     // MARK: Documents
 
-    func build<Rows: Collection>(_ rows: Rows) -> Mapped where Rows.Element == RowState {
-        let first = rows.first!
-        /// The rows after the first (none for a one-row document, so nothing is allocated).
-        let more = rows.dropFirst().map { SourceRow(record: $0.record.number, line: $0.record.line) }
+    /// A document from a group's rows, in order.
+    func build(_ rows: [RowState]) -> Mapped {
+        build(rows[0], more: rows[1...])
+    }
+
+    /// A document from `first` and the rows after it (none for a one-row document, so nothing
+    /// is allocated and no row is copied).
+    func build(_ first: RowState, more: ArraySlice<RowState>) -> Mapped {
         let provenance = Provenance(
-            file: path, first: SourceRow(record: first.record.number, line: first.record.line), more: more)
-        var current = first
+            file: path, first: SourceRow(record: first.record.number, line: first.record.line),
+            more: more.map { SourceRow(record: $0.record.number, line: $0.record.line) })
+        // Which row (0: `first`, then `more`) and group item the work is at, for diagnostics.
+        var current = (row: 0, item: TreeFields.NodeID(0))
         do {
             guard let date = try evaluator.date(spec.date, first) else {
                 throw EvalFailure(
@@ -188,15 +222,16 @@ final class RowMapper {
             }
             let purchase = try spec.purchase.map { p in try purchaseTerms(p, first) }
             var lines: [DocumentLine] = []
-            lines.reserveCapacity(spec.lines.count * rows.count)
-            for row in rows {
-                current = row
+            lines.reserveCapacity(spec.lines.count * (more.count + 1))
+            func addLines(_ row: RowState) throws {
                 for (index, lineSpec) in spec.lines.enumerated() {
                     if let path = lineSpec.forEach {
                         guard case .tree(let tree) = row.record.fields else { continue }
+                        var itemRow = row
                         for item in tree.nodes(at: path) {
+                            itemRow.item = item
                             current.item = item
-                            if let line = try line(lineSpec, index, current, currency, description) {
+                            if let line = try line(lineSpec, index, itemRow, currency, description) {
                                 lines.append(line)
                             }
                         }
@@ -206,6 +241,11 @@ final class RowMapper {
                     }
                 }
             }
+            try addLines(first)
+            for (offset, row) in more.enumerated() {
+                current.row = offset + 1
+                try addLines(row)
+            }
             if lines.isEmpty {
                 return Mapped(
                     event: .skipped(
@@ -213,7 +253,7 @@ final class RowMapper {
                             file: path, rows: provenance.rows,
                             reason: "nothing to book: every line is zero or excluded by its `when`")))
             }
-            let (reference, digest) = try reference(rows)
+            let (reference, digest) = try reference(first, more)
             var stated: DeclaredVat?
             if let check = spec.vatCheck { stated = try declaredVat(check, first, currency) }
             let document = Document(
@@ -224,7 +264,8 @@ final class RowMapper {
         } catch {
             let failure =
                 error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
-            let diagnostic = diagnostic(failure, current)
+            let record = current.row == 0 ? first.record : more[more.startIndex + current.row - 1].record
+            let diagnostic = diagnostic(failure, record)
             return Mapped(
                 event: .rejected(
                     RowOutcome(
@@ -414,11 +455,9 @@ final class RowMapper {
 
     /// The document's reference: from the mapping's template, or derived from the rows'
     /// content (then with the digest the counter needs).
-    private func reference<Rows: Collection>(
-        _ rows: Rows
-    ) throws -> (String, SHA256Digest?) where Rows.Element == RowState {
+    private func reference(_ first: RowState, _ more: ArraySlice<RowState>) throws -> (String, SHA256Digest?) {
         if case .template(let expr) = spec.reference {
-            guard let text = try evaluator.text(expr, rows.first!) else {
+            guard let text = try evaluator.text(expr, first) else {
                 throw EvalFailure(
                     code: MappingCode.missingValue, message: "the document reference is empty",
                     hint: "every document needs a reference; leave `reference:` out to derive one",
@@ -432,7 +471,7 @@ final class RowMapper {
             }
             return (text, nil)
         }
-        let (digest, reference) = hasher.digest(of: rows)
+        let (digest, reference) = hasher.digest(of: first, more)
         return (reference, digest)
     }
 }

@@ -20,12 +20,14 @@ public struct PlanSummary: Sendable, Encodable {
     private var accountTable = DebitCreditTable()
     private var vatTable = DebitCreditTable()
     /// Documents per kind, in `DocumentKind.allCases` order (an array: counted once a document).
-    private var kindCounts = [Int](repeating: 0, count: DocumentKind.allCases.count)
+    private var kindCounts = [Int](repeating: 0, count: Self.kinds.count)
+    /// `DocumentKind.allCases`, made once: the synthesized property builds a new array each call.
+    private static let kinds = DocumentKind.allCases
 
     /// How many documents of each kind; kinds with none are left out.
     public var documentsByKind: [DocumentKind: Int] {
         Dictionary(
-            uniqueKeysWithValues: zip(DocumentKind.allCases, kindCounts).filter { $0.1 > 0 })
+            uniqueKeysWithValues: zip(Self.kinds, kindCounts).filter { $0.1 > 0 })
     }
 
     public init() {}
@@ -43,7 +45,7 @@ public struct PlanSummary: Sendable, Encodable {
     }
 
     public mutating func add(_ document: Document) {
-        kindCounts[DocumentKind.allCases.firstIndex(of: document.kind)!] += 1
+        kindCounts[Self.kinds.firstIndex(of: document.kind)!] += 1
         // Field by field, not `for line in lines`: copying whole lines would retain their texts.
         for index in document.lines.indices {
             let amount = document.lines[index].amount
