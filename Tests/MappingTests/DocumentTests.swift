@@ -241,4 +241,28 @@ struct OccurrenceTableTests {
         for n in 3...300 { #expect(table.increment(keys[7]) == UInt32(n)) }
         #expect(table.increment(keys[8]) == 3)
     }
+
+    @Test("counts match a dictionary's when repeats come at every distance, through growth")
+    func countsAgainstDictionary() {
+        var table = OccurrenceTable()
+        var expected: [UInt64: UInt32] = [:]
+        var random = UInt64(987)
+        var seen: [UInt64] = []
+        var mismatches = 0
+        for i in 0..<300_000 {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Mostly new keys; now and then one from just before, from long ago, or one that
+            // differs from a seen key only in bit 8 (which the table sets on every key).
+            var key = random
+            if i % 97 == 0, let last = seen.last { key = last }
+            if i % 1009 == 0, !seen.isEmpty { key = seen[Int(random >> 40) % seen.count] }
+            if i % 5003 == 0, let last = seen.last { key = last ^ 0x100 }
+            seen.append(key)
+            let normalized = key | 0x100
+            expected[normalized, default: 0] += 1
+            if table.increment(key) != expected[normalized]! { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(expected.values.contains { $0 > 1 })
+    }
 }
