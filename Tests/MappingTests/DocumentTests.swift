@@ -72,6 +72,12 @@ struct DocumentTests {
         #expect(events.documents[0].provenance.rows.map(\.line) == [2, 3])
         #expect(events.documents[0].description == "Bilag 1")
         #expect(events.documents[1].total.isZero)
+        // A grouped document's reference is the digest of all its rows; pinned, as it is the
+        // exactly-once key of documents already booked.
+        #expect(
+            events.documents.prefix(2).map(\.reference) == [
+                "ll1-16g61m3jnpqxh2f1pwpc7yjky5", "ll1-83h62fkea8c7ebtc61e7d4hfh8",
+            ])
     }
 
     @Test("a grouped document that fails on a later row is rejected whole, pointing at that row")

@@ -35,6 +35,29 @@ struct SampleTests {
         summary.accounts.first { $0.name == account }?.net.amountText
     }
 
+    /// Derived references are the exactly-once key: a document booked last year must get the
+    /// same reference from the same rows today, whatever changed in the code. These are pinned.
+    @Test(
+        "derived references never change (scheme ll1)",
+        arguments: [
+            (
+                "bank-statement.yaml", "bank-statement.csv", "ll1-nhe3114fn0qcb97cmembsb497z",
+                "ll1-zhx6df6a6v58bzh3q4jnr601cm"
+            ),
+            ("daily-sales.yaml", "daily-sales.csv", "ll1-hbygj4emj0grpk0808vfv6zq5s", "ll1-9w37rwe94n35eree0wvv7hr1yr"),
+            ("expenses.yaml", "expenses.csv", "ll1-7zyjnp2snrg3ycp37xvq4zg01c", "ll1-dtm070xxvde1afg175c54fv8ac"),
+        ])
+    func referencesArePinned(mapping: String, sample: String, first: String, second: String) throws {
+        let references = try Self.plan(mapping, sample).events.documents.map(\.reference)
+        #expect(references.prefix(2) == [first, second])
+    }
+
+    @Test("a JSON document with `for_each` lines: its derived reference never changes")
+    func groupedReferenceIsPinned() throws {
+        let references = try Self.plan("payroll.yaml", "payroll.json").events.documents.map(\.reference)
+        #expect(references == ["ll1-12j622pm1cfde6f60k2atw0p1a"])
+    }
+
     @Test("bank statement: 16 ledger items, counter-accounts from the text rules")
     func bankStatement() throws {
         let (events, summary) = try Self.plan("bank-statement.yaml", "bank-statement.csv")
