@@ -269,13 +269,49 @@ public struct Document: Sendable, Hashable, Codable {
     public var description: String?
     /// Ledger items: lines sharing a voucher number form one voucher.
     public var voucherNumber: Int?
-    /// A file to attach (receipt), as a path.
-    public var attachment: String?
-    public var purchase: PurchaseTerms?
     public var lines: [DocumentLine]
     public var provenance: Provenance
+    /// The fields most documents leave empty, in one box (nil when all are): a document is
+    /// moved several times on its way from a mapping thread to the report, and this keeps it at
+    /// about half the size.
+    private var rare: Rare?
+
+    /// A file to attach (receipt), as a path.
+    public var attachment: String? {
+        get { rareFields.attachment }
+        set { rareFields.attachment = newValue }
+    }
+
+    public var purchase: PurchaseTerms? {
+        get { rareFields.purchase }
+        set { rareFields.purchase = newValue }
+    }
+
     /// VAT the source states, for validation to check; never sent.
-    public var declaredVat: DeclaredVat?
+    public var declaredVat: DeclaredVat? {
+        get { rareFields.declaredVat }
+        set { rareFields.declaredVat = newValue }
+    }
+
+    private struct RareFields: Sendable, Hashable {
+        var attachment: String?
+        var purchase: PurchaseTerms?
+        var declaredVat: DeclaredVat?
+
+        var isEmpty: Bool { attachment == nil && purchase == nil && declaredVat == nil }
+    }
+
+    private indirect enum Rare: Sendable, Hashable {
+        case fields(RareFields)
+    }
+
+    private var rareFields: RareFields {
+        get {
+            guard case .fields(let fields) = rare else { return RareFields() }
+            return fields
+        }
+        set { rare = newValue.isEmpty ? nil : .fields(newValue) }
+    }
 
     public init(
         kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,
@@ -288,11 +324,47 @@ public struct Document: Sendable, Hashable, Codable {
         self.currency = currency
         self.description = description
         self.voucherNumber = voucherNumber
-        self.attachment = attachment
-        self.purchase = purchase
         self.lines = lines
         self.provenance = provenance
-        self.declaredVat = declaredVat
+        let rare = RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat)
+        self.rare = rare.isEmpty ? nil : .fields(rare)
+    }
+
+    // Codable by hand, as the fields were before they were boxed: the same keys, in the same order.
+    private enum CodingKeys: String, CodingKey {
+        case kind, reference, date, currency, description, voucherNumber, attachment, purchase, lines, provenance
+        case declaredVat
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            kind: try container.decode(DocumentKind.self, forKey: .kind),
+            reference: try container.decode(String.self, forKey: .reference),
+            date: try container.decode(LocalDate.self, forKey: .date),
+            currency: try container.decode(Currency.self, forKey: .currency),
+            description: try container.decodeIfPresent(String.self, forKey: .description),
+            voucherNumber: try container.decodeIfPresent(Int.self, forKey: .voucherNumber),
+            attachment: try container.decodeIfPresent(String.self, forKey: .attachment),
+            purchase: try container.decodeIfPresent(PurchaseTerms.self, forKey: .purchase),
+            lines: try container.decode([DocumentLine].self, forKey: .lines),
+            provenance: try container.decode(Provenance.self, forKey: .provenance),
+            declaredVat: try container.decodeIfPresent(DeclaredVat.self, forKey: .declaredVat))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(reference, forKey: .reference)
+        try container.encode(date, forKey: .date)
+        try container.encode(currency, forKey: .currency)
+        try container.encodeIfPresent(description, forKey: .description)
+        try container.encodeIfPresent(voucherNumber, forKey: .voucherNumber)
+        try container.encodeIfPresent(attachment, forKey: .attachment)
+        try container.encodeIfPresent(purchase, forKey: .purchase)
+        try container.encode(lines, forKey: .lines)
+        try container.encode(provenance, forKey: .provenance)
+        try container.encodeIfPresent(declaredVat, forKey: .declaredVat)
     }
 
     /// The sum of the line amounts.

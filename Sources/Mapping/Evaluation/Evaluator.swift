@@ -110,6 +110,11 @@ final class Evaluator {
         case .constant(let text):
             return text.isEmpty ? nil : text
         case .field(let ref):
+            if case .variable(let index) = ref {
+                // A variable is a string already: no bytes to decode.
+                guard let text = row.variables[index], !text.isEmpty else { return nil }
+                return text
+            }
             let text = try withField(ref, row) { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) }
             return text?.isEmpty == false ? text : nil
         case .template(let parts):

@@ -91,21 +91,24 @@ struct ReferenceHasher {
 
     private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
 
-    /// `ll1-` and the first 130 bits in base 32 (Crockford's alphabet, lower case).
+    /// `ll1-` and the first 130 bits in base 32 (Crockford's alphabet, lower case), most
+    /// significant bits first: three 40-bit groups of 8 characters, then 10 bits in 2.
     static func format(_ digest: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: 30) { out in
+        precondition(digest.count >= 17)
+        return String(unsafeUninitializedCapacity: 30) { out in
             _ = out.initialize(from: "ll1-".utf8)
-            var buffer: UInt32 = 0
-            var bits = 0
-            var index = 0
-            for position in 4..<30 {
-                if bits < 5 {
-                    buffer = buffer << 8 | UInt32(digest[index])
-                    index += 1
-                    bits += 8
+            alphabet.withUnsafeBufferPointer { alphabet in
+                for group in 0..<3 {
+                    var bits: UInt64 = 0
+                    for byte in 0..<5 { bits = bits << 8 | UInt64(digest[group * 5 + byte]) }
+                    for character in 0..<8 {
+                        out[4 + group * 8 + character] =
+                            alphabet[Int(truncatingIfNeeded: bits >> (35 - 5 * UInt64(character)) & 31)]
+                    }
                 }
-                out[position] = alphabet[Int((buffer >> UInt32(bits - 5)) & 31)]
-                bits -= 5
+                let last = Int(digest[15]) << 2 | Int(digest[16] >> 6)
+                out[28] = alphabet[last >> 5]
+                out[29] = alphabet[last & 31]
             }
             return 30
         }

@@ -40,6 +40,10 @@ final class RowMapper {
     private let path: String
     private let skipConditions: [Condition?]
     private let ruleConditions: [Condition?]
+    /// Each variable's starting value, and each rule's assignments, with constants (nearly all
+    /// of them) made once, in strings of this mapper's own.
+    private let initialValues: [Assignment]
+    private let ruleAssignments: [[Assignment]]
     private var skipMemo: RuleMemo?
     private var ruleMemo: RuleMemo?
     private var spareVariables: [String?] = []
@@ -47,6 +51,22 @@ final class RowMapper {
     /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
     /// last text they were made from, as variables set by rules repeat from row to row.
     private var constants: [Constant]
+
+    /// A value given to a variable.
+    private enum Assignment {
+        case constant(variable: Int, String?)
+        case expression(variable: Int, Expr)
+
+        init(_ variable: Int, _ expr: Expr) {
+            // An empty constant reads as missing, as `Evaluator.text` has it.
+            if case .constant(let text) = expr {
+                self = .constant(
+                    variable: variable, text.isEmpty ? nil : String(decoding: Array(text.utf8), as: UTF8.self))
+            } else {
+                self = .expression(variable: variable, expr)
+            }
+        }
+    }
 
     private enum Constant {
         case unknown
@@ -77,6 +97,10 @@ final class RowMapper {
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
         skipConditions = bound.mapping.skips.map(\.when)
         ruleConditions = bound.mapping.rules.map(\.when)
+        initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
+            variable.initial.map { Assignment(i, $0) }
+        }
+        ruleAssignments = bound.mapping.rules.map { rule in rule.assignments.map { Assignment($0.variable, $0.value) } }
         skipMemo = RuleMemo(skipConditions)
         ruleMemo = RuleMemo(ruleConditions)
     }
@@ -118,21 +142,24 @@ final class RowMapper {
             return .rejected(rejection([source(row)], row.record.diagnostics.filter { $0.severity == .error }))
         }
         do {
-            for (i, variable) in mapping.variables.enumerated() {
-                if let initial = variable.initial { row.variables[i] = try evaluator.text(initial, row) }
-            }
+            try assign(initialValues, &row)
             if let index = try first(skipConditions, &skipMemo, row) {
                 return .skipped(RowOutcome(file: path, rows: [source(row)], reason: mapping.skips[index].reason))
             }
-            if let index = try first(ruleConditions, &ruleMemo, row) {
-                for (variable, value) in mapping.rules[index].assignments {
-                    row.variables[variable] = try evaluator.text(value, row)
-                }
-            }
+            if let index = try first(ruleConditions, &ruleMemo, row) { try assign(ruleAssignments[index], &row) }
         } catch {
             return .rejected(rejection([source(row)], [diagnostic(error, row)]))
         }
         return nil
+    }
+
+    private func assign(_ assignments: [Assignment], _ row: inout RowState) throws(EvalFailure) {
+        for i in assignments.indices {
+            switch assignments[i] {
+            case .constant(let variable, let text): row.variables[variable] = text
+            case .expression(let variable, let expr): row.variables[variable] = try evaluator.text(expr, row)
+            }
+        }
     }
 
     /// A row that is not a document: skipped, or rejected.
