@@ -68,6 +68,40 @@ struct EncodingTests {
         #expect(records.last?.values == ["x", "Køkken"])
     }
 
+    @Test(
+        "Windows-1252 and Latin-1: every byte value, in ASCII runs of every length, across chunk edges",
+        arguments: [(TextEncoding.windows1252, 37), (.windows1252, 4096), (.iso8859Latin1, 53)])
+    func singleByteTranscoding(encoding: TextEncoding, chunkSize: Int) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // One column; each value is an ASCII run of 0 to 20 bytes around one high byte, so the
+        // 8-byte ASCII path meets high bytes at every offset.
+        var bytes = Array("value\n".utf8)
+        var values: [[UInt8]] = []
+        var random: UInt64 = 42
+        for high in 0x80...0xFF {
+            for run in [0, 1, 7, 8, 9, 15, 16, 20] {
+                random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let letters = (0..<run).map { i in UInt8(0x61 + (Int(random >> 33) + i) % 26) }
+                let value = Array(letters.prefix(run / 2)) + [UInt8(high)] + Array(letters.dropFirst(run / 2))
+                values.append(value)
+                bytes += value + [0x0A]
+            }
+        }
+        let path = try directory.write("single-byte.csv", bytes)
+        var options = ReaderOptions(encoding: encoding)
+        options.chunkSize = chunkSize
+        let (_, records) = try readAll(path, options)
+        #expect(records.count == values.count)
+        var wrong = 0
+        for (record, value) in zip(records, values) {
+            let expected = String(
+                decoding: TranscodingInput.decodeSample(value[...], encoding: encoding), as: UTF8.self)
+            if record.string(column: 0) != expected { wrong += 1 }
+        }
+        #expect(wrong == 0)
+    }
+
     @Test("an odd trailing byte in UTF-16 is an error")
     func truncatedUTF16() throws {
         let directory = try TemporaryDirectory()

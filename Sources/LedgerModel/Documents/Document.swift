@@ -326,8 +326,9 @@ public struct Document: Sendable, Hashable, Codable {
         self.voucherNumber = voucherNumber
         self.lines = lines
         self.provenance = provenance
-        let rare = RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat)
-        self.rare = rare.isEmpty ? nil : .fields(rare)
+        if attachment != nil || purchase != nil || declaredVat != nil {
+            rare = .fields(RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat))
+        }
     }
 
     // Codable by hand, as the fields were before they were boxed: the same keys, in the same order.

@@ -58,15 +58,29 @@ final class TranscodingInput: ByteInput {
         switch encoding {
         case .windows1252, .iso8859Latin1:
             let table = encoding == .windows1252 ? Windows1252.highHalf : nil
-            for i in 0..<count {
-                let byte = raw[i]
-                if byte < 0x80 {
-                    out[o] = byte
-                    o += 1
-                    continue
+            raw.withUnsafeBytes { raw in
+                var i = 0
+                while i < count {
+                    // Runs of ASCII, which is most of any file, are copied 8 bytes at a time.
+                    if i + 8 <= count {
+                        let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                        if word & 0x8080_8080_8080_8080 == 0 {
+                            out.storeBytes(of: word, toByteOffset: o, as: UInt64.self)
+                            i += 8
+                            o += 8
+                            continue
+                        }
+                    }
+                    let byte = raw[i]
+                    i += 1
+                    if byte < 0x80 {
+                        out[o] = byte
+                        o += 1
+                        continue
+                    }
+                    let scalar = table.map { UInt32($0[Int(byte) - 0x80]) } ?? UInt32(byte)
+                    o += Self.encodeUTF8(scalar, into: out, at: o)
                 }
-                let scalar = table.map { UInt32($0[Int(byte) - 0x80]) } ?? UInt32(byte)
-                o += Self.encodeUTF8(scalar, into: out, at: o)
             }
         case .utf16LE, .utf16BE:
             let little = encoding == .utf16LE
