@@ -80,6 +80,44 @@ struct DocumentTests {
             ])
     }
 
+    @Test("accounts and VAT codes from the row stay right when more distinct values cycle than are remembered")
+    func recentValues() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let yaml = """
+            version: 1
+            source: { format: csv, delimiter: ";" }
+            document:
+              kind: ledger_item
+              date: "{d}"
+              lines:
+                - { account: "{acc}", balancing_account: 5500, amount: "{a}", vat: "{v}", balancing_vat: none }
+            """
+        var csv = "d;acc;v;a\n"
+        var expected: [(String, String)] = []
+        let codes = ["I25", "U25", "none", "REP", "Y25", "HREP", "I0", "U0", "EU25", "ABR", "INV"]
+        for i in 0..<200 {
+            // Every other row one of 3 frequent values, in between one of 20 (11) rare ones: the
+            // frequent ones are found again, and pushed out now and then, and come back.
+            let account = String(i % 2 == 0 ? 1000 + (i / 2) % 3 : 2000 + (i / 2) % 20)
+            let vat = i % 2 == 0 ? codes[(i / 2) % 3] : codes[3 + (i / 2) % 8] + (i % 4 == 1 ? "" : "X")
+            csv += "2026-03-01;\(account);\(vat);\(i + 1)\n"
+            expected.append((account, vat))
+        }
+        let events = try harness.run(yaml, data: csv)
+        #expect(events.documents.count == 200)
+        let accounts = events.documents.map { $0.lines[0].account?.rawValue ?? "" }
+        let vats = events.documents.map { document -> String in
+            switch document.lines[0].vat {
+            case .code(let code)?: code
+            case .none?: "none"
+            default: "?"
+            }
+        }
+        #expect(accounts == expected.map(\.0))
+        #expect(vats == expected.map(\.1))
+    }
+
     @Test("a grouped document that fails on a later row is rejected whole, pointing at that row")
     func groupingFailsOnLaterRow() throws {
         let harness = try Harness()

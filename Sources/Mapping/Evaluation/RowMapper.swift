@@ -49,8 +49,10 @@ final class RowMapper {
     private var spareVariables: [String?] = []
     /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
     /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
-    /// last text they were made from, as variables set by rules repeat from row to row.
+    /// last few texts they were made from, as the values rules set come back row after row.
     private var constants: [Constant]
+    private var recentAccounts: [Recent<AccountNumber>]
+    private var recentVats: [Recent<VatSpec>]
 
     /// A value given to a variable.
     private enum Assignment {
@@ -72,8 +74,30 @@ final class RowMapper {
         case unknown
         case account(AccountNumber?)
         case vat(VatSpec?)
-        case lastAccount(String, AccountNumber)
-        case lastVat(String, VatSpec)
+    }
+
+    /// The last few texts a line field was made from, and what each made.
+    private struct Recent<Value> {
+        private var texts: [String] = []
+        private var values: [Value] = []
+        private var next = 0
+        static var capacity: Int { 8 }
+
+        func value(for text: String) -> Value? {
+            for i in texts.indices where texts[i] == text { return values[i] }
+            return nil
+        }
+
+        mutating func remember(_ text: String, _ value: Value) {
+            if texts.count < Self.capacity {
+                texts.append(text)
+                values.append(value)
+            } else {
+                texts[next] = text
+                values[next] = value
+                next = (next + 1) % Self.capacity
+            }
+        }
     }
 
     /// A record before its document is built: a row to build from, or the reason it is not one.
@@ -95,6 +119,8 @@ final class RowMapper {
         sourceFolder =
             attachmentFolder ?? URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
+        recentAccounts = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
+        recentVats = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
         skipConditions = bound.mapping.skips.map(\.when)
         ruleConditions = bound.mapping.rules.map(\.when)
         initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
@@ -356,13 +382,13 @@ final class RowMapper {
             row: SourceRow(record: row.record.number, line: row.record.line))
     }
 
-    /// An account: computed once when the expression is a constant, and again only when its
-    /// text changes otherwise.
+    /// An account: computed once when the expression is a constant, and otherwise once per text
+    /// while the text is among the last few seen.
     private func account(_ expr: Expr?, _ row: RowState, _ name: String, key: Int) throws -> AccountNumber? {
         guard let expr else { return nil }
         switch constants[key] {
         case .account(let fixed): return fixed
-        case .unknown, .lastAccount, .vat, .lastVat: break
+        case .unknown, .vat: break
         }
         if case .constant = expr {
             let value = try account(expr, row, name)
@@ -370,9 +396,9 @@ final class RowMapper {
             return value
         }
         guard let text = try evaluator.text(expr, row) else { return nil }
-        if case .lastAccount(let last, let account) = constants[key], last == text { return account }
+        if let account = recentAccounts[key].value(for: text) { return account }
         let account = try account(text, expr, name)
-        constants[key] = .lastAccount(text, account)
+        recentAccounts[key].remember(text, account)
         return account
     }
 
@@ -396,13 +422,13 @@ final class RowMapper {
         return AccountNumber(trimmed)
     }
 
-    /// A VAT spec: computed once when the expression is a constant, and again only when its
-    /// text changes otherwise.
+    /// A VAT spec: computed once when the expression is a constant, and otherwise once per text
+    /// while the text is among the last few seen.
     private func vat(_ spec: CompiledMapping.VatExpr?, _ row: RowState, key: Int) throws -> VatSpec? {
         guard let spec else { return nil }
         switch constants[key] {
         case .vat(let fixed): return fixed
-        case .unknown, .lastVat, .account, .lastAccount: break
+        case .unknown, .account: break
         }
         switch spec {
         case .code(.constant):
@@ -411,9 +437,9 @@ final class RowMapper {
             return value
         case .code(let expr):
             guard let text = try evaluator.text(expr, row) else { return nil }
-            if case .lastVat(let last, let vat) = constants[key], last == text { return vat }
+            if let vat = recentVats[key].value(for: text) { return vat }
             let vat = Self.vatCode(text)
-            constants[key] = .lastVat(text, vat)
+            recentVats[key].remember(text, vat)
             return vat
         case .zoneCategory:
             return try vat(spec, row)
