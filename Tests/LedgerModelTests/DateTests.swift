@@ -39,6 +39,16 @@ struct DateTests {
         #expect(throws: DateFormat.PatternError.self) { try DateFormat(pattern) }
     }
 
+    @Test("a format's own copy is the same format", arguments: ["dd-mm-yyyy", "%Y/%m/%d", "iso", "d.m.yy"])
+    func ownCopy(pattern: String) throws {
+        let format = try DateFormat(pattern)
+        let copy = format.ownCopy()
+        #expect(copy == format && copy.description == pattern)
+        for text in ["01-03-2026", "2026/03/01", "2026-03-01T12:00", "1.3.26", "31-02-2026", ""] {
+            #expect(copy.parse(text) == format.parse(text), "\(text)")
+        }
+    }
+
     @Test("leap years and day numbers")
     func calendar() throws {
         #expect(LocalDate(year: 2024, month: 2, day: 29) != nil)

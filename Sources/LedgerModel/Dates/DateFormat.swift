@@ -19,6 +19,20 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
         public let description: String
     }
 
+    private init(tokens: [Token], ignoresRest: Bool, description: String) {
+        self.tokens = tokens
+        self.ignoresRest = ignoresRest
+        self.description = description
+    }
+
+    /// The same format in storage of its own: a thread that parses dates all day with its own
+    /// copy counts no references on storage other threads share.
+    public func ownCopy() -> DateFormat {
+        DateFormat(
+            tokens: tokens.map { $0 }, ignoresRest: ignoresRest,
+            description: String(decoding: Array(description.utf8), as: UTF8.self))
+    }
+
     public init(_ pattern: String) throws {
         description = pattern
         if pattern.lowercased() == "iso" {

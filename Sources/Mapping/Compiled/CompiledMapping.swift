@@ -159,6 +159,14 @@ public struct CompiledMapping: Sendable {
             self.forEach = forEach
             self.location = location
         }
+
+        /// A copy of its own, for one mapping thread.
+        func ownCopy() -> LineSpec {
+            LineSpec(
+                description: description, account: account, balancingAccount: balancingAccount, amount: amount,
+                vat: vat, balancingVat: balancingVat, when: when, skipIfZero: skipIfZero, forEach: forEach,
+                location: location)
+        }
     }
 
     enum VatExpr: Sendable {

@@ -45,9 +45,13 @@ final class Evaluator {
     /// A NUL-terminated copy of a field for the C regular-expression engine.
     private var cString: [UInt8] = []
 
+    /// The locale's date format (ISO when it has none), this evaluator's own copy.
+    private let localeDateFormat: DateFormat
+
     init(_ bound: BoundMapping) {
         self.bound = bound
         self.mapping = bound.mapping
+        localeDateFormat = (bound.mapping.locale.dateFormat ?? Self.iso).ownCopy()
     }
 
     // MARK: Fields
@@ -273,7 +277,7 @@ final class Evaluator {
             guard let text = try text(expr, row) else { return nil }
             return try parseDate(text, format: nil, field: describe(expr))
         }
-        let format = explicit ?? mapping.locale.dateFormat ?? Self.iso
+        let format = explicit ?? localeDateFormat
         if case .field(let ref) = inner {
             let result = try withField(ref, row) { bytes throws(EvalFailure) -> LocalDate? in
                 if bytes.isEmpty { return nil }
@@ -289,7 +293,7 @@ final class Evaluator {
     private func parseDate(
         _ text: String, format explicit: DateFormat?, field: String?
     ) throws(EvalFailure) -> LocalDate {
-        let format = explicit ?? mapping.locale.dateFormat ?? Self.iso
+        let format = explicit ?? localeDateFormat
         if let date = format.parse(text) ?? (explicit == nil ? Self.iso.parse(text) : nil) { return date }
         throw notADate(field ?? "the value", format)
     }

@@ -39,6 +39,9 @@ final class RowMapper {
     /// its own, so documents made on several threads do not all count references on one string.
     private let path: String
     private let skipConditions: [Condition?]
+    /// The document's line specs, this mapper's own copies: every row reads them, and shared
+    /// objects would have their reference counts bounce between the workers' cores.
+    private let lineSpecs: [CompiledMapping.LineSpec]
     private let ruleConditions: [Condition?]
     /// Each variable's starting value, and each rule's assignments, with constants (nearly all
     /// of them) made once, in strings of this mapper's own.
@@ -122,6 +125,7 @@ final class RowMapper {
         recentAccounts = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
         recentVats = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
         skipConditions = bound.mapping.skips.map(\.when)
+        lineSpecs = bound.mapping.document.lines.map { $0.ownCopy() }
         ruleConditions = bound.mapping.rules.map(\.when)
         initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
             variable.initial.map { Assignment(i, $0) }
@@ -275,9 +279,9 @@ final class RowMapper {
             }
             let purchase = try spec.purchase.map { p in try purchaseTerms(p, first) }
             var lines: [DocumentLine] = []
-            lines.reserveCapacity(spec.lines.count * (more.count + 1))
+            lines.reserveCapacity(lineSpecs.count * (more.count + 1))
             func addLines(_ row: RowState) throws {
-                for (index, lineSpec) in spec.lines.enumerated() {
+                for (index, lineSpec) in lineSpecs.enumerated() {
                     if let path = lineSpec.forEach {
                         guard case .tree(let tree) = row.record.fields else { continue }
                         var itemRow = row
