@@ -10,14 +10,54 @@ struct EvalFailure: Error {
 }
 
 /// One row being mapped: the record, the group item a `for_each` line is at, and the variables.
+///
+/// The record is reached through a pointer, so copying a row (or making one) copies no record
+/// and counts no references on its buffers. ``RowMapper/map(_:)`` lends the caller's record
+/// for the length of the call; a row kept longer (grouped rows) holds a ``KeptRecord``.
 struct RowState {
-    var record: Record
+    private let pointer: UnsafePointer<Record>
+    private let kept: KeptRecord?
     var item: TreeFields.NodeID = 0
     var variables: [String?]
     /// A CSV row's storage, while ``RowMapper/map(_:)`` maps it: fields are then read through
     /// these pointers, without copying (and counting references on) the record's arrays for
     /// every field. Nil for rows kept past that call (grouped rows) and for trees.
     var columns: ColumnView?
+
+    /// A row over a record lent for as long as the row is used, and no longer.
+    init(lent pointer: UnsafePointer<Record>, variables: [String?], columns: ColumnView?) {
+        self.pointer = pointer
+        kept = nil
+        self.variables = variables
+        self.columns = columns
+    }
+
+    /// A row that keeps its record.
+    init(keeping record: Record, variables: [String?]) {
+        let kept = KeptRecord(record)
+        self.pointer = UnsafePointer(kept.pointer)
+        self.kept = kept
+        self.variables = variables
+    }
+
+    var record: Record {
+        unsafeAddress { pointer }
+    }
+}
+
+/// A record on the heap for a row kept past the call that read it.
+final class KeptRecord {
+    let pointer: UnsafeMutablePointer<Record>
+
+    init(_ record: Record) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: record)
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
 }
 
 /// A CSV row's bytes and field ends, valid only inside ``ColumnFields/withStorage(_:)``.

@@ -138,13 +138,15 @@ final class RowMapper {
     /// Maps one record on its own (mappings without `group_by`). A CSV row's fields are read
     /// through its storage's pointers for the whole call.
     func map(_ record: borrowing Record) -> Mapped {
-        guard case .columns(let columns) = record.fields else { return map(record, columns: nil) }
-        return columns.withStorage { bytes, ends in map(record, columns: ColumnView(bytes: bytes, ends: ends)) }
+        withUnsafePointer(to: record) { record in
+            guard case .columns(let columns) = record.pointee.fields else { return map(record, columns: nil) }
+            return columns.withStorage { bytes, ends in map(record, columns: ColumnView(bytes: bytes, ends: ends)) }
+        }
     }
 
-    private func map(_ record: Record, columns: ColumnView?) -> Mapped {
-        // The row is built here and lent to each step, never copied.
-        var row = RowState(record: record, variables: freshVariables(), columns: columns)
+    private func map(_ record: UnsafePointer<Record>, columns: ColumnView?) -> Mapped {
+        // The row is built here and lent to each step, never copied; it does not outlive the call.
+        var row = RowState(lent: record, variables: freshVariables(), columns: columns)
         defer { swap(&spareVariables, &row.variables) }
         switch applyRules(&row) {
         case nil: return build(row, more: [])
@@ -157,7 +159,7 @@ final class RowMapper {
 
     /// Applies the skip rules and the rules to a record, for a row kept to be built later.
     func prepare(_ record: Record) -> Prepared {
-        var row = RowState(record: record, variables: freshVariables())
+        var row = RowState(keeping: record, variables: freshVariables())
         switch applyRules(&row) {
         case nil: return .row(row)
         case .skipped(let outcome)?: return .skipped(outcome)

@@ -92,10 +92,10 @@ public struct Record: Sendable {
         buffers.bytes.append(contentsOf: theirs.bytes)
         buffers.ends.removeAll(keepingCapacity: true)
         buffers.ends.append(contentsOf: theirs.ends)
-        var copy = self
-        if let source { copy.source = source }
-        copy.fields = .columns(buffers)
-        target = copy
+        // Built field by field: copying `self` whole would count references on its buffers too.
+        target = Record(
+            source: source ?? self.source, number: number, line: line, fields: .columns(buffers),
+            diagnostics: diagnostics)
     }
 
     /// All fields as (name or path, value) pairs in document order, for display.
