@@ -9,10 +9,12 @@ import LedgerModel
 /// a time; 16 to 25 MB per million documents.
 ///
 /// References the caller vouches are distinct from each other (derived ones, from one file) need
-/// no lookup while they are the only ones: they are appended to a log, 12 bytes each, in order,
-/// and go into the table only when a reference that does need a lookup comes (another file's, or
-/// a written one). A run of one file, the usual nightly case, then never pays for a table lookup
-/// that misses the cache, and holds half the memory.
+/// no lookup while they are the only ones: they are appended to a log, in order, and go into the
+/// table only when a reference that does need a lookup comes (another file's, or a written one).
+/// A log entry is 9 bytes: the key, and the line as its step from the line before (documents come
+/// in file order, so the step is small; a step past 254 goes to a side table). A run of one file,
+/// the usual nightly case, then never pays for a table lookup that misses the cache, and holds
+/// less than half the memory.
 struct ReferenceRegistry {
     /// Per shard, 3 words a slot: the key's low and high halves, then the packed file and line
     /// (the key is 0 in an empty slot). Key and place share a slot, so a lookup in a table too
@@ -24,17 +26,23 @@ struct ReferenceRegistry {
     private var used = [Int32](repeating: 0, count: 256)
     /// How many references the table holds.
     private var count = 0
-    /// Distinct references not yet in the table, 3 words each as in a slot; all of `logFile`.
+    /// Distinct references not yet in the table, all of `logFile`: their keys, and each line's
+    /// step from the one before (`bigStep`: the line is in `logLines`, by position in the log).
     /// In chunks, so growing never copies the whole log.
-    private var log: [[UInt32]] = []
-    private static let logChunkWords = 3 * 65_536
+    private var logKeys: [[UInt64]] = []
+    private var logSteps: [[UInt8]] = []
+    private var logLines: [Int: Int] = [:]
+    private var logCount = 0
+    private var logLastLine = 0
+    private static let logChunk = 65_536
+    private static let bigStep = UInt8.max
     private var logFile = -1
     private(set) var files: [String] = []
     private var fileIndex: [String: Int] = [:]
 
     /// Records `reference`; returns where it was seen first when it was seen before.
     mutating func register(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
-        if !log.isEmpty { flushLog() }
+        if logCount > 0 { flushLog() }
         let key = Self.hash(reference)
         let shard = Int(truncatingIfNeeded: key >> 56)
         let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
@@ -53,35 +61,46 @@ struct ReferenceRegistry {
     /// had only this file's distinct references, that is never, and nothing is looked up.
     mutating func registerDistinct(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
         let index = fileNumber(file)
-        guard count == 0, logFile == -1 || logFile == index, let place = Self.pack(index, line) else {
+        guard count == 0, logFile == -1 || logFile == index else {
             return register(reference, file: file, line: line)
         }
         logFile = index
         let key = Self.hash(reference)
-        if log.isEmpty || log[log.count - 1].count == Self.logChunkWords {
-            log.append([])
-            log[log.count - 1].reserveCapacity(Self.logChunkWords)
+        if logCount % Self.logChunk == 0 {
+            logKeys.append([])
+            logKeys[logKeys.count - 1].reserveCapacity(Self.logChunk)
+            logSteps.append([])
+            logSteps[logSteps.count - 1].reserveCapacity(Self.logChunk)
         }
-        log[log.count - 1].append(UInt32(truncatingIfNeeded: key))
-        log[log.count - 1].append(UInt32(truncatingIfNeeded: key >> 32))
-        log[log.count - 1].append(place)
+        logKeys[logKeys.count - 1].append(key)
+        let step = line - logLastLine
+        if step >= 0 && step < Int(Self.bigStep) {
+            logSteps[logSteps.count - 1].append(UInt8(step))
+        } else {
+            logSteps[logSteps.count - 1].append(Self.bigStep)
+            logLines[logCount] = line
+        }
+        logLastLine = line
+        logCount += 1
         return nil
     }
 
     /// Moves the log into the table.
     private mutating func flushLog() {
-        let chunks = log
-        log = []
-        for chunk in chunks {
-            for word in stride(from: 0, to: chunk.count, by: 3) {
-                let key = UInt64(chunk[word]) | UInt64(chunk[word + 1]) << 32
+        let (keys, steps, lines, file) = (logKeys, logSteps, logLines, files[logFile])
+        (logKeys, logSteps, logLines, logCount, logLastLine, logFile) = ([], [], [:], 0, 0, -1)
+        var position = 0
+        var line = 0
+        for chunk in keys.indices {
+            for (key, step) in zip(keys[chunk], steps[chunk]) {
+                line = step == Self.bigStep ? lines[position]! : line + Int(step)
+                position += 1
                 let shard = Int(truncatingIfNeeded: key >> 56)
                 let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
                 // Distinct by the caller's word: a hit can only be two references with one hash.
-                if !found.hit { insert(key, at: found.index, in: shard, place: chunk[word + 2]) }
+                if !found.hit { insert(key, at: found.index, in: shard, place: place(file, line, key)) }
             }
         }
-        logFile = -1
     }
 
     /// The file's number in `files`, adding it the first time.

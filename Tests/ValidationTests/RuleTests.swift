@@ -253,6 +253,31 @@ struct RuleTests {
         #expect(registry.registerDistinct("x", file: "b.csv", line: 4)?.file == "a.csv")
     }
 
+    @Test("the log keeps every line: small steps, steps past a byte, lines going back, lines past 24 bits")
+    func registryLogLines() {
+        var registry = ReferenceRegistry()
+        var lines: [Int] = []
+        var line = 1
+        for i in 0..<70_000 {
+            // Mostly one line a document; now and then a long jump, a step back, or a huge line.
+            switch i % 1_000 {
+            case 7: line += 254
+            case 8: line += 255
+            case 9: line += 100_000
+            case 10: line -= 3
+            case 11: line = 30_000_000 + i
+            default: line += i % 3
+            }
+            lines.append(line)
+            #expect(registry.registerDistinct("ll1-\(i)", file: "a.csv", line: line) == nil)
+        }
+        // A written reference moves the log into the table; each duplicate then names its line.
+        #expect(registry.register("ll1-0", file: "a.csv", line: 1)?.line == lines[0])
+        var wrong = 0
+        for i in 0..<70_000 where registry.register("ll1-\(i)", file: "b.csv", line: 1)?.line != lines[i] { wrong += 1 }
+        #expect(wrong == 0)
+    }
+
     /// (gross, net, VAT, code, expected codes)
     static let statedVatCases: [(Int64, Int64?, Int64, String, [String])] = [
         (812_500, nil, 162_500, "U25", []),
