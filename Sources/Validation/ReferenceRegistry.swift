@@ -87,7 +87,7 @@ struct ReferenceRegistry {
 
     /// Moves the log into the table.
     private mutating func flushLog() {
-        let (keys, steps, lines, file) = (logKeys, logSteps, logLines, files[logFile])
+        let (keys, steps, lines, file) = (logKeys, logSteps, logLines, logFile)
         (logKeys, logSteps, logLines, logCount, logLastLine, logFile) = ([], [], [:], 0, 0, -1)
         var position = 0
         var line = 0
@@ -98,7 +98,7 @@ struct ReferenceRegistry {
                 let shard = Int(truncatingIfNeeded: key >> 56)
                 let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
                 // Distinct by the caller's word: a hit can only be two references with one hash.
-                if !found.hit { insert(key, at: found.index, in: shard, place: place(file, line, key)) }
+                if !found.hit { insert(key, at: found.index, in: shard, place: place(fileNumber: file, line, key)) }
             }
         }
     }
@@ -115,7 +115,11 @@ struct ReferenceRegistry {
 
     /// The file and line packed in a slot's word, or the mark for the side table.
     private mutating func place(_ file: String, _ line: Int, _ key: UInt64) -> UInt32 {
-        let index = fileNumber(file)
+        place(fileNumber: fileNumber(file), line, key)
+    }
+
+    /// ``place(_:_:_:)`` for a file by its number in `files`.
+    private mutating func place(fileNumber index: Int, _ line: Int, _ key: UInt64) -> UInt32 {
         if let packed = Self.pack(index, line) { return packed }
         unpacked[key] = (index, line)
         return Self.unpackedMark

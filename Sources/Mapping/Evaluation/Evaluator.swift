@@ -60,20 +60,6 @@ final class KeptRecord {
     }
 }
 
-/// A CSV row's bytes and field ends, valid only inside ``ColumnFields/withStorage(_:)``.
-struct ColumnView {
-    let bytes: UnsafeBufferPointer<UInt8>
-    let ends: UnsafeBufferPointer<Int32>
-
-    /// The field's bytes, or nil past the row's end.
-    @inline(__always)
-    func field(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
-        guard index >= 0, index < ends.count else { return nil }
-        let start = index == 0 ? 0 : Int(ends[index - 1])
-        return UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[index])])
-    }
-}
-
 /// Evaluates compiled expressions and conditions against rows. One per run: it owns scratch
 /// buffers and the regular-expression memo, so evaluating allocates as little as it can.
 final class Evaluator {

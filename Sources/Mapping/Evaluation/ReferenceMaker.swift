@@ -50,33 +50,34 @@ struct ReferenceHasher {
         return again.finalize().withUnsafeBytes { format($0) }
     }
 
-    /// A record's content. CSV: the fields' bytes end to end, then where each ends (32-bit
-    /// little-endian). Trees: each node's name, kind, parent and value.
+    /// A row's content, then a separator: through the row's column view when it has one.
     private static func append(_ row: RowState, to out: inout [UInt8]) {
         if let view = row.columns {
-            append(view.bytes, view.ends, to: &out)
+            append(view, to: &out)
         } else {
             append(row.record, to: &out)
         }
         out.append(0x1E)
     }
 
-    private static func append(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>, to out: inout [UInt8]
-    ) {
-        out.append(contentsOf: bytes)
+    /// A CSV row's content: the fields' bytes end to end, then where each ends (32-bit
+    /// little-endian).
+    private static func append(_ view: ColumnView, to out: inout [UInt8]) {
+        out.append(contentsOf: view.bytes)
         out.append(0x1F)
         #if _endian(little)
-            out.append(contentsOf: UnsafeRawBufferPointer(ends))
+            out.append(contentsOf: UnsafeRawBufferPointer(view.ends))
         #else
-            for end in ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
+            for end in view.ends { withUnsafeBytes(of: end.littleEndian) { out.append(contentsOf: $0) } }
         #endif
     }
 
+    /// A record's content. CSV: as for a column view. Trees: each node's name, kind, parent and
+    /// value.
     private static func append(_ record: Record, to out: inout [UInt8]) {
         switch record.fields {
         case .columns(let columns):
-            columns.withStorage { bytes, ends in append(bytes, ends, to: &out) }
+            columns.withStorage { bytes, ends in append(ColumnView(bytes: bytes, ends: ends), to: &out) }
         case .tree(let tree):
             for (id, node) in tree.nodes.enumerated() {
                 out.append(contentsOf: node.name.utf8)

@@ -261,10 +261,9 @@ final class RowMapper {
     /// is allocated and no row is copied).
     func build(_ first: RowState, more: ArraySlice<RowState>) -> Mapped {
         let provenance = Provenance(
-            file: path, first: SourceRow(record: first.record.number, line: first.record.line),
-            more: more.map { SourceRow(record: $0.record.number, line: $0.record.line) })
-        // Which row (0: `first`, then `more`) and group item the work is at, for diagnostics.
-        var current = (row: 0, item: TreeFields.NodeID(0))
+            file: path, first: source(first), more: more.map(source))
+        // Which row the work is at (0: `first`, then `more`), for diagnostics.
+        var currentRow = 0
         do {
             guard let date = try evaluator.date(spec.date, first) else {
                 throw EvalFailure(
@@ -289,12 +288,10 @@ final class RowMapper {
                         var itemRow = row
                         for item in tree.nodes(at: path) {
                             itemRow.item = item
-                            current.item = item
                             if let line = try line(lineSpec, index, itemRow, currency, description) {
                                 lines.append(line)
                             }
                         }
-                        current.item = 0
                     } else if let line = try line(lineSpec, index, row, currency, description) {
                         lines.append(line)
                     }
@@ -302,7 +299,7 @@ final class RowMapper {
             }
             try addLines(first)
             for (offset, row) in more.enumerated() {
-                current.row = offset + 1
+                currentRow = offset + 1
                 try addLines(row)
             }
             if lines.isEmpty {
@@ -323,7 +320,7 @@ final class RowMapper {
         } catch {
             let failure =
                 error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
-            let record = current.row == 0 ? first.record : more[more.startIndex + current.row - 1].record
+            let record = currentRow == 0 ? first.record : more[more.startIndex + currentRow - 1].record
             let diagnostic = diagnostic(failure, record)
             return Mapped(
                 event: .rejected(
@@ -385,7 +382,7 @@ final class RowMapper {
             amount: money,
             vat: try vat(spec.vat, row, key: index * 4 + 2),
             balancingVat: try vat(spec.balancingVat, row, key: index * 4 + 3),
-            row: SourceRow(record: row.record.number, line: row.record.line))
+            row: source(row))
     }
 
     /// An account: computed once when the expression is a constant, and otherwise once per text

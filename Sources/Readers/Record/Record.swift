@@ -150,12 +150,33 @@ public struct ColumnFields: Sendable {
     @inlinable public func withUTF8<R, E: Error>(
         at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R
     ) throws(E) -> R? {
+        try bytes.withUnsafeBufferPointer { (bytes) throws(E) -> R? in
+            try ends.withUnsafeBufferPointer { (ends) throws(E) -> R? in
+                guard let field = ColumnView(bytes: bytes, ends: ends).field(index) else { return nil }
+                return try body(field)
+            }
+        }
+    }
+}
+
+/// A CSV row's bytes and field ends as pointers, valid only inside ``ColumnFields/withStorage(_:)``:
+/// a caller that reads many fields of one row takes the storage once and reads through this.
+public struct ColumnView {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public let ends: UnsafeBufferPointer<Int32>
+
+    @inlinable
+    public init(bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int32>) {
+        self.bytes = bytes
+        self.ends = ends
+    }
+
+    /// The field's bytes, or nil past the row's end.
+    @inlinable
+    public func field(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
         guard index >= 0, index < ends.count else { return nil }
         let start = index == 0 ? 0 : Int(ends[index - 1])
-        let end = Int(ends[index])
-        return try bytes.withUnsafeBufferPointer { (buffer) throws(E) -> R in
-            try body(UnsafeBufferPointer(rebasing: buffer[start..<end]))
-        }
+        return UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[index])])
     }
 }
 
