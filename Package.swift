@@ -42,10 +42,11 @@ let package = Package(
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
         .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2"]),
+        .target(name: "CSHA256"),
         .target(
             name: "Mapping",
             dependencies: [
-                "LedgerModel", "Readers", .product(name: "Yams", package: "Yams"),
+                "LedgerModel", "Readers", "CSHA256", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -109,7 +110,10 @@ let package = Package(
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(
             name: "MappingTests",
-            dependencies: ["Mapping", "Readers", "LedgerModel", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "Mapping", "Readers", "LedgerModel", "CSHA256", .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "ValidationTests",

@@ -182,6 +182,11 @@ struct DocumentTests {
         #expect(first == second)
         #expect(Set(first).count == 3)
         #expect(first.allSatisfy { $0.hasPrefix("ll1-") && $0.count == 30 })
+        // Pinned, the second coffee's (a repeated content's) included: exactly-once keys.
+        #expect(
+            first == [
+                "ll1-reh6f0rzjtw9yvg9q5xwetbgjs", "ll1-5j2b7h7drvzcsrrypmck8b6hb8", "ll1-sbz4mg3w8br8wnthhetz9pwkzt",
+            ])
     }
 
     @Test("references survive an overlapping re-export and a re-dropped fixed file")

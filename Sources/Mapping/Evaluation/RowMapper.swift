@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import LedgerModel
 import Readers
@@ -7,7 +6,7 @@ import Readers
 /// its content, which ``ReferenceCounter`` still has to see in file order.
 struct Mapped {
     var event: MappingEvent
-    var digest: SHA256Digest?
+    var digest: ContentDigest?
     /// What a ``DocumentBuilder/Check`` said of the document, when one ran on a worker.
     var diagnostics: [Diagnostic]?
 
@@ -511,7 +510,7 @@ final class RowMapper {
 
     /// The document's reference: from the mapping's template, or derived from the rows'
     /// content (then with the digest the counter needs).
-    private func reference(_ first: RowState, _ more: ArraySlice<RowState>) throws -> (String, SHA256Digest?) {
+    private func reference(_ first: RowState, _ more: ArraySlice<RowState>) throws -> (String, ContentDigest?) {
         if case .template(let expr) = spec.reference {
             guard let text = try evaluator.text(expr, first) else {
                 throw EvalFailure(
