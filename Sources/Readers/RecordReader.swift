@@ -9,6 +9,21 @@ public protocol RecordReader: AnyObject {
     var diagnostics: [Diagnostic] { get }
     /// The next record, or nil at the end. Throws ``ReadError`` when the file cannot be read on.
     func next() throws -> Record?
+    /// The next record, written over `record`; false at the end. The record gets `source`
+    /// instead of the reader's own ``source`` when one is given.
+    ///
+    /// For callers that refill the same records batch after batch: a reader that can, hands the
+    /// row's buffers over and takes the record's old ones to read the next row into, so no
+    /// byte is copied twice and nothing is allocated.
+    func next(into record: inout Record, source: SourceFile?) throws -> Bool
+}
+
+extension RecordReader {
+    public func next(into record: inout Record, source: SourceFile?) throws -> Bool {
+        guard let next = try next() else { return false }
+        next.detach(into: &record, source: source)
+        return true
+    }
 }
 
 /// A file that changes while it is read usually breaks its syntax somewhere (a cut quote, extra
@@ -28,6 +43,14 @@ final class ChangeAwareReader: RecordReader {
     func next() throws -> Record? {
         do {
             return try base.next()
+        } catch let error as ReadError where error.diagnostic.code != ReaderCode.fileChanged && file.hasChanged() {
+            throw file.changedError
+        }
+    }
+
+    func next(into record: inout Record, source: SourceFile?) throws -> Bool {
+        do {
+            return try base.next(into: &record, source: source)
         } catch let error as ReadError where error.diagnostic.code != ReaderCode.fileChanged && file.hasChanged() {
             throw file.changedError
         }

@@ -108,6 +108,53 @@ struct CSVReaderTests {
         #expect(index == again.count)
     }
 
+    @Test(
+        "next(into:) gives what next() gives, diagnostics included, and never changes a copy kept from an earlier row",
+        arguments: [
+            "csv/danish-bank.csv", "csv/field-count.csv", "csv/rfc4180.csv", "csv/latin1.csv", "csv/blank-lines.csv",
+            "csv/utf16le-bom.csv",
+        ])
+    func nextInto(file: String) throws {
+        let (_, expected) = try readAll(Fixture.path(file))
+        let reader = try Readers.open(Fixture.path(file))
+        let source = reader.source.copy()
+        // Two records refilled in turn, as a pipeline's batches are; every other row's copy is kept.
+        var records = [expected[0].detached(), expected[0].detached()]
+        var kept: [(Int, Record)] = []
+        var index = 0
+        while try reader.next(into: &records[index % 2], source: index % 3 == 0 ? source : nil) {
+            let record = records[index % 2]
+            #expect(record.values == expected[index].values, "row \(index)")
+            #expect(record.line == expected[index].line && record.number == expected[index].number)
+            #expect(record.diagnostics.map(\.message) == expected[index].diagnostics.map(\.message))
+            #expect(index % 3 == 0 ? record.source === source : record.source === reader.source)
+            if index % 2 == 0 { kept.append((index, record)) }
+            index += 1
+        }
+        #expect(index == expected.count)
+        for (at, record) in kept { #expect(record.values == expected[at].values, "kept row \(at)") }
+        if file == "csv/field-count.csv" { #expect(expected.contains { !$0.diagnostics.isEmpty }) }
+    }
+
+    @Test("next(into:) on JSON and XML readers (the general path) gives what next() gives")
+    func nextIntoTrees() throws {
+        let files = [
+            ("json/array.json", ReaderOptions()),
+            ("xml/journal.xml", ReaderOptions(recordPath: "AuditFile/GeneralLedgerEntries/Journal/Transaction")),
+        ]
+        for (file, options) in files {
+            let (_, expected) = try readAll(Fixture.path(file), options)
+            let reader = try Readers.open(Fixture.path(file), options: options)
+            var record = expected[0].detached()
+            var index = 0
+            while try reader.next(into: &record, source: nil) {
+                #expect(record.flattened().map(\.value) == expected[index].flattened().map(\.value), "\(file) \(index)")
+                index += 1
+            }
+            #expect(index == expected.count && index > 1)
+        }
+    }
+
     @Test("a given delimiter overrides detection")
     func delimiterOverride() throws {
         let (reader, records) = try readAll(Fixture.path("csv/tabs.tsv"), ReaderOptions(delimiter: UInt8(ascii: ",")))

@@ -134,10 +134,11 @@ final class MappingPipeline: @unchecked Sendable {
             var count = 0
             var failure: (any Error)?
             do {
-                while count < Self.batchSize, let record = try reader.next() {
+                while count < Self.batchSize {
                     if count < records.count {
-                        record.detach(into: &records[count], source: worker.source)
+                        guard try reader.next(into: &records[count], source: worker.source) else { break }
                     } else {
+                        guard let record = try reader.next() else { break }
                         records.append(record.detached(source: worker.source))
                     }
                     count += 1
@@ -155,9 +156,9 @@ final class MappingPipeline: @unchecked Sendable {
             let mapped = records.withUnsafeBufferPointer { records in
                 [Mapped](unsafeUninitializedCapacity: records.count) { out, initialized in
                     for i in records.indices {
-                        var result = worker.mapper.map(records[i])
+                        var result = worker.mapper.map(at: records.baseAddress! + i)
                         if let check = worker.check { result.check(check) }
-                        (out.baseAddress! + (records.count - 1 - i)).initialize(to: result)
+                        (out.baseAddress! + (records.count - 1 - i)).initialize(to: consume result)
                     }
                     initialized = records.count
                 }

@@ -137,10 +137,14 @@ final class RowMapper {
     /// Maps one record on its own (mappings without `group_by`). A CSV row's fields are read
     /// through its storage's pointers for the whole call.
     func map(_ record: borrowing Record) -> Mapped {
-        withUnsafePointer(to: record) { record in
-            guard case .columns(let columns) = record.pointee.fields else { return map(record, columns: nil) }
-            return columns.withStorage { bytes, ends in map(record, columns: ColumnView(bytes: bytes, ends: ends)) }
-        }
+        withUnsafePointer(to: record) { map(at: $0) }
+    }
+
+    /// ``map(_:)`` for a record that stays where it is, unchanged, for the call (a batch's
+    /// buffer): read in place, so the record is never copied and none of its references counted.
+    func map(at record: UnsafePointer<Record>) -> Mapped {
+        guard case .columns(let columns) = record.pointee.fields else { return map(record, columns: nil) }
+        return columns.withStorage { bytes, ends in map(record, columns: ColumnView(bytes: bytes, ends: ends)) }
     }
 
     private func map(_ record: UnsafePointer<Record>, columns: ColumnView?) -> Mapped {

@@ -61,13 +61,33 @@ final class CSVReader: RecordReader {
     func next() throws -> Record? {
         guard try scanner.readRow() else { return nil }
         recordCount += 1
-        var rowDiagnostics: [Diagnostic] = []
-        if let expected = expectedFields, scanner.rowEnds.count != expected {
-            rowDiagnostics.append(fieldCountDiagnostic(expected: expected))
-        }
         return Record(
             source: source, number: recordCount, line: scanner.rowLine,
-            fields: .columns(ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)), diagnostics: rowDiagnostics)
+            fields: .columns(ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)),
+            diagnostics: rowDiagnostics())
+    }
+
+    /// The row's buffers go to `record`, and the record's old buffers become the scanner's.
+    func next(into record: inout Record, source: SourceFile?) throws -> Bool {
+        guard try scanner.readRow() else { return false }
+        recordCount += 1
+        let diagnostics = rowDiagnostics()
+        var fields = ColumnFields(bytes: [], ends: [])
+        if case .columns(let old) = record.fields {
+            fields = old
+            // Let go of the record's reference, so the scanner can refill the buffers in place.
+            record.fields = .columns(ColumnFields(bytes: [], ends: []))
+        }
+        scanner.exchangeRow(&fields.bytes, &fields.ends)
+        record = Record(
+            source: source ?? self.source, number: recordCount, line: scanner.rowLine, fields: .columns(fields),
+            diagnostics: diagnostics)
+        return true
+    }
+
+    private func rowDiagnostics() -> [Diagnostic] {
+        guard let expected = expectedFields, scanner.rowEnds.count != expected else { return [] }
+        return [fieldCountDiagnostic(expected: expected)]
     }
 
     // MARK: Diagnostics
@@ -284,6 +304,13 @@ struct CSVScanner {
             }
             return true
         }
+    }
+
+    /// Swaps the current row's buffers with `bytes` and `ends`: the caller takes the row, and
+    /// the scanner reads the next one into the buffers it was given.
+    mutating func exchangeRow(_ bytes: inout [UInt8], _ ends: inout [Int32]) {
+        swap(&rowBytes, &bytes)
+        swap(&rowEnds, &ends)
     }
 
     @inline(__always)
