@@ -28,6 +28,9 @@ struct ConditionTests {
         ("{ text: { matches: \"uge [0-9]+$\" } }", [2]),
         ("{ type: kort }", [1]),
         ("{ type: { in: [kort, MP] } }", [1, 2]),
+        ("{ text: { in: [\"øresund HUSLEJE marts\", renter] } }", [3, 5]),
+        ("{ text: { in: [\"ØRESUND HUSLEJE marts\"], ignore_case: false } }", [3]),
+        ("{ text: { in: [\"øresund husleje marts\"], ignore_case: false } }", []),
         ("{ type: { empty: true } }", [4, 5]),
         ("{ amount: { lt: 0 } }", [1, 3]),
         ("{ amount: { gte: 1.27, lte: 9815 } }", [2, 5]),
@@ -57,6 +60,29 @@ struct ConditionTests {
         // Row 4 has amount 0,00: its line is kept (no skip_if_zero), so every row yields a document.
         #expect(events.documents.count == 5)
         #expect(hits == rows)
+    }
+
+    @Test("`in:` lowers ASCII and Latin-1 text as String.lowercased() does, from the bytes")
+    func lowercasedLatin1() {
+        func lowered(_ text: String) -> String? {
+            var text = text
+            return text.withUTF8 { CaseFolding.lowercasedLatin1($0) }
+        }
+        // Every character up to U+00FF, between letters and at either end.
+        for value in UInt32(0x01)...0xFF {
+            let character = String(Character(Unicode.Scalar(value)!))
+            for (text, atEdge) in [("Ab\(character)Cd", false), ("\(character)Æb", true), ("Øb\(character)", true)] {
+                // Left to lowercased(): U+0080–U+00BF (not letters), and at either end white space
+                // or a control character (trimmed first).
+                let leftOver = (0x80...0xBF).contains(value) || atEdge && (value <= 0x20 || value == 0x7F)
+                let result = lowered(text)
+                #expect((result == nil) == leftOver, "U+\(String(value, radix: 16)) in \(text.debugDescription)")
+                if let result { #expect(result == text.lowercased(), "U+\(String(value, radix: 16))") }
+            }
+        }
+        #expect(lowered("Ünïcödé ÀÞ×ß") == "ünïcödé àþ×ß")
+        #expect(lowered(" Renter") == nil && lowered("Renter ") == nil && lowered("Ελλάδα") == nil)
+        #expect(lowered("a\u{00A0}") == nil && lowered("e\u{0301}") == nil && lowered("") == nil)
     }
 
     @Test("the first matching rule wins; variables default from `variables:`")
@@ -165,6 +191,6 @@ struct RuleMemoTests {
         let mapping = try Harness().compile(
             lineMapping(extra: "variables: { v: \"{text}\" }\nrules:\n  - when: { $v: Netto }\n    set: { x: 1 }")
         ).mapping
-        #expect(RuleMemo(try #require(mapping).rules.map(\.when)) == nil)
+        #expect(RuleMemo(try #require(mapping).rules.map { $0.when ?? .all([]) }) == nil)
     }
 }

@@ -37,11 +37,12 @@ final class RowMapper {
     /// The source's path. Every document holds it; a mapper on a worker thread gets a copy of
     /// its own, so documents made on several threads do not all count references on one string.
     private let path: String
-    private let skipConditions: [Condition?]
+    /// The skip rules' and the rules' conditions; one with no `when:` always holds (`.all([])`).
+    private let skipConditions: [Condition]
     /// The document's line specs, this mapper's own copies: every row reads them, and shared
     /// objects would have their reference counts bounce between the workers' cores.
     private let lineSpecs: [CompiledMapping.LineSpec]
-    private let ruleConditions: [Condition?]
+    private let ruleConditions: [Condition]
     /// Each variable's starting value, and each rule's assignments, with constants (nearly all
     /// of them) made once, in strings of this mapper's own.
     private let initialValues: [Assignment]
@@ -125,7 +126,7 @@ final class RowMapper {
         recentVats = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
         skipConditions = bound.mapping.skips.map(\.when)
         lineSpecs = bound.mapping.document.lines.map { $0.ownCopy() }
-        ruleConditions = bound.mapping.rules.map(\.when)
+        ruleConditions = bound.mapping.rules.map { $0.when ?? .all([]) }
         initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
             variable.initial.map { Assignment(i, $0) }
         }
@@ -213,12 +214,11 @@ final class RowMapper {
     }
 
     /// The first of `conditions` that holds for the row, remembered per distinct field values.
-    private func first(_ conditions: [Condition?], _ memo: inout RuleMemo?, _ row: RowState) throws(EvalFailure) -> Int?
+    private func first(_ conditions: [Condition], _ memo: inout RuleMemo?, _ row: RowState) throws(EvalFailure) -> Int?
     {
         if memo != nil, let remembered = try memo!.lookup(row, evaluator) { return remembered }
         var found: Int?
-        for (index, condition) in conditions.enumerated() {
-            if let condition, try !evaluator.holds(condition, row) { continue }
+        for index in conditions.indices where try evaluator.holds(conditions[index], row) {
             found = index
             break
         }

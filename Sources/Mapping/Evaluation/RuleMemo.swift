@@ -45,7 +45,7 @@ struct RuleMemo {
     }
 
     /// nil when the conditions cannot be remembered (they read variables, or nothing).
-    init?(_ conditions: [Condition?]) {
+    init?(_ conditions: [Condition]) {
         var refs: [FieldRef] = []
         var readsVariables = false
         func collect(_ condition: Condition) {
@@ -57,7 +57,7 @@ struct RuleMemo {
                 if !refs.contains(ref) { refs.append(ref) }
             }
         }
-        conditions.forEach { $0.map(collect) }
+        conditions.forEach(collect)
         guard !readsVariables, !refs.isEmpty else { return nil }
         self.refs = refs
         slots = [Slot](repeating: .empty, count: 1024)
