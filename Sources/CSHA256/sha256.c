@@ -97,11 +97,14 @@ static void blocks_extensions(uint32_t state[8], const uint8_t *data, size_t blo
     for (; blocks > 0; blocks--, data += 64) {
         const __m128i abefBefore = abef, cdghBefore = cdgh;
         // w[g % 4] holds words 4g to 4g+3 of the schedule.
+        // Unrolled in full, so w[] lives in registers, not on the stack.
         __m128i w[4];
+#pragma unroll
         for (int g = 0; g < 4; g++) {
             w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * g)), byteswap);
             LL_ROUNDS(w[g], g);
         }
+#pragma unroll
         for (int g = 4; g < 16; g++) {
             __m128i sum = _mm_add_epi32(
                 _mm_sha256msg1_epu32(w[g & 3], w[(g - 3) & 3]), _mm_alignr_epi8(w[(g - 1) & 3], w[(g - 2) & 3], 4));
