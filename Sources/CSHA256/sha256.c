@@ -128,8 +128,6 @@ static int has_extensions(void) {
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     return (b & (1u << 29)) != 0;  // SHA
 }
-#else
-static int has_extensions(void) { return 0; }
 #endif
 
 // MARK: Messages

@@ -1,18 +1,32 @@
 import CSHA256
+import Crypto
 import LedgerModel
 import Readers
 
 /// A SHA-256 digest, held inline: a document's content, as ``ReferenceHasher`` digests it.
 ///
-/// Hashed by `ll_sha256` (the `CSHA256` target), not swift-crypto: swift-crypto allocates and
-/// clears a context object for every hash, which cost more than hashing a document's 170 bytes.
-/// The tests check both give the same digests.
+/// Hashed by `ll_sha256` (the `CSHA256` target) where the processor has SHA extensions it uses
+/// (x86-64): swift-crypto allocates and clears a context object for every hash, which cost more
+/// than hashing a document's 170 bytes. Elsewhere (ARM) by swift-crypto, whose BoringSSL or
+/// CryptoKit uses that processor's extensions. The tests check both give the same digests.
 struct ContentDigest: Sendable, Equatable {
     /// The digest's 32 bytes, in order.
     private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
+    private static let accelerated = ll_sha256_accelerated() == 1
+
     /// The SHA-256 of `bytes`.
     init(of bytes: UnsafeRawBufferPointer) {
+        self.init(of: bytes, oneCall: Self.accelerated)
+    }
+
+    /// The SHA-256 of `bytes`, through `ll_sha256` when `oneCall`, else through swift-crypto.
+    init(of bytes: UnsafeRawBufferPointer, oneCall: Bool) {
+        guard oneCall else {
+            let digest = SHA256.hash(data: bytes)
+            withUnsafeMutableBytes(of: &words) { out in digest.withUnsafeBytes { out.copyMemory(from: $0) } }
+            return
+        }
         withUnsafeMutableBytes(of: &words) { out in
             ll_sha256(bytes.baseAddress, bytes.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
