@@ -41,16 +41,17 @@ final class ChangeAwareReader: RecordReader {
     var diagnostics: [Diagnostic] { base.diagnostics }
 
     func next() throws -> Record? {
-        do {
-            return try base.next()
-        } catch let error as ReadError where error.diagnostic.code != ReaderCode.fileChanged && file.hasChanged() {
-            throw file.changedError
-        }
+        try reading { try base.next() }
     }
 
     func next(into record: inout Record, source: SourceFile?) throws -> Bool {
+        try reading { try base.next(into: &record, source: source) }
+    }
+
+    /// A read error, or the file's change when it has changed since it was opened.
+    private func reading<T>(_ read: () throws -> T) throws -> T {
         do {
-            return try base.next(into: &record, source: source)
+            return try read()
         } catch let error as ReadError where error.diagnostic.code != ReaderCode.fileChanged && file.hasChanged() {
             throw file.changedError
         }

@@ -49,6 +49,19 @@ struct DateTests {
         }
     }
 
+    @Test("a string's own copy is equal, in storage of its own when it has storage")
+    func stringOwnCopy() {
+        for text in ["", "5500", "Dankort-køb Netto Østerbro 1177 18.04", String(repeating: "æ", count: 100)] {
+            let copy = text.ownCopy()
+            #expect(copy == text && Array(copy.utf8) == Array(text.utf8))
+            var original = text
+            var mine = copy
+            let shared = original.withUTF8 { a in mine.withUTF8 { b in a.baseAddress == b.baseAddress } }
+            // Up to 15 bytes are stored inline, so there is no storage to share.
+            #expect(!shared || text.utf8.count <= 15, "\(text)")
+        }
+    }
+
     @Test("leap years and day numbers")
     func calendar() throws {
         #expect(LocalDate(year: 2024, month: 2, day: 29) != nil)

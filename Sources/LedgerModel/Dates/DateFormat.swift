@@ -29,8 +29,7 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
     /// copy counts no references on storage other threads share.
     public func ownCopy() -> DateFormat {
         DateFormat(
-            tokens: tokens.map { $0 }, ignoresRest: ignoresRest,
-            description: String(decoding: Array(description.utf8), as: UTF8.self))
+            tokens: tokens.map { $0 }, ignoresRest: ignoresRest, description: description.ownCopy())
     }
 
     public init(_ pattern: String) throws {

@@ -482,22 +482,14 @@ enum CaseFolding {
                 return nil
             }
         }
+        // Folding such text is what lowercased() does to it.
         return String(unsafeUninitializedCapacity: bytes.count) { out in
-            var i = 0
-            while i < bytes.count {
-                let byte = bytes[i]
-                if byte == 0xC3 {
-                    // U+00C0–U+00FF: À–Þ (not ×) lower to à–þ; the rest are lower case already.
-                    let next = bytes[i + 1]
-                    out[i] = byte
-                    out[i + 1] = next <= 0x9E && next != 0x97 ? next + 0x20 : next
-                    i += 2
-                } else {
-                    out[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                    i += 1
-                }
+            var o = 0
+            fold(bytes) { byte in
+                out[o] = byte
+                o += 1
             }
-            return bytes.count
+            return o
         }
     }
 
@@ -534,18 +526,24 @@ enum CaseFolding {
     static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(bytes.count)
+        fold(bytes) { out.append($0) }
+    }
+
+    /// The folded bytes, one at a time, to `emit`: A–Z and À–Þ (not ×) to their lower case.
+    @inline(__always)
+    private static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ emit: (UInt8) -> Void) {
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
             if b >= 0x41 && b <= 0x5A {
-                out.append(b | 0x20)
+                emit(b | 0x20)
             } else if b == 0xC3, i + 1 < bytes.count, (0x80...0x9E).contains(bytes[i + 1]), bytes[i + 1] != 0x97 {
                 // U+00C0–U+00DE (À–Þ, not ×) → U+00E0–U+00FE.
-                out.append(0xC3)
-                out.append(bytes[i + 1] + 0x20)
+                emit(0xC3)
+                emit(bytes[i + 1] + 0x20)
                 i += 1
             } else {
-                out.append(b)
+                emit(b)
             }
             i += 1
         }

@@ -39,10 +39,10 @@ final class RowMapper {
     private let path: String
     /// The skip rules' and the rules' conditions; one with no `when:` always holds (`.all([])`).
     private let skipConditions: [Condition]
+    private let ruleConditions: [Condition]
     /// The document's line specs, this mapper's own copies: every row reads them, and shared
     /// objects would have their reference counts bounce between the workers' cores.
     private let lineSpecs: [CompiledMapping.LineSpec]
-    private let ruleConditions: [Condition]
     /// Each variable's starting value, and each rule's assignments, with constants (nearly all
     /// of them) made once, in strings of this mapper's own.
     private let initialValues: [Assignment]
@@ -65,8 +65,7 @@ final class RowMapper {
         init(_ variable: Int, _ expr: Expr) {
             // An empty constant reads as missing, as `Evaluator.text` has it.
             if case .constant(let text) = expr {
-                self = .constant(
-                    variable: variable, text.isEmpty ? nil : String(decoding: Array(text.utf8), as: UTF8.self))
+                self = .constant(variable: variable, text.isEmpty ? nil : text.ownCopy())
             } else {
                 self = .expression(variable: variable, expr)
             }

@@ -60,7 +60,7 @@ public final class SourceFile: Sendable {
     /// An equal description of the same file, as a separate object (see ``Record/detached(source:)``).
     public func copy() -> SourceFile {
         SourceFile(
-            path: String(decoding: Array(path.utf8), as: UTF8.self), format: format, encoding: encoding,
+            path: path.ownCopy(), format: format, encoding: encoding,
             decisions: decisions, delimiter: delimiter, headerLine: headerLine, columns: columns,
             recordPath: recordPath)
     }
