@@ -145,12 +145,17 @@ let package = Package(
 
 /// The per-row stages: in release builds, without the run-time exclusivity checks (the compiler
 /// still proves exclusivity statically; these checks cost about 5 % of mapping a row, mostly on
-/// the mapper's and validator's memos). Debug builds and `swift test` keep the checks.
+/// the mapper's and validator's memos), and with cross-module optimization, so small accessors
+/// and initializers of `LedgerModel` and `Readers` can be inlined into the row loop. Debug builds
+/// and `swift test` keep the checks.
 let hotPathTargets: Set<String> = ["LedgerModel", "Readers", "Mapping", "Validation"]
 
 for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
     if hotPathTargets.contains(target.name) {
-        target.swiftSettings! += [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        target.swiftSettings! += [
+            .unsafeFlags(
+                ["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))
+        ]
     }
 }

@@ -52,4 +52,34 @@ struct PlanSummaryTests {
         #expect(vat["(not given) EUR"]?.debit.minorUnits == 300)
         #expect(summary.documentsByKind[.ledgerItem] == 5)
     }
+
+    @Test("totals stay per name and currency when 3 frequent and 30 rare names interleave past the 8 remembered")
+    func manyNames() {
+        var summary = PlanSummary()
+        var expected: [String: (debit: Int64, credit: Int64, lines: Int)] = [:]
+        func post(_ name: AccountNumber, _ currency: Currency, _ units: Int64) {
+            let key = "\(name.rawValue) \(currency.code)"
+            var total = expected[key] ?? (0, 0, 0)
+            if units >= 0 { total.debit += units } else { total.credit -= units }
+            total.lines += 1
+            expected[key] = total
+        }
+        for i in 0..<2_000 {
+            let frequent: AccountNumber = ["5500", "2750", "Kasse-Æ"][i % 3]
+            let rare = AccountNumber("\(6000 + (i * 7) % 30)")
+            let currency: Currency = i % 5 == 0 ? .eur : .dkk
+            let units = Int64(i % 97) - 40
+            summary.add(Self.document([Self.line(frequent, rare, units, currency)], currency: currency))
+            post(frequent, currency, units)
+            post(rare, currency, -units)
+        }
+        let got = Dictionary(
+            uniqueKeysWithValues: summary.accounts.map {
+                ("\($0.name) \($0.currency.code)", ($0.debit.minorUnits, $0.credit.minorUnits, $0.lines))
+            })
+        #expect(got.count == expected.count)
+        for (key, total) in expected {
+            #expect(got[key].map { $0 == total } == true, "\(key)")
+        }
+    }
 }

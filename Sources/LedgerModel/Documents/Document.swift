@@ -199,6 +199,9 @@ public struct DocumentLine: Sendable, Hashable, Codable {
     public var balancingVat: VatSpec?
     public var row: SourceRow
 
+    // Inlinable, as `Document.init` is: compiled on its own, it built the line in a temporary
+    // and copied it out.
+    @inlinable
     public init(
         description: String, account: AccountNumber?, balancingAccount: AccountNumber? = nil, amount: Money,
         vat: VatSpec? = nil, balancingVat: VatSpec? = nil, row: SourceRow
@@ -273,35 +276,54 @@ public struct Document: Sendable, Hashable, Codable {
     public var provenance: Provenance
     /// The fields most documents leave empty, in one box (nil when all are): a document is
     /// moved several times on its way from a mapping thread to the report, and this keeps it at
-    /// about half the size.
-    private var rare: Rare?
+    /// about half the size. The getters below read straight from the box (inlinable): building
+    /// empty fields to read one of them cost validation 400 instructions a document.
+    @usableFromInline var rare: Rare?
 
     /// A file to attach (receipt), as a path.
     public var attachment: String? {
-        get { rareFields.attachment }
+        @inlinable get {
+            guard case .fields(let fields) = rare else { return nil }
+            return fields.attachment
+        }
         set { rareFields.attachment = newValue }
     }
 
     public var purchase: PurchaseTerms? {
-        get { rareFields.purchase }
+        @inlinable get {
+            guard case .fields(let fields) = rare else { return nil }
+            return fields.purchase
+        }
         set { rareFields.purchase = newValue }
     }
 
     /// VAT the source states, for validation to check; never sent.
     public var declaredVat: DeclaredVat? {
-        get { rareFields.declaredVat }
+        @inlinable get {
+            guard case .fields(let fields) = rare else { return nil }
+            return fields.declaredVat
+        }
         set { rareFields.declaredVat = newValue }
     }
 
-    private struct RareFields: Sendable, Hashable {
-        var attachment: String?
-        var purchase: PurchaseTerms?
-        var declaredVat: DeclaredVat?
+    @usableFromInline
+    struct RareFields: Sendable, Hashable {
+        @usableFromInline var attachment: String?
+        @usableFromInline var purchase: PurchaseTerms?
+        @usableFromInline var declaredVat: DeclaredVat?
+
+        @usableFromInline
+        init(attachment: String? = nil, purchase: PurchaseTerms? = nil, declaredVat: DeclaredVat? = nil) {
+            self.attachment = attachment
+            self.purchase = purchase
+            self.declaredVat = declaredVat
+        }
 
         var isEmpty: Bool { attachment == nil && purchase == nil && declaredVat == nil }
     }
 
-    private indirect enum Rare: Sendable, Hashable {
+    @usableFromInline
+    indirect enum Rare: Sendable, Hashable {
         case fields(RareFields)
     }
 
@@ -313,11 +335,19 @@ public struct Document: Sendable, Hashable, Codable {
         set { rare = newValue.isEmpty ? nil : .fields(newValue) }
     }
 
+    // Inlinable: compiled on its own, it built the document in a temporary, then copied it out
+    // and destroyed the temporary, a retain and a release for each of its references.
+    @inlinable
     public init(
         kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,
         voucherNumber: Int? = nil, attachment: String? = nil, purchase: PurchaseTerms? = nil, lines: [DocumentLine],
         provenance: Provenance, declaredVat: DeclaredVat? = nil
     ) {
+        if attachment != nil || purchase != nil || declaredVat != nil {
+            rare = .fields(RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat))
+        } else {
+            rare = nil
+        }
         self.kind = kind
         self.reference = reference
         self.date = date
@@ -326,9 +356,6 @@ public struct Document: Sendable, Hashable, Codable {
         self.voucherNumber = voucherNumber
         self.lines = lines
         self.provenance = provenance
-        if attachment != nil || purchase != nil || declaredVat != nil {
-            rare = .fields(RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat))
-        }
     }
 
     // Codable by hand, as the fields were before they were boxed: the same keys, in the same order.

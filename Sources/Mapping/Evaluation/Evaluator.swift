@@ -43,6 +43,13 @@ struct RowState {
     var record: Record {
         unsafeAddress { pointer }
     }
+
+    /// Whether reading found an error in the record. Checked in place: calling `hasErrors` on
+    /// `record` copied the whole record (a retain and a release for each of its arrays), and
+    /// nearly every record has no diagnostics at all.
+    var recordHasErrors: Bool {
+        pointer.pointee.diagnostics.isEmpty ? false : pointer.pointee.hasErrors
+    }
 }
 
 /// A record on the heap for a row kept past the call that read it.

@@ -104,6 +104,9 @@ final class MappingPipeline: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
+        // Held here, not read out of `worker` for every row (which retains and releases them).
+        let mapper = worker.mapper
+        let check = worker.check
         // The records of the last batch, whose storage the next batch reuses.
         var records: [Record] = []
         records.reserveCapacity(Self.batchSize)
@@ -156,8 +159,8 @@ final class MappingPipeline: @unchecked Sendable {
             let mapped = records.withUnsafeBufferPointer { records in
                 [Mapped](unsafeUninitializedCapacity: records.count) { out, initialized in
                     for i in records.indices {
-                        var result = worker.mapper.map(at: records.baseAddress! + i)
-                        if let check = worker.check { result.check(check) }
+                        var result = mapper.map(at: records.baseAddress! + i)
+                        if let check { result.check(check) }
                         (out.baseAddress! + (records.count - 1 - i)).initialize(to: consume result)
                     }
                     initialized = records.count

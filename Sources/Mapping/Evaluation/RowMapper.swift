@@ -9,15 +9,53 @@ struct Mapped {
     var digest: ContentDigest?
     /// What a ``DocumentBuilder/Check`` said of the document, when one ran on a worker.
     var diagnostics: [Diagnostic]?
+    /// What the event adds to ``MappingStats``, counted where it was made: reading it back out of
+    /// the event would copy the document (a retain and a release for each of its texts and
+    /// arrays) on the consumer's thread, for every document.
+    let tally: Tally
 
-    /// The event and the check's diagnostics, moved out.
-    consuming func parts() -> (event: MappingEvent, diagnostics: [Diagnostic]?) { (event, diagnostics) }
+    struct Tally {
+        enum Kind { case document, rejected, skipped }
+        var kind: Kind
+        var rows: Int
+        var lines: Int
+    }
+
+    /// `rows` and `lines`: the document's, given by the caller, which has them at hand (reading
+    /// them from `document` here made the compiler copy it).
+    init(_ document: consuming Document, digest: ContentDigest?, rows: Int, lines: Int) {
+        tally = Tally(kind: .document, rows: rows, lines: lines)
+        event = .document(document)
+        self.digest = digest
+    }
+
+    init(rejected outcome: consuming RowOutcome) {
+        tally = Tally(kind: .rejected, rows: outcome.rows.count, lines: 0)
+        event = .rejected(outcome)
+    }
+
+    init(skipped outcome: consuming RowOutcome) {
+        tally = Tally(kind: .skipped, rows: outcome.rows.count, lines: 0)
+        event = .skipped(outcome)
+    }
+
+    /// The event and the check's diagnostics, moved out: swapped for an empty event, as
+    /// returning the stored properties of a consumed `self` copied the document, then destroyed
+    /// the original.
+    mutating func take() -> (event: MappingEvent, diagnostics: [Diagnostic]?) {
+        var taken = Self.placeholder
+        swap(&taken, &event)
+        return (taken, diagnostics.take())
+    }
+
+    /// An event that owns nothing, to stand in while the real one is moved out.
+    private static var placeholder: MappingEvent { .skipped(RowOutcome(file: "", rows: [], reason: "")) }
 
     /// Runs `check` on the document, if the event is one, and keeps what it said. The document
     /// is moved out while it is checked, so changing it copies nothing.
     mutating func check(_ check: DocumentBuilder.Check) {
         guard case .document = event else { return }
-        var whole = MappingEvent.skipped(RowOutcome(file: "", rows: [], reason: ""))
+        var whole = Self.placeholder
         swap(&whole, &event)
         guard case .document(var document) = consume whole else { return }
         diagnostics = check(&document)
@@ -153,8 +191,8 @@ final class RowMapper {
         defer { swap(&spareVariables, &row.variables) }
         switch applyRules(&row) {
         case nil: return build(row, more: [])
-        case .skipped(let outcome)?: return Mapped(event: .skipped(outcome))
-        case .rejected(let outcome)?: return Mapped(event: .rejected(outcome))
+        case .skipped(let outcome)?: return Mapped(skipped: outcome)
+        case .rejected(let outcome)?: return Mapped(rejected: outcome)
         }
     }
 
@@ -173,7 +211,7 @@ final class RowMapper {
     /// What rules decide of a row that is not a document, or nil when it is one: a record with
     /// errors is rejected, a skip rule skips it, and the first rule that holds sets variables.
     private func applyRules(_ row: inout RowState) -> Outcome? {
-        if row.record.hasErrors {
+        if row.recordHasErrors {
             return .rejected(rejection([source(row)], row.record.diagnostics.filter { $0.severity == .error }))
         }
         do {
@@ -232,7 +270,7 @@ final class RowMapper {
         if variables.count != mapping.variables.count {
             return [String?](repeating: nil, count: mapping.variables.count)
         }
-        for i in variables.indices { variables[i] = nil }
+        variables.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }  // one uniqueness check, not one a slot
         return variables
     }
 
@@ -306,28 +344,27 @@ final class RowMapper {
             }
             if lines.isEmpty {
                 return Mapped(
-                    event: .skipped(
-                        RowOutcome(
-                            file: path, rows: provenance.rows,
-                            reason: "nothing to book: every line is zero or excluded by its `when`")))
+                    skipped: RowOutcome(
+                        file: path, rows: provenance.rows,
+                        reason: "nothing to book: every line is zero or excluded by its `when`"))
             }
             let (reference, digest) = try reference(first, more)
             var stated: DeclaredVat?
             if let check = spec.vatCheck { stated = try declaredVat(check, first, currency) }
+            let lineCount = lines.count
             let document = Document(
                 kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
                 voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
                 provenance: provenance, declaredVat: stated)
-            return Mapped(event: .document(document), digest: digest)
+            return Mapped(document, digest: digest, rows: 1 + more.count, lines: lineCount)
         } catch {
             let failure =
                 error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
             let record = currentRow == 0 ? first.record : more[more.startIndex + currentRow - 1].record
             let diagnostic = diagnostic(failure, record)
             return Mapped(
-                event: .rejected(
-                    RowOutcome(
-                        file: path, rows: provenance.rows, reason: diagnostic.message, diagnostics: [diagnostic])))
+                rejected: RowOutcome(
+                    file: path, rows: provenance.rows, reason: diagnostic.message, diagnostics: [diagnostic]))
         }
     }
 
@@ -376,15 +413,15 @@ final class RowMapper {
                 code: MappingCode.missingValue, message: "the line's account is empty", hint: nil,
                 field: spec.account.flatMap(evaluator.describe))
         }
+        // Every part first, then the line: with `try`s among its arguments, the compiler built the
+        // line in a temporary and copied it out.
+        let description = try spec.description.flatMap { e in try evaluator.text(e, row) } ?? documentDescription ?? ""
+        let balancing = try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1)
+        let vat = try vat(spec.vat, row, key: index * 4 + 2)
+        let balancingVat = try self.vat(spec.balancingVat, row, key: index * 4 + 3)
         return DocumentLine(
-            description: try spec.description.flatMap { e in try evaluator.text(e, row) }
-                ?? documentDescription ?? "",
-            account: primary,
-            balancingAccount: try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1),
-            amount: money,
-            vat: try vat(spec.vat, row, key: index * 4 + 2),
-            balancingVat: try vat(spec.balancingVat, row, key: index * 4 + 3),
-            row: source(row))
+            description: description, account: primary, balancingAccount: balancing, amount: money, vat: vat,
+            balancingVat: balancingVat, row: source(row))
     }
 
     /// An account: computed once when the expression is a constant, and otherwise once per text

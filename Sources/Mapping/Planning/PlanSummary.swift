@@ -81,29 +81,51 @@ public struct PlanSummary: Sendable, Encodable {
 
 /// Debit and credit sums per (name, currency), in the order first seen.
 ///
-/// Posted to four times a line, so rows are found through a ``WordIndex``, without building or
-/// hashing a `String`.
+/// Posted to four times a line, so rows are found without building or hashing a `String`: the
+/// last few names posted are compared first (a file's lines come back to the same handful of
+/// accounts and VAT codes, and equal small strings compare in a word or two), then a
+/// ``WordIndex``.
 struct DebitCreditTable: Sendable {
     private(set) var rows: [PlanSummary.Total] = []
     /// Rows by name and currency.
     private var index = WordIndex()
+    /// The last names posted, with their currency and row, written round-robin.
+    private var recent = [Recent](repeating: Recent(name: "", currency: 0, row: -1), count: 8)
+    private var nextRecent = 0
+
+    private struct Recent: Sendable {
+        var name: String
+        var currency: UInt32
+        var row: Int
+    }
 
     /// Posts a signed amount: positive is a debit, negative a credit.
     mutating func post(_ name: String, _ signed: Money) {
-        let i: Int
-        if let existing = index[name, signed.currency.packed] {
-            i = existing
-        } else {
-            i = rows.count
-            index.set(i, name: name, tag: signed.currency.packed)
-            let zero = Money.zero(signed.currency)
-            rows.append(PlanSummary.Total(name: name, currency: signed.currency, debit: zero, credit: zero, lines: 0))
-        }
+        let i = row(name, signed.currency)
         if signed.minorUnits >= 0 {
             rows[i].debit = rows[i].debit.adding(signed) ?? rows[i].debit
         } else {
             rows[i].credit = rows[i].credit.adding(signed.negated) ?? rows[i].credit
         }
         rows[i].lines += 1
+    }
+
+    private mutating func row(_ name: String, _ currency: Currency) -> Int {
+        let tag = currency.packed
+        for slot in recent.indices where recent[slot].currency == tag && recent[slot].name == name {
+            return recent[slot].row
+        }
+        let i: Int
+        if let existing = index[name, tag] {
+            i = existing
+        } else {
+            i = rows.count
+            index.set(i, name: name, tag: tag)
+            let zero = Money.zero(currency)
+            rows.append(PlanSummary.Total(name: name, currency: currency, debit: zero, credit: zero, lines: 0))
+        }
+        recent[nextRecent] = Recent(name: name, currency: tag, row: i)
+        nextRecent = (nextRecent + 1) % recent.count
+        return i
     }
 }

@@ -187,7 +187,6 @@ struct CSVScanner {
                 }
             }
             rowLine = window.line
-            var sawHighBytes = false
             var quoteLine = 0
             var quoteColumn = 0
             var crInQuotes = false
@@ -248,8 +247,7 @@ struct CSVScanner {
                         window.newLine()
                         skipLineFeed = true
                         break scan
-                    default:  // a quote inside an unquoted field, or a non-ASCII byte: literal
-                        if byte >= 0x80 { sawHighBytes = true }
+                    default:  // a quote inside an unquoted field: literal
                         rowBytes.append(byte)
                     }
                 case .quoted:
@@ -277,7 +275,6 @@ struct CSVScanner {
                         window.lineStart = window.base + window.pos
                         crInQuotes = true
                     default:
-                        sawHighBytes = true
                         rowBytes.append(byte)
                         crInQuotes = false
                     }
@@ -295,7 +292,9 @@ struct CSVScanner {
             }
 
             if rowBytes.count > maxRecordBytes { throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn) }
-            if sawHighBytes && validateUTF8, let bad = UTF8Validation.firstInvalidOffset(rowBytes) {
+            // Non-ASCII bytes continue a field like any other, so every row is checked here; its
+            // ASCII passes eight bytes at a time.
+            if validateUTF8, let bad = UTF8Validation.firstInvalidOffset(rowBytes) {
                 throw invalidUTF8(at: bad)
             }
             if rowBytes.isEmpty {
@@ -379,21 +378,20 @@ private final class TableStorage {
     deinit { table.deallocate() }
 }
 
-/// Byte classes for the CSV scanner: 0 is an ordinary ASCII byte that continues a field.
+/// Byte classes for the CSV scanner: 0 is a byte that continues a field, ASCII or not (UTF-8
+/// is checked a row at a time, and a non-ASCII byte stopping the scan cost a call per byte).
 struct ByteClasses {
     static let delimiter: UInt8 = 1
     static let lineFeed: UInt8 = 2
     static let carriageReturn: UInt8 = 3
     static let quote: UInt8 = 4
-    static let high: UInt8 = 5
-    /// Set on bytes that stop a scan inside quotes (quote, CR, LF, non-ASCII).
+    /// Set on bytes that stop a scan inside quotes (quote, CR, LF).
     static let quotedStop: UInt8 = 0x80
 
     /// A 256-entry table; the caller deallocates it.
     static func makeTable(delimiter: UInt8) -> UnsafeMutablePointer<UInt8> {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
         table.initialize(repeating: 0, count: 256)
-        for byte in 0x80...0xFF { table[byte] = Self.high | Self.quotedStop }
         table[0x0A] = Self.lineFeed | Self.quotedStop
         table[0x0D] = Self.carriageReturn | Self.quotedStop
         table[0x22] = Self.quote | Self.quotedStop
