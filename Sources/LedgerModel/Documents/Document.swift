@@ -199,9 +199,6 @@ public struct DocumentLine: Sendable, Hashable, Codable {
     public var balancingVat: VatSpec?
     public var row: SourceRow
 
-    // Inlinable, as `Document.init` is: compiled on its own, it built the line in a temporary
-    // and copied it out.
-    @inlinable
     public init(
         description: String, account: AccountNumber?, balancingAccount: AccountNumber? = nil, amount: Money,
         vat: VatSpec? = nil, balancingVat: VatSpec? = nil, row: SourceRow
@@ -335,8 +332,9 @@ public struct Document: Sendable, Hashable, Codable {
         set { rare = newValue.isEmpty ? nil : .fields(newValue) }
     }
 
-    // Inlinable: compiled on its own, it built the document in a temporary, then copied it out
-    // and destroyed the temporary, a retain and a release for each of its references.
+    // Inlinable: compiled on its own, it cost 740 instructions a document, half of them copying
+    // the optional fields to test them for nil. (The new document is still copied once, in
+    // `RowMapper.build`: a known cost, see docs/mapping.md.)
     @inlinable
     public init(
         kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,

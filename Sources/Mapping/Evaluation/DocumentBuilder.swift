@@ -146,18 +146,18 @@ public final class DocumentBuilder {
         var mapped = batch.removeLast()
         if let digest = mapped.digest { counter.count(digest, &mapped.event) }
         if let check { mapped.check(check) }
-        count(mapped.tally)
+        count(mapped.event)
         return mapped.take()
     }
 
-    private func count(_ tally: Mapped.Tally) {
-        switch tally.kind {
-        case .document:
+    private func count(_ event: borrowing MappingEvent) {
+        switch event {
+        case .document(let document):
             stats.documents += 1
-            stats.lines += tally.lines
-            stats.rowsInDocuments += tally.rows
-        case .rejected: stats.rowsRejected += tally.rows
-        case .skipped: stats.rowsSkipped += tally.rows
+            stats.lines += document.lines.count
+            stats.rowsInDocuments += document.provenance.rowCount
+        case .rejected(let outcome): stats.rowsRejected += outcome.rows.count
+        case .skipped(let outcome): stats.rowsSkipped += outcome.rows.count
         }
     }
 
@@ -171,8 +171,8 @@ public final class DocumentBuilder {
         let row: RowState
         switch mapper.prepare(record) {
         case .row(let prepared): row = prepared
-        case .skipped(let outcome): return batch.append(Mapped(skipped: outcome))
-        case .rejected(let outcome): return batch.append(Mapped(rejected: outcome))
+        case .skipped(let outcome): return batch.append(Mapped(event: .skipped(outcome)))
+        case .rejected(let outcome): return batch.append(Mapped(event: .rejected(outcome)))
         }
         let key: String
         switch mapper.groupKey(group.key, row) {
@@ -235,7 +235,7 @@ public final class DocumentBuilder {
     }
 
     private func reject(_ rows: [SourceRow], _ diagnostics: [Diagnostic]) {
-        batch.append(Mapped(rejected: mapper.rejection(rows, diagnostics)))
+        batch.append(Mapped(event: .rejected(mapper.rejection(rows, diagnostics))))
     }
 
     static func digestFile(_ path: String) throws -> [UInt8] {

@@ -48,7 +48,7 @@ struct RowState {
     /// `record` copied the whole record (a retain and a release for each of its arrays), and
     /// nearly every record has no diagnostics at all.
     var recordHasErrors: Bool {
-        pointer.pointee.diagnostics.isEmpty ? false : pointer.pointee.hasErrors
+        !pointer.pointee.diagnostics.isEmpty && pointer.pointee.hasErrors
     }
 }
 

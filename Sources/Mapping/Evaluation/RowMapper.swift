@@ -9,35 +9,6 @@ struct Mapped {
     var digest: ContentDigest?
     /// What a ``DocumentBuilder/Check`` said of the document, when one ran on a worker.
     var diagnostics: [Diagnostic]?
-    /// What the event adds to ``MappingStats``, counted where it was made: reading it back out of
-    /// the event would copy the document (a retain and a release for each of its texts and
-    /// arrays) on the consumer's thread, for every document.
-    let tally: Tally
-
-    struct Tally {
-        enum Kind { case document, rejected, skipped }
-        var kind: Kind
-        var rows: Int
-        var lines: Int
-    }
-
-    /// `rows` and `lines`: the document's, given by the caller, which has them at hand (reading
-    /// them from `document` here made the compiler copy it).
-    init(_ document: consuming Document, digest: ContentDigest?, rows: Int, lines: Int) {
-        tally = Tally(kind: .document, rows: rows, lines: lines)
-        event = .document(document)
-        self.digest = digest
-    }
-
-    init(rejected outcome: consuming RowOutcome) {
-        tally = Tally(kind: .rejected, rows: outcome.rows.count, lines: 0)
-        event = .rejected(outcome)
-    }
-
-    init(skipped outcome: consuming RowOutcome) {
-        tally = Tally(kind: .skipped, rows: outcome.rows.count, lines: 0)
-        event = .skipped(outcome)
-    }
 
     /// The event and the check's diagnostics, moved out: swapped for an empty event, as
     /// returning the stored properties of a consumed `self` copied the document, then destroyed
@@ -92,8 +63,8 @@ final class RowMapper {
     /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
     /// last few texts they were made from, as the values rules set come back row after row.
     private var constants: [Constant]
-    private var recentAccounts: [Recent<AccountNumber>]
-    private var recentVats: [Recent<VatSpec>]
+    private var recentAccounts: [RecentValues<String, AccountNumber>]
+    private var recentVats: [RecentValues<String, VatSpec>]
 
     /// A value given to a variable.
     private enum Assignment {
@@ -116,30 +87,6 @@ final class RowMapper {
         case vat(VatSpec?)
     }
 
-    /// The last few texts a line field was made from, and what each made.
-    private struct Recent<Value> {
-        private var texts: [String] = []
-        private var values: [Value] = []
-        private var next = 0
-        static var capacity: Int { 8 }
-
-        func value(for text: String) -> Value? {
-            for i in texts.indices where texts[i] == text { return values[i] }
-            return nil
-        }
-
-        mutating func remember(_ text: String, _ value: Value) {
-            if texts.count < Self.capacity {
-                texts.append(text)
-                values.append(value)
-            } else {
-                texts[next] = text
-                values[next] = value
-                next = (next + 1) % Self.capacity
-            }
-        }
-    }
-
     /// A record before its document is built: a row to build from, or the reason it is not one.
     enum Prepared {
         case row(RowState)
@@ -159,8 +106,8 @@ final class RowMapper {
         sourceFolder =
             attachmentFolder ?? URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
-        recentAccounts = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
-        recentVats = Array(repeating: Recent(), count: bound.mapping.document.lines.count * 4)
+        recentAccounts = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
+        recentVats = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
         skipConditions = bound.mapping.skips.map(\.when)
         lineSpecs = bound.mapping.document.lines.map { $0.ownCopy() }
         ruleConditions = bound.mapping.rules.map { $0.when ?? .all([]) }
@@ -191,8 +138,8 @@ final class RowMapper {
         defer { swap(&spareVariables, &row.variables) }
         switch applyRules(&row) {
         case nil: return build(row, more: [])
-        case .skipped(let outcome)?: return Mapped(skipped: outcome)
-        case .rejected(let outcome)?: return Mapped(rejected: outcome)
+        case .skipped(let outcome)?: return Mapped(event: .skipped(outcome))
+        case .rejected(let outcome)?: return Mapped(event: .rejected(outcome))
         }
     }
 
@@ -344,27 +291,28 @@ final class RowMapper {
             }
             if lines.isEmpty {
                 return Mapped(
-                    skipped: RowOutcome(
-                        file: path, rows: provenance.rows,
-                        reason: "nothing to book: every line is zero or excluded by its `when`"))
+                    event: .skipped(
+                        RowOutcome(
+                            file: path, rows: provenance.rows,
+                            reason: "nothing to book: every line is zero or excluded by its `when`")))
             }
             let (reference, digest) = try reference(first, more)
             var stated: DeclaredVat?
             if let check = spec.vatCheck { stated = try declaredVat(check, first, currency) }
-            let lineCount = lines.count
             let document = Document(
                 kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
                 voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
                 provenance: provenance, declaredVat: stated)
-            return Mapped(document, digest: digest, rows: 1 + more.count, lines: lineCount)
+            return Mapped(event: .document(document), digest: digest)
         } catch {
             let failure =
                 error as? EvalFailure ?? EvalFailure(code: MappingCode.invalidRowValue, message: "\(error)", field: nil)
             let record = currentRow == 0 ? first.record : more[more.startIndex + currentRow - 1].record
             let diagnostic = diagnostic(failure, record)
             return Mapped(
-                rejected: RowOutcome(
-                    file: path, rows: provenance.rows, reason: diagnostic.message, diagnostics: [diagnostic]))
+                event: .rejected(
+                    RowOutcome(
+                        file: path, rows: provenance.rows, reason: diagnostic.message, diagnostics: [diagnostic])))
         }
     }
 
@@ -413,15 +361,15 @@ final class RowMapper {
                 code: MappingCode.missingValue, message: "the line's account is empty", hint: nil,
                 field: spec.account.flatMap(evaluator.describe))
         }
-        // Every part first, then the line: with `try`s among its arguments, the compiler built the
-        // line in a temporary and copied it out.
-        let description = try spec.description.flatMap { e in try evaluator.text(e, row) } ?? documentDescription ?? ""
-        let balancing = try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1)
-        let vat = try vat(spec.vat, row, key: index * 4 + 2)
-        let balancingVat = try self.vat(spec.balancingVat, row, key: index * 4 + 3)
         return DocumentLine(
-            description: description, account: primary, balancingAccount: balancing, amount: money, vat: vat,
-            balancingVat: balancingVat, row: source(row))
+            description: try spec.description.flatMap { e in try evaluator.text(e, row) }
+                ?? documentDescription ?? "",
+            account: primary,
+            balancingAccount: try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1),
+            amount: money,
+            vat: try vat(spec.vat, row, key: index * 4 + 2),
+            balancingVat: try vat(spec.balancingVat, row, key: index * 4 + 3),
+            row: source(row))
     }
 
     /// An account: computed once when the expression is a constant, and otherwise once per text

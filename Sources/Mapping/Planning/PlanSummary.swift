@@ -82,21 +82,16 @@ public struct PlanSummary: Sendable, Encodable {
 /// Debit and credit sums per (name, currency), in the order first seen.
 ///
 /// Posted to four times a line, so rows are found without building or hashing a `String`: the
-/// last few names posted are compared first (a file's lines come back to the same handful of
-/// accounts and VAT codes, and equal small strings compare in a word or two), then a
-/// ``WordIndex``.
+/// last few names posted first (``RecentValues``), then a ``WordIndex``.
 struct DebitCreditTable: Sendable {
     private(set) var rows: [PlanSummary.Total] = []
     /// Rows by name and currency.
     private var index = WordIndex()
-    /// The last names posted, with their currency and row, written round-robin.
-    private var recent = [Recent](repeating: Recent(name: "", currency: 0, row: -1), count: 8)
-    private var nextRecent = 0
+    private var recent = RecentValues<Key, Int>()
 
-    private struct Recent: Sendable {
+    private struct Key: Equatable, Sendable {
         var name: String
         var currency: UInt32
-        var row: Int
     }
 
     /// Posts a signed amount: positive is a debit, negative a credit.
@@ -111,21 +106,18 @@ struct DebitCreditTable: Sendable {
     }
 
     private mutating func row(_ name: String, _ currency: Currency) -> Int {
-        let tag = currency.packed
-        for slot in recent.indices where recent[slot].currency == tag && recent[slot].name == name {
-            return recent[slot].row
-        }
+        let key = Key(name: name, currency: currency.packed)
+        if let known = recent.value(for: key) { return known }
         let i: Int
-        if let existing = index[name, tag] {
+        if let existing = index[name, key.currency] {
             i = existing
         } else {
             i = rows.count
-            index.set(i, name: name, tag: tag)
+            index.set(i, name: name, tag: key.currency)
             let zero = Money.zero(currency)
             rows.append(PlanSummary.Total(name: name, currency: currency, debit: zero, credit: zero, lines: 0))
         }
-        recent[nextRecent] = Recent(name: name, currency: tag, row: i)
-        nextRecent = (nextRecent + 1) % recent.count
+        recent.remember(key, i)
         return i
     }
 }

@@ -274,7 +274,7 @@ struct CSVScanner {
                         window.line += 1
                         window.lineStart = window.base + window.pos
                         crInQuotes = true
-                    default:
+                    default:  // not reached: only a quote, CR or LF stops the scan above
                         rowBytes.append(byte)
                         crInQuotes = false
                     }
