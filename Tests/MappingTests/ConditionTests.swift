@@ -1,5 +1,6 @@
 import Foundation
 import LedgerModel
+import Readers
 import Testing
 
 @testable import Mapping
@@ -60,6 +61,41 @@ struct ConditionTests {
         // Row 4 has amount 0,00: its line is kept (no skip_if_zero), so every row yields a document.
         #expect(events.documents.count == 5)
         #expect(hits == rows)
+    }
+
+    @Test("a condition list compiled for a mapper holds exactly where each condition holds")
+    func program() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let nested = [
+            "{ not: { any: [{ text: { not_contains: a } }, { all: [{ type: kort }, { amount: { lt: 0 } }] }] } }",
+            "{ any: [{ not: { text: { not_equals: renter } } }, { not: { type: { in: [kort, bs, \"\"] } } }] }",
+            "{ text: \"\" }",
+            "{ type: \"\" }",
+        ]
+        // The last rule has no `when:`: it always holds.
+        let rules =
+            (Self.cases.map(\.0) + nested).map { "  - when: \($0)\n    set: { hit: \"yes\" }" }
+            + ["  - set: { hit: \"no\" }"]
+        let (mapping, diagnostics) = try harness.compile(lineMapping(extra: "rules:\n" + rules.joined(separator: "\n")))
+        let compiled = try #require(mapping, "\(diagnostics)")
+        let reader = try Readers.open(try harness.write("in.csv", Self.csv), options: compiled.readerOptions)
+        let bound = try #require(BoundMapping.bind(compiled, to: reader.source).mapping)
+        let conditions = compiled.rules.map { $0.when ?? .all([]) }
+        let program = ConditionProgram(conditions)
+        #expect(program.count == conditions.count)
+        let evaluator = Evaluator(bound)
+        var held = 0
+        while let record = try reader.next() {
+            let row = RowState(keeping: record, variables: Array(repeating: nil, count: compiled.variables.count))
+            for (index, condition) in conditions.enumerated() {
+                let expected = try evaluator.holds(condition, row)
+                #expect(try evaluator.holds(program, index, row) == expected, "rule \(index + 1), row \(record.number)")
+                if expected { held += 1 }
+            }
+        }
+        // The cases' own counts, then the nested ones' (rows 2, 3, 4; 2, 5; none; 4, 5) and all five.
+        #expect(held == Self.cases.map(\.1.count).reduce(0, +) + 3 + 2 + 0 + 2 + 5)
     }
 
     @Test("`in:` lowers ASCII and Latin-1 text as String.lowercased() does, from the bytes")

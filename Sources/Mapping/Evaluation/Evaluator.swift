@@ -152,8 +152,11 @@ final class Evaluator {
                 guard let text = row.variables[index], !text.isEmpty else { return nil }
                 return text
             }
-            let text = try withField(ref, row) { bytes throws(EvalFailure) in String(decoding: bytes, as: UTF8.self) }
-            return text?.isEmpty == false ? text : nil
+            // An empty field is missing; tested on the bytes, so the text is neither made nor copied.
+            let text = try withField(ref, row) { bytes throws(EvalFailure) -> String? in
+                bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+            }
+            return text ?? nil
         case .template(let parts):
             var out = ""
             for part in parts {
@@ -310,17 +313,23 @@ final class Evaluator {
             guard let text = try text(expr, row) else { return nil }
             return try parseDate(text, format: nil, field: describe(expr))
         }
-        let format = explicit ?? localeDateFormat
         if case .field(let ref) = inner {
-            let result = try withField(ref, row) { bytes throws(EvalFailure) -> LocalDate? in
-                if bytes.isEmpty { return nil }
-                if let date = format.parse(bytes) { return date }
-                throw notADate(fieldName(ref), format)
-            }
-            return result ?? nil
+            // Read in place, not through `explicit ?? localeDateFormat`, which copied the format
+            // (two references counted) for every row.
+            if let explicit { return try date(ref, row, explicit) }
+            return try date(ref, row, localeDateFormat)
         }
         guard let text = try text(inner, row) else { return nil }
         return try parseDate(text, format: explicit, field: describe(inner))
+    }
+
+    private func date(_ ref: FieldRef, _ row: RowState, _ format: DateFormat) throws(EvalFailure) -> LocalDate? {
+        let result = try withField(ref, row) { bytes throws(EvalFailure) -> LocalDate? in
+            if bytes.isEmpty { return nil }
+            if let date = format.parse(bytes) { return date }
+            throw notADate(fieldName(ref), format)
+        }
+        return result ?? nil
     }
 
     private func parseDate(
@@ -356,7 +365,7 @@ final class Evaluator {
         }
     }
 
-    private func evaluate(_ test: Test, _ ref: FieldRef, _ row: RowState) throws(EvalFailure) -> Bool {
+    fileprivate func evaluate(_ test: Test, _ ref: FieldRef, _ row: RowState) throws(EvalFailure) -> Bool {
         switch test {
         case .negated(let inner):
             return try !evaluate(inner, ref, row)
@@ -373,85 +382,131 @@ final class Evaluator {
             case .lte: return value <= bound
             }
         case .matches(let regex):
-            // The text, folded like the pattern, NUL-terminated for the C engine.
-            var scratch: [UInt8] = []
-            swap(&scratch, &cString)
-            defer { swap(&scratch, &cString) }
-            let present: Bool? = try withField(ref, row) { (bytes) throws(EvalFailure) -> Bool in
-                scratch.removeAll(keepingCapacity: true)
-                CaseFolding.foldLatin1(bytes, into: &scratch)
-                scratch.append(0)
-                return true
-            }
-            guard present != nil else { return false }
-            return scratch.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { regex.matches($0) }
-            }
+            return try fieldMatches(ref, row) { regex.matches($0) }
         case .equals(let expected, let ignoreCase):
-            return try withField(ref, row) { bytes throws(EvalFailure) in
-                if let equal = Self.asciiEquals(bytes, expected, ignoreCase: ignoreCase) { return equal }
-                let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
-                return ignoreCase ? text.lowercased() == expected : text == expected
-            } ?? expected.isEmpty
+            var expected = expected
+            let equal = try withField(ref, row) { bytes throws(EvalFailure) in
+                expected.withUTF8 { Self.asciiEquals(bytes, $0, ignoreCase: ignoreCase) }
+            }
+            guard let equal else { return expected.isEmpty }
+            if let equal { return equal }
+            return try unicodeEquals(ref, row, expected, ignoreCase: ignoreCase)
         case .oneOf(let set, let ignoreCase):
             return try withField(ref, row) { bytes throws(EvalFailure) in
                 if ignoreCase, let lowercased = CaseFolding.lowercasedLatin1(bytes) { return set.contains(lowercased) }
                 let text = String(String(decoding: bytes, as: UTF8.self).trimmingWhitespace)
                 return set.contains(ignoreCase ? text.lowercased() : text)
             } ?? false
-        case .contains(let needle, let ignoreCase), .startsWith(let needle, let ignoreCase),
-            .endsWith(let needle, let ignoreCase):
-            if ignoreCase {
-                let key = (ref: ref, record: row.record.number, item: row.item)
-                if foldedFor.map({ $0.ref != key.ref || $0.record != key.record || $0.item != key.item }) ?? true {
-                    // Take the scratch buffer out (not a copy) so folding reuses its storage.
-                    var scratch: [UInt8] = []
-                    swap(&scratch, &folded)
-                    let present: Bool? = try withField(ref, row) { bytes throws(EvalFailure) in
-                        CaseFolding.fold(bytes, into: &scratch)
-                        return true
-                    }
-                    swap(&scratch, &folded)
-                    guard present != nil else {
-                        foldedFor = nil
-                        return false
-                    }
-                    foldedFor = key
-                }
-                return folded.withUnsafeBufferPointer { Self.find(needle, in: $0, test) }
-            }
-            return try withField(ref, row) { bytes throws(EvalFailure) in Self.find(needle, in: bytes, test) } ?? false
+        case .contains(let needle, let ignoreCase):
+            return try find(needle, .contains, ref, row, ignoreCase: ignoreCase)
+        case .startsWith(let needle, let ignoreCase):
+            return try find(needle, .startsWith, ref, row, ignoreCase: ignoreCase)
+        case .endsWith(let needle, let ignoreCase):
+            return try find(needle, .endsWith, ref, row, ignoreCase: ignoreCase)
         }
+    }
+
+    /// `equals` on text that is not plain ASCII: trimmed, and lowered as `String` lowers it.
+    fileprivate func unicodeEquals(
+        _ ref: FieldRef, _ row: RowState, _ expected: String, ignoreCase: Bool
+    ) throws(EvalFailure) -> Bool {
+        try withField(ref, row) { bytes throws(EvalFailure) in
+            let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+            return ignoreCase ? text.lowercased() == expected : text == expected
+        } ?? expected.isEmpty
+    }
+
+    /// Whether a regular expression matches the field: `match` gets the text, folded like the
+    /// pattern and NUL-terminated for the C engine. False when the record has no such field.
+    fileprivate func fieldMatches(
+        _ ref: FieldRef, _ row: RowState, _ match: (UnsafePointer<CChar>) -> Bool
+    ) throws(EvalFailure) -> Bool {
+        var scratch: [UInt8] = []
+        swap(&scratch, &cString)
+        defer { swap(&scratch, &cString) }
+        let present: Bool? = try withField(ref, row) { (bytes) throws(EvalFailure) -> Bool in
+            scratch.removeAll(keepingCapacity: true)
+            CaseFolding.foldLatin1(bytes, into: &scratch)
+            scratch.append(0)
+            return true
+        }
+        guard present != nil else { return false }
+        return scratch.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { match($0) }
+        }
+    }
+
+    /// Where `contains`, `starts_with` and `ends_with` look for their text.
+    enum Placement: UInt8 {
+        case contains, startsWith, endsWith
+    }
+
+    private func find(
+        _ needle: [UInt8], _ placement: Placement, _ ref: FieldRef, _ row: RowState, ignoreCase: Bool
+    ) throws(EvalFailure) -> Bool {
+        // `withUnsafeBufferPointer` is `rethrows`; a Result keeps the failure's type across it.
+        try needle.withUnsafeBufferPointer { needle in
+            Result { () throws(EvalFailure) in try find(needle, placement, ref, row, ignoreCase: ignoreCase) }
+        }.get()
+    }
+
+    /// Whether the field has `needle` at `placement`; with `ignoreCase` the field is folded
+    /// (once per field and row, however many tests read it) and `needle` is folded already.
+    fileprivate func find(
+        _ needle: UnsafeBufferPointer<UInt8>, _ placement: Placement, _ ref: FieldRef, _ row: RowState,
+        ignoreCase: Bool
+    ) throws(EvalFailure) -> Bool {
+        guard ignoreCase else {
+            return try withField(ref, row) { bytes throws(EvalFailure) in Self.find(needle, in: bytes, placement) }
+                ?? false
+        }
+        let key = (ref: ref, record: row.record.number, item: row.item)
+        if foldedFor.map({ $0.ref != key.ref || $0.record != key.record || $0.item != key.item }) ?? true {
+            // Take the scratch buffer out (not a copy) so folding reuses its storage.
+            var scratch: [UInt8] = []
+            swap(&scratch, &folded)
+            let present: Bool? = try withField(ref, row) { bytes throws(EvalFailure) in
+                CaseFolding.fold(bytes, into: &scratch)
+                return true
+            }
+            swap(&scratch, &folded)
+            guard present != nil else {
+                foldedFor = nil
+                return false
+            }
+            foldedFor = key
+        }
+        return folded.withUnsafeBufferPointer { Self.find(needle, in: $0, placement) }
     }
 
     /// `equals` on the bytes, for the usual value: ASCII, with no space to trim at either end.
-    /// nil when the value needs the full Unicode comparison. `expected` is lower case when
+    /// nil when the value needs the full Unicode comparison. `wanted` is lower case when
     /// `ignoreCase`.
     @inline(__always)
-    private static func asciiEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ expected: String, ignoreCase: Bool) -> Bool?
-    {
+    fileprivate static func asciiEquals(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ wanted: UnsafeBufferPointer<UInt8>, ignoreCase: Bool
+    ) -> Bool? {
         guard let first = bytes.first, let last = bytes.last, first > 0x20, last > 0x20 else { return nil }
-        var expected = expected
-        return expected.withUTF8 { wanted -> Bool? in
-            guard bytes.count == wanted.count else {
-                // Unequal lengths are unequal only when nothing could fold to another length.
-                return bytes.allSatisfy { $0 < 0x80 } && wanted.allSatisfy { $0 < 0x80 } ? false : nil
-            }
-            for i in 0..<bytes.count {
-                var byte = bytes[i]
-                if byte >= 0x80 { return nil }
-                if ignoreCase && byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
-                if byte != wanted[i] { return wanted[i] >= 0x80 ? nil : false }
-            }
-            return true
+        guard bytes.count == wanted.count else {
+            // Unequal lengths are unequal only when nothing could fold to another length.
+            return bytes.allSatisfy { $0 < 0x80 } && wanted.allSatisfy { $0 < 0x80 } ? false : nil
         }
+        for i in 0..<bytes.count {
+            var byte = bytes[i]
+            if byte >= 0x80 { return nil }
+            if ignoreCase && byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+            if byte != wanted[i] { return wanted[i] >= 0x80 ? nil : false }
+        }
+        return true
     }
 
-    private static func find(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, _ test: Test) -> Bool {
-        switch test {
+    private static func find(
+        _ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, _ placement: Placement
+    ) -> Bool {
+        switch placement {
         case .startsWith: return haystack.starts(with: needle)
         case .endsWith: return haystack.count >= needle.count && haystack.suffix(needle.count).elementsEqual(needle)
-        default:
+        case .contains:
             guard let first = needle.first else { return true }
             guard haystack.count >= needle.count else { return false }
             var i = 0
@@ -467,6 +522,7 @@ final class Evaluator {
             return false
         }
     }
+
 }
 
 /// Case folding on UTF-8 bytes for ASCII and the Latin-1 letters (æ ø å, ä ö ü, é …), which is
@@ -553,6 +609,184 @@ enum CaseFolding {
                 emit(b)
             }
             i += 1
+        }
+    }
+}
+
+/// A list of conditions (the skip rules, or the rules) compiled for one mapper into plain
+/// values: evaluating them copies no `Condition` and counts no references. A `Condition` holds
+/// strings and arrays, and reading one out of its list copied it (a retain and a release for
+/// each, on storage every worker shares): about 220 instructions for every condition tried, and
+/// a skip rule is tried on every row.
+///
+/// Each condition is a run of nodes: `all`, `any` and `not` are followed by their parts, and
+/// leaves test a field against text kept in one byte buffer. A test with no leaf form (`in:`,
+/// comparisons, `empty`) is evaluated from the original `Test`.
+struct ConditionProgram {
+    fileprivate struct Node {
+        enum Op: UInt8 { case all, any, not, equals, find, regex, other }
+        var op: Op
+        /// How many nodes after this one belong to it.
+        var descendants: Int32 = 0
+        var ref: FieldRef = .slot(0)
+        var placement: Evaluator.Placement = .contains
+        var ignoreCase = false
+        var negated = false
+        /// The text to compare, in `bytes`.
+        var start: Int32 = 0
+        var count: Int32 = 0
+        /// `other`, and `equals` on text that is not plain ASCII: the test, in `tests`.
+        var test: Int32 = -1
+        /// `regex`: kept alive by `storage`.
+        var regex: Unmanaged<RegexBox>?
+    }
+
+    private final class Storage {
+        let nodes: UnsafeMutableBufferPointer<Node>
+        let bytes: UnsafeMutableBufferPointer<UInt8>
+        let roots: UnsafeMutableBufferPointer<Int>
+        let regexes: [RegexBox]
+
+        init(nodes: [Node], bytes: [UInt8], roots: [Int], regexes: [RegexBox]) {
+            self.nodes = .allocate(capacity: nodes.count)
+            _ = self.nodes.initialize(from: nodes)
+            self.bytes = .allocate(capacity: max(bytes.count, 1))
+            _ = self.bytes.initialize(from: bytes)
+            self.roots = .allocate(capacity: roots.count)
+            _ = self.roots.initialize(from: roots)
+            self.regexes = regexes
+        }
+
+        deinit {
+            nodes.deallocate()
+            bytes.deallocate()
+            roots.deallocate()
+        }
+    }
+
+    fileprivate let nodes: UnsafeBufferPointer<Node>
+    fileprivate let bytes: UnsafeBufferPointer<UInt8>
+    fileprivate let roots: UnsafeBufferPointer<Int>
+    /// Tests evaluated from their original form.
+    fileprivate let tests: [Test]
+    private let storage: Storage
+
+    /// How many conditions.
+    var count: Int { roots.count }
+
+    init(_ conditions: [Condition]) {
+        var nodes: [Node] = []
+        var bytes: [UInt8] = []
+        var tests: [Test] = []
+        var regexes: [RegexBox] = []
+        func text(_ utf8: some Collection<UInt8>) -> (Int32, Int32) {
+            defer { bytes.append(contentsOf: utf8) }
+            return (Int32(bytes.count), Int32(utf8.count))
+        }
+        func leaf(_ ref: FieldRef, _ test: Test, negated: Bool) -> Node {
+            var node = Node(op: .other, ref: ref, negated: negated)
+            switch test {
+            case .negated(let inner):
+                return leaf(ref, inner, negated: !negated)
+            case .equals(let expected, let ignoreCase):
+                node.op = .equals
+                node.ignoreCase = ignoreCase
+                (node.start, node.count) = text(expected.utf8)
+                node.test = Int32(tests.count)
+                tests.append(test)
+            case .contains(let needle, let ignoreCase), .startsWith(let needle, let ignoreCase),
+                .endsWith(let needle, let ignoreCase):
+                node.op = .find
+                node.ignoreCase = ignoreCase
+                switch test {
+                case .startsWith: node.placement = .startsWith
+                case .endsWith: node.placement = .endsWith
+                default: node.placement = .contains
+                }
+                (node.start, node.count) = text(needle)
+            case .matches(let regex):
+                node.op = .regex
+                node.regex = Unmanaged.passUnretained(regex)
+                regexes.append(regex)
+            case .oneOf, .empty, .compare:
+                node.test = Int32(tests.count)
+                tests.append(test)
+            }
+            return node
+        }
+        func add(_ condition: Condition) {
+            let at = nodes.count
+            switch condition {
+            case .all(let parts), .any(let parts):
+                if case .all = condition { nodes.append(Node(op: .all)) } else { nodes.append(Node(op: .any)) }
+                parts.forEach(add)
+            case .not(let inner):
+                nodes.append(Node(op: .not))
+                add(inner)
+            case .test(let ref, let test, _):
+                nodes.append(leaf(ref, test, negated: false))
+            }
+            nodes[at].descendants = Int32(nodes.count - at - 1)
+        }
+        var roots: [Int] = []
+        for condition in conditions {
+            roots.append(nodes.count)
+            add(condition)
+        }
+        storage = Storage(nodes: nodes, bytes: bytes, roots: roots, regexes: regexes)
+        self.nodes = UnsafeBufferPointer(storage.nodes)
+        self.bytes = UnsafeBufferPointer(storage.bytes)
+        self.roots = UnsafeBufferPointer(storage.roots)
+        self.tests = tests
+    }
+}
+
+extension Evaluator {
+    /// Whether the `index`th condition of `program` holds for the row.
+    func holds(_ program: ConditionProgram, _ index: Int, _ row: RowState) throws(EvalFailure) -> Bool {
+        try holds(program, node: program.roots[index], row)
+    }
+
+    private func holds(_ program: ConditionProgram, node index: Int, _ row: RowState) throws(EvalFailure) -> Bool {
+        let node = program.nodes[index]
+        switch node.op {
+        case .all, .any:
+            let wanted = node.op == .any
+            var part = index + 1
+            let end = index + 1 + Int(node.descendants)
+            while part < end {
+                if try holds(program, node: part, row) == wanted { return wanted }
+                part += 1 + Int(program.nodes[part].descendants)
+            }
+            return !wanted
+        case .not:
+            return try !holds(program, node: index + 1, row)
+        case .equals, .find, .regex, .other:
+            return try leafHolds(program, node, row) != node.negated
+        }
+    }
+
+    private func leafHolds(
+        _ program: ConditionProgram, _ node: ConditionProgram.Node, _ row: RowState
+    ) throws(EvalFailure) -> Bool {
+        let text = UnsafeBufferPointer(rebasing: program.bytes[Int(node.start)..<Int(node.start + node.count)])
+        switch node.op {
+        case .equals:
+            let equal = try withField(node.ref, row) { bytes throws(EvalFailure) in
+                Self.asciiEquals(bytes, text, ignoreCase: node.ignoreCase)
+            }
+            guard let equal else { return text.isEmpty }
+            if let equal { return equal }
+            guard case .equals(let expected, let ignoreCase) = program.tests[Int(node.test)] else { return false }
+            return try unicodeEquals(node.ref, row, expected, ignoreCase: ignoreCase)
+        case .find:
+            return try find(text, node.placement, node.ref, row, ignoreCase: node.ignoreCase)
+        case .regex:
+            return try fieldMatches(node.ref, row) { cString in
+                node.regex!._withUnsafeGuaranteedRef { $0.matches(cString) }
+            }
+        case .other, .all, .any, .not:
+            return try evaluate(program.tests[Int(node.test)], node.ref, row)
         }
     }
 }

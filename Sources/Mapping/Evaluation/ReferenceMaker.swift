@@ -165,6 +165,14 @@ struct ReferenceHasher {
 /// about 10.5 MB per million documents.
 struct ReferenceCounter {
     private var occurrences = OccurrenceTable()
+    /// What `touch` read, kept so the reads are not optimized away.
+    private var touched: UInt64 = 0
+
+    /// Reads the table where `digest` will be counted, to bring it into the cache before
+    /// ``count(_:_:)``.
+    mutating func touch(_ digest: ContentDigest) {
+        touched &+= occurrences.peek(digest.prefix)
+    }
 
     /// Fixes the reference of a document whose content came before.
     mutating func count(_ digest: ContentDigest, _ event: inout MappingEvent) {
@@ -204,6 +212,13 @@ struct OccurrenceTable {
             overflow[tag | UInt64(shard)] = more
             return more
         }
+    }
+
+    /// The word where probing for `key` starts.
+    func peek(_ key: UInt64) -> UInt64 {
+        let tag = (key | 0x100) & ~0xFF
+        let shard = Int(truncatingIfNeeded: key & 0xFF)
+        return shards[shard].withUnsafeBufferPointer { $0[Self.start(tag, $0.count)] }
     }
 
     private enum Bump {

@@ -46,9 +46,10 @@ final class RowMapper {
     /// The source's path. Every document holds it; a mapper on a worker thread gets a copy of
     /// its own, so documents made on several threads do not all count references on one string.
     private let path: String
-    /// The skip rules' and the rules' conditions; one with no `when:` always holds (`.all([])`).
-    private let skipConditions: [Condition]
-    private let ruleConditions: [Condition]
+    /// The skip rules' and the rules' conditions, compiled for this mapper; one with no `when:`
+    /// always holds (`.all([])`).
+    private let skipConditions: ConditionProgram
+    private let ruleConditions: ConditionProgram
     /// The document's line specs, this mapper's own copies: every row reads them, and shared
     /// objects would have their reference counts bounce between the workers' cores.
     private let lineSpecs: [CompiledMapping.LineSpec]
@@ -108,15 +109,17 @@ final class RowMapper {
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
         recentAccounts = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
         recentVats = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
-        skipConditions = bound.mapping.skips.map(\.when)
+        let skips = bound.mapping.skips.map(\.when)
+        let rules = bound.mapping.rules.map { $0.when ?? .all([]) }
+        skipConditions = ConditionProgram(skips)
+        ruleConditions = ConditionProgram(rules)
         lineSpecs = bound.mapping.document.lines.map { $0.ownCopy() }
-        ruleConditions = bound.mapping.rules.map { $0.when ?? .all([]) }
         initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
             variable.initial.map { Assignment(i, $0) }
         }
         ruleAssignments = bound.mapping.rules.map { rule in rule.assignments.map { Assignment($0.variable, $0.value) } }
-        skipMemo = RuleMemo(skipConditions)
-        ruleMemo = RuleMemo(ruleConditions)
+        skipMemo = RuleMemo(skips)
+        ruleMemo = RuleMemo(rules)
     }
 
     /// Maps one record on its own (mappings without `group_by`). A CSV row's fields are read
@@ -198,11 +201,12 @@ final class RowMapper {
     }
 
     /// The first of `conditions` that holds for the row, remembered per distinct field values.
-    private func first(_ conditions: [Condition], _ memo: inout RuleMemo?, _ row: RowState) throws(EvalFailure) -> Int?
-    {
+    private func first(
+        _ conditions: ConditionProgram, _ memo: inout RuleMemo?, _ row: RowState
+    ) throws(EvalFailure) -> Int? {
         if memo != nil, let remembered = try memo!.lookup(row, evaluator) { return remembered }
         var found: Int?
-        for index in conditions.indices where try evaluator.holds(conditions[index], row) {
+        for index in 0..<conditions.count where try evaluator.holds(conditions, index, row) {
             found = index
             break
         }
