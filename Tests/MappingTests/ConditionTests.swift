@@ -227,6 +227,6 @@ struct RuleMemoTests {
         let mapping = try Harness().compile(
             lineMapping(extra: "variables: { v: \"{text}\" }\nrules:\n  - when: { $v: Netto }\n    set: { x: 1 }")
         ).mapping
-        #expect(RuleMemo(try #require(mapping).rules.map { $0.when ?? .all([]) }) == nil)
+        #expect(RuleMemo(ConditionProgram(try #require(mapping).rules.map { $0.when ?? .all([]) })) == nil)
     }
 }

@@ -383,14 +383,14 @@ final class Evaluator {
             }
         case .matches(let regex):
             return try fieldMatches(ref, row) { regex.matches($0) }
-        case .equals(let expected, let ignoreCase):
-            var expected = expected
-            let equal = try withField(ref, row) { bytes throws(EvalFailure) in
-                expected.withUTF8 { Self.asciiEquals(bytes, $0, ignoreCase: ignoreCase) }
-            }
-            guard let equal else { return expected.isEmpty }
-            if let equal { return equal }
-            return try unicodeEquals(ref, row, expected, ignoreCase: ignoreCase)
+        case .equals(var expected, let ignoreCase):
+            return try withField(ref, row) { bytes throws(EvalFailure) in
+                if let equal = expected.withUTF8({ Self.asciiEquals(bytes, $0, ignoreCase: ignoreCase) }) {
+                    return equal
+                }
+                let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
+                return ignoreCase ? text.lowercased() == expected : text == expected
+            } ?? expected.isEmpty
         case .oneOf(let set, let ignoreCase):
             return try withField(ref, row) { bytes throws(EvalFailure) in
                 if ignoreCase, let lowercased = CaseFolding.lowercasedLatin1(bytes) { return set.contains(lowercased) }
@@ -404,16 +404,6 @@ final class Evaluator {
         case .endsWith(let needle, let ignoreCase):
             return try find(needle, .endsWith, ref, row, ignoreCase: ignoreCase)
         }
-    }
-
-    /// `equals` on text that is not plain ASCII: trimmed, and lowered as `String` lowers it.
-    fileprivate func unicodeEquals(
-        _ ref: FieldRef, _ row: RowState, _ expected: String, ignoreCase: Bool
-    ) throws(EvalFailure) -> Bool {
-        try withField(ref, row) { bytes throws(EvalFailure) in
-            let text = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
-            return ignoreCase ? text.lowercased() == expected : text == expected
-        } ?? expected.isEmpty
     }
 
     /// Whether a regular expression matches the field: `match` gets the text, folded like the
@@ -522,7 +512,6 @@ final class Evaluator {
             return false
         }
     }
-
 }
 
 /// Case folding on UTF-8 bytes for ASCII and the Latin-1 letters (æ ø å, ä ö ü, é …), which is
@@ -674,6 +663,15 @@ struct ConditionProgram {
     /// How many conditions.
     var count: Int { roots.count }
 
+    /// The fields the conditions test, each once, in the order they first appear.
+    var fieldsRead: [FieldRef] {
+        var refs: [FieldRef] = []
+        for node in nodes where ![.all, .any, .not].contains(node.op) && !refs.contains(node.ref) {
+            refs.append(node.ref)
+        }
+        return refs
+    }
+
     init(_ conditions: [Condition]) {
         var nodes: [Node] = []
         var bytes: [UInt8] = []
@@ -777,8 +775,8 @@ extension Evaluator {
             }
             guard let equal else { return text.isEmpty }
             if let equal { return equal }
-            guard case .equals(let expected, let ignoreCase) = program.tests[Int(node.test)] else { return false }
-            return try unicodeEquals(node.ref, row, expected, ignoreCase: ignoreCase)
+            // Not plain ASCII: compared as Unicode text, by the test itself.
+            return try evaluate(program.tests[Int(node.test)], node.ref, row)
         case .find:
             return try find(text, node.placement, node.ref, row, ignoreCase: node.ignoreCase)
         case .regex:

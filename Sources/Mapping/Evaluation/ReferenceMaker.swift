@@ -198,8 +198,7 @@ struct OccurrenceTable {
 
     /// Counts one more occurrence of `key` and returns the new count (1 the first time).
     mutating func increment(_ key: UInt64) -> UInt32 {
-        let tag = (key | 0x100) & ~0xFF  // never 0, low byte free for the count
-        let shard = Int(truncatingIfNeeded: key & 0xFF)
+        let (tag, shard) = Self.split(key)
         switch shards[shard].withUnsafeMutableBufferPointer({ Self.bump(tag, in: $0) }) {
         case .inserted:
             used[shard] += 1
@@ -216,9 +215,15 @@ struct OccurrenceTable {
 
     /// The word where probing for `key` starts.
     func peek(_ key: UInt64) -> UInt64 {
-        let tag = (key | 0x100) & ~0xFF
-        let shard = Int(truncatingIfNeeded: key & 0xFF)
+        let (tag, shard) = Self.split(key)
         return shards[shard].withUnsafeBufferPointer { $0[Self.start(tag, $0.count)] }
+    }
+
+    /// The key's tag (its top 56 bits, never 0, the low byte left for the count) and shard
+    /// (its low byte).
+    @inline(__always)
+    private static func split(_ key: UInt64) -> (tag: UInt64, shard: Int) {
+        ((key | 0x100) & ~0xFF, Int(truncatingIfNeeded: key & 0xFF))
     }
 
     private enum Bump {

@@ -109,17 +109,15 @@ final class RowMapper {
         constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
         recentAccounts = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
         recentVats = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
-        let skips = bound.mapping.skips.map(\.when)
-        let rules = bound.mapping.rules.map { $0.when ?? .all([]) }
-        skipConditions = ConditionProgram(skips)
-        ruleConditions = ConditionProgram(rules)
+        skipConditions = ConditionProgram(bound.mapping.skips.map(\.when))
+        ruleConditions = ConditionProgram(bound.mapping.rules.map { $0.when ?? .all([]) })
         lineSpecs = bound.mapping.document.lines.map { $0.ownCopy() }
         initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
             variable.initial.map { Assignment(i, $0) }
         }
         ruleAssignments = bound.mapping.rules.map { rule in rule.assignments.map { Assignment($0.variable, $0.value) } }
-        skipMemo = RuleMemo(skips)
-        ruleMemo = RuleMemo(rules)
+        skipMemo = RuleMemo(skipConditions)
+        ruleMemo = RuleMemo(ruleConditions)
     }
 
     /// Maps one record on its own (mappings without `group_by`). A CSV row's fields are read

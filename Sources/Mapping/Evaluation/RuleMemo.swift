@@ -45,19 +45,12 @@ struct RuleMemo {
     }
 
     /// nil when the conditions cannot be remembered (they read variables, or nothing).
-    init?(_ conditions: [Condition]) {
-        var refs: [FieldRef] = []
-        var readsVariables = false
-        func collect(_ condition: Condition) {
-            switch condition {
-            case .all(let parts), .any(let parts): parts.forEach(collect)
-            case .not(let inner): collect(inner)
-            case .test(let ref, _, _):
-                if case .variable = ref { readsVariables = true }
-                if !refs.contains(ref) { refs.append(ref) }
-            }
+    init?(_ conditions: ConditionProgram) {
+        let refs = conditions.fieldsRead
+        let readsVariables = refs.contains {
+            if case .variable = $0 { return true }
+            return false
         }
-        conditions.forEach(collect)
         guard !readsVariables, !refs.isEmpty else { return nil }
         self.refs = refs
         slots = [Slot](repeating: .empty, count: 1024)
