@@ -83,3 +83,29 @@ struct PlanSummaryTests {
         }
     }
 }
+
+@Suite("The last few values looked up")
+struct RecentValuesTests {
+    @Test("a key is found by its bits, or by == when its bits differ; the oldest goes once 16 are kept")
+    func lookups() {
+        var recent = RecentValues<String, Int>()
+        // Large strings: equal texts in storages of their own have different bits.
+        let long = (0..<20).map { "Husleje marts Ejendomsselskabet nummer \($0)" }
+        for (i, key) in long.enumerated() { recent.remember(key, i) }
+        #expect(recent.value(for: long[7]) == 7)  // the very value: equal bits
+        #expect(recent.value(for: String(decoding: Array(long[7].utf8), as: UTF8.self)) == 7)  // equal by ==
+        #expect(recent.value(for: long[19]) == 19)
+        #expect(recent.value(for: long[3]) == nil)  // one of the 4 oldest, overwritten
+        #expect(recent.value(for: "5500") == nil)
+        recent.remember("5500", 100)
+        #expect(recent.value(for: "55" + "00") == 100)  // small strings: equal text, equal bits
+        #expect(recent.value(for: long[4]) == nil)  // the next oldest went for it
+
+        // A key of more than 16 bytes is compared with == only.
+        struct Wide: Equatable { var a = 0, b = 0, c = 0 }
+        var wide = RecentValues<Wide, String>()
+        wide.remember(Wide(a: 1, b: 2, c: 3), "x")
+        #expect(wide.value(for: Wide(a: 1, b: 2, c: 3)) == "x")
+        #expect(wide.value(for: Wide(a: 1, b: 2, c: 4)) == nil)
+    }
+}

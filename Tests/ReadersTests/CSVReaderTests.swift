@@ -58,6 +58,36 @@ struct CSVReaderTests {
         #expect(records[2999].line == 2 + 2 * 2999)
     }
 
+    @Test("rows longer and wider than the scanner's first buffers are read whole, and so are the rows after them")
+    func rowsOutgrowBuffers() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // 100 fields (the scanner starts with room for 64), one of them 5,000 bytes long and
+        // quoted with doubled quotes and a line break (it starts with 1,024 bytes), then a short row.
+        let long = String(repeating: "æøå \"\"x\"\" ", count: 400) + "\r\nend"
+        let wide = (0..<100).map { $0 == 50 ? "\"\(long)\"" : "f\($0)" }.joined(separator: ",")
+        let text =
+            (0..<100).map { "c\($0)" }.joined(separator: ",") + "\n" + "short,row\n" + wide + "\n"
+            + "short,again\n" + wide + "\n"
+        let path = try directory.write("wide.csv", Array(text.utf8))
+        let expectedWide = (0..<100).map { $0 == 50 ? long.replacingOccurrences(of: "\"\"", with: "\"") : "f\($0)" }
+
+        let (_, records) = try readAll(path)
+        #expect(records.count == 4)
+        #expect(records[0].values == ["short", "row"])
+        #expect(records[1].values == expectedWide)
+        #expect(records[2].values == ["short", "again"])
+        #expect(records[3].values == expectedWide)
+        #expect(records[3].line == 6)
+
+        // The pipeline's path copies each row into a record's buffers.
+        let reader = try Readers.open(path)
+        var record = records[0].detached()
+        var values: [[String]] = []
+        while try reader.next(into: &record, source: nil) { values.append(record.values) }
+        #expect(values == records.map(\.values))
+    }
+
     @Test(
         "delimiter detection",
         arguments: [

@@ -45,7 +45,7 @@ final class CSVReader: RecordReader {
                     at: SourceLocation(file: file.path, line: options.headerLine))
             }
             headerLine = scanner.rowLine
-            let fields = ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)
+            let fields = scanner.row
             columns = (0..<fields.count).map { String(fields.string(at: $0)?.trimmingWhitespace ?? "") }
             expectedFields = columns.count
         } else {
@@ -62,12 +62,11 @@ final class CSVReader: RecordReader {
         guard try scanner.readRow() else { return nil }
         recordCount += 1
         return Record(
-            source: source, number: recordCount, line: scanner.rowLine,
-            fields: .columns(ColumnFields(bytes: scanner.rowBytes, ends: scanner.rowEnds)),
+            source: source, number: recordCount, line: scanner.rowLine, fields: .columns(scanner.row),
             diagnostics: rowDiagnostics())
     }
 
-    /// The row's buffers go to `record`, and the record's old buffers become the scanner's.
+    /// The row is copied into the record's buffers, which keep their capacity from row to row.
     func next(into record: inout Record, source: SourceFile?) throws -> Bool {
         guard try scanner.readRow() else { return false }
         recordCount += 1
@@ -75,10 +74,10 @@ final class CSVReader: RecordReader {
         var fields = ColumnFields(bytes: [], ends: [])
         if case .columns(let old) = record.fields {
             fields = old
-            // Let go of the record's reference, so the scanner can refill the buffers in place.
+            // Let go of the record's reference, so the buffers are refilled in place.
             record.fields = .columns(ColumnFields(bytes: [], ends: []))
         }
-        scanner.exchangeRow(&fields.bytes, &fields.ends)
+        scanner.copyRow(into: &fields.bytes, &fields.ends)
         record = Record(
             source: source ?? self.source, number: recordCount, line: scanner.rowLine, fields: .columns(fields),
             diagnostics: diagnostics)
@@ -86,14 +85,14 @@ final class CSVReader: RecordReader {
     }
 
     private func rowDiagnostics() -> [Diagnostic] {
-        guard let expected = expectedFields, scanner.rowEnds.count != expected else { return [] }
+        guard let expected = expectedFields, scanner.fieldCount != expected else { return [] }
         return [fieldCountDiagnostic(expected: expected)]
     }
 
     // MARK: Diagnostics
 
     private func fieldCountDiagnostic(expected: Int) -> Diagnostic {
-        let found = scanner.rowEnds.count
+        let found = scanner.fieldCount
         let hint =
             found > expected
             ? "a value probably contains the delimiter \(Self.name(of: scanner.delimiter)) without quotes; quote it"
@@ -150,8 +149,16 @@ struct CSVScanner {
     /// A row ended on CR: a following LF belongs to it.
     private var skipLineFeed = false
 
-    private(set) var rowBytes: [UInt8] = []
-    private(set) var rowEnds: [Int32] = []
+    /// The row being read: its field bytes end to end, and where each field ends. Kept in
+    /// buffers of the scanner's own and written through pointers (an `Array` append checks
+    /// uniqueness and capacity every time: eight fields cost about 700 instructions a row);
+    /// `copyRow` hands the row over in one copy.
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var byteCount = 0
+    private var byteCapacity = 1024
+    private var ends: UnsafeMutablePointer<Int32>
+    private(set) var fieldCount = 0
+    private var endCapacity = 64
     private(set) var rowLine = 1
     private(set) var blankRows = 0
 
@@ -164,20 +171,21 @@ struct CSVScanner {
         self.maxRecordBytes = maxRecordBytes
         window = ByteWindow(input: input, chunkSize: chunkSize)
         table = ByteClasses.makeTable(delimiter: delimiter)
-        rowBytes.reserveCapacity(1024)
-        rowEnds.reserveCapacity(64)
-        storage = TableStorage(table)
+        bytes = .allocate(capacity: byteCapacity)
+        ends = .allocate(capacity: endCapacity)
+        storage = ScannerStorage(table: table, bytes: bytes, ends: ends)
     }
 
-    private let storage: TableStorage
+    /// Owns the table and the row buffers, and frees them when the scanner goes.
+    private let storage: ScannerStorage
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    /// Reads the next non-blank row into `rowBytes`/`rowEnds`. False at the window.end of input.
+    /// Reads the next non-blank row into the row buffers. False at the end of input.
     mutating func readRow() throws -> Bool {
         while true {
-            rowBytes.removeAll(keepingCapacity: true)
-            rowEnds.removeAll(keepingCapacity: true)
+            byteCount = 0
+            fieldCount = 0
             if skipLineFeed {
                 skipLineFeed = false
                 if window.pos == window.end { try window.refill() }
@@ -194,7 +202,7 @@ struct CSVScanner {
 
             scan: while true {
                 if window.pos == window.end {
-                    if rowBytes.count > maxRecordBytes {
+                    if byteCount > maxRecordBytes {
                         throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn)
                     }
                     try window.refill()
@@ -207,7 +215,7 @@ struct CSVScanner {
                                 hint: "close the quote, or double quotes inside quoted text (\"\")",
                                 at: SourceLocation(file: path, line: quoteLine, column: quoteColumn))
                         }
-                        if state == .fieldStart && rowEnds.isEmpty { return false }
+                        if state == .fieldStart && fieldCount == 0 { return false }
                         endField()
                         break scan
                     }
@@ -228,7 +236,7 @@ struct CSVScanner {
                     var i = window.pos
                     while i < window.end && table[Int(p[i])] == 0 { i += 1 }
                     if i > window.pos {
-                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[window.pos..<i]))
+                        append(p.baseAddress! + window.pos, i - window.pos)
                         window.pos = i
                         if i == window.end { continue scan }
                     }
@@ -248,13 +256,13 @@ struct CSVScanner {
                         skipLineFeed = true
                         break scan
                     default:  // a quote inside an unquoted field: literal
-                        rowBytes.append(byte)
+                        append(byte)
                     }
                 case .quoted:
                     var i = window.pos
                     while i < window.end && table[Int(p[i])] & ByteClasses.quotedStop == 0 { i += 1 }
                     if i > window.pos {
-                        rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[window.pos..<i]))
+                        append(p.baseAddress! + window.pos, i - window.pos)
                         crInQuotes = false
                         window.pos = i
                         if i == window.end { continue scan }
@@ -265,23 +273,23 @@ struct CSVScanner {
                     case 0x22:
                         state = .quoteInQuoted
                     case 0x0A:
-                        rowBytes.append(byte)
+                        append(byte)
                         if !crInQuotes { window.line += 1 }
                         window.lineStart = window.base + window.pos
                         crInQuotes = false
                     case 0x0D:
-                        rowBytes.append(byte)
+                        append(byte)
                         window.line += 1
                         window.lineStart = window.base + window.pos
                         crInQuotes = true
                     default:  // not reached: only a quote, CR or LF stops the scan above
-                        rowBytes.append(byte)
+                        append(byte)
                         crInQuotes = false
                     }
                 case .quoteInQuoted:
                     let byte = p[window.pos]
                     if byte == 0x22 {
-                        rowBytes.append(0x22)  // "" inside quotes is one quote
+                        append(0x22)  // "" inside quotes is one quote
                         window.pos += 1
                         state = .quoted
                     } else {
@@ -291,13 +299,13 @@ struct CSVScanner {
                 }
             }
 
-            if rowBytes.count > maxRecordBytes { throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn) }
+            if byteCount > maxRecordBytes { throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn) }
             // Non-ASCII bytes continue a field like any other, so every row is checked here; its
             // ASCII passes eight bytes at a time.
-            if validateUTF8, let bad = UTF8Validation.firstInvalidOffset(rowBytes) {
+            if validateUTF8, let bad = UTF8Validation.firstInvalidOffset(in: rowBuffer) {
                 throw invalidUTF8(at: bad)
             }
-            if rowBytes.isEmpty {
+            if byteCount == 0 {
                 blankRows += 1
                 continue
             }
@@ -305,16 +313,57 @@ struct CSVScanner {
         }
     }
 
-    /// Swaps the current row's buffers with `bytes` and `ends`: the caller takes the row, and
-    /// the scanner reads the next one into the buffers it was given.
-    mutating func exchangeRow(_ bytes: inout [UInt8], _ ends: inout [Int32]) {
-        swap(&rowBytes, &bytes)
-        swap(&rowEnds, &ends)
+    private var rowBuffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes, count: byteCount) }
+
+    private var endBuffer: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: ends, count: fieldCount) }
+
+    /// The current row, in arrays of its own.
+    var row: ColumnFields { ColumnFields(bytes: Array(rowBuffer), ends: Array(endBuffer)) }
+
+    /// Replaces the contents of `bytes` and `ends` with the current row, keeping their capacity.
+    /// (Mutating only so that it is called in place: a non-mutating call copies the scanner.)
+    mutating func copyRow(into bytes: inout [UInt8], _ ends: inout [Int32]) {
+        bytes.replaceSubrange(bytes.indices, with: rowBuffer)
+        ends.replaceSubrange(ends.indices, with: endBuffer)
+    }
+
+    @inline(__always)
+    private mutating func append(_ source: UnsafePointer<UInt8>, _ count: Int) {
+        if byteCount + count > byteCapacity { growBytes(to: byteCount + count) }
+        (bytes + byteCount).update(from: source, count: count)
+        byteCount += count
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        if byteCount == byteCapacity { growBytes(to: byteCount + 1) }
+        bytes[byteCount] = byte
+        byteCount += 1
     }
 
     @inline(__always)
     private mutating func endField() {
-        rowEnds.append(Int32(truncatingIfNeeded: rowBytes.count))
+        if fieldCount == endCapacity { growEnds() }
+        ends[fieldCount] = Int32(truncatingIfNeeded: byteCount)
+        fieldCount += 1
+    }
+
+    private mutating func growBytes(to needed: Int) {
+        byteCapacity = max(needed, byteCapacity * 2)
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCapacity)
+        larger.initialize(from: bytes, count: byteCount)
+        bytes.deallocate()
+        bytes = larger
+        storage.bytes = larger
+    }
+
+    private mutating func growEnds() {
+        endCapacity *= 2
+        let larger = UnsafeMutablePointer<Int32>.allocate(capacity: endCapacity)
+        larger.initialize(from: ends, count: fieldCount)
+        ends.deallocate()
+        ends = larger
+        storage.ends = larger
     }
 
     /// Skips physical lines (a preamble before the header), quotes not considered.
@@ -353,12 +402,12 @@ struct CSVScanner {
     /// Names the window.line and the field: delimiters and quotes are not kept in the row, so the
     /// field is exact where a column would not be.
     private func invalidUTF8(at offset: Int) -> ReadError {
-        let lineNumber = rowLine + rowBytes[..<offset].count(where: { $0 == 0x0A })
-        let fieldIndex = rowEnds.firstIndex { Int($0) > offset } ?? rowEnds.count
+        let lineNumber = rowLine + rowBuffer[..<offset].count(where: { $0 == 0x0A })
+        let fieldIndex = endBuffer.firstIndex { Int($0) > offset } ?? fieldCount
         let field =
             fieldIndex < columns.count && !columns[fieldIndex].isEmpty
             ? columns[fieldIndex] : "#\(fieldIndex + 1)"
-        let hex = String(rowBytes[offset], radix: 16, uppercase: true)
+        let hex = String(bytes[offset], radix: 16, uppercase: true)
         return ReadError(
             ReaderCode.invalidBytes,
             "byte 0x\(hex) in field \(field) is not valid UTF-8 (the first \(EncodingDetector.sampleSize / 1024) KiB were)",
@@ -369,13 +418,25 @@ struct CSVScanner {
 
 }
 
-/// Frees the scanner's class table when the last copy of the scanner goes.
-private final class TableStorage {
+/// Frees the scanner's class table and row buffers when the scanner goes. The scanner keeps
+/// its own copies of the pointers for its hot loop (a class property would be checked for
+/// exclusive access at every use) and updates these when it grows a buffer.
+private final class ScannerStorage {
     let table: UnsafeMutablePointer<UInt8>
+    var bytes: UnsafeMutablePointer<UInt8>
+    var ends: UnsafeMutablePointer<Int32>
 
-    init(_ table: UnsafeMutablePointer<UInt8>) { self.table = table }
+    init(table: UnsafeMutablePointer<UInt8>, bytes: UnsafeMutablePointer<UInt8>, ends: UnsafeMutablePointer<Int32>) {
+        self.table = table
+        self.bytes = bytes
+        self.ends = ends
+    }
 
-    deinit { table.deallocate() }
+    deinit {
+        table.deallocate()
+        bytes.deallocate()
+        ends.deallocate()
+    }
 }
 
 /// Byte classes for the CSV scanner: 0 is a byte that continues a field, ASCII or not (UTF-8

@@ -90,27 +90,30 @@ enum EncodingDetector {
 enum UTF8Validation {
     /// The fast form for contiguous bytes: runs of ASCII are skipped eight bytes at a time.
     static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer -> Int? in
-            guard let base = buffer.baseAddress else { return nil }
-            let count = buffer.count
-            var i = 0
-            while true {
-                while i + 8 <= count,
-                    UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
-                {
-                    i += 8
-                }
-                while i < count && base[i] < 0x80 { i += 1 }
-                if i == count { return nil }
-                // A non-ASCII run: check it with the full rules, from its lead byte.
-                let rest = UnsafeBufferPointer(rebasing: buffer[i...])
-                var end = 0
-                while end < rest.count && rest[end] >= 0x80 { end += 1 }
-                if let bad = firstInvalidOffset(UnsafeBufferPointer(rebasing: rest[..<end]), allowTruncatedEnd: false) {
-                    return i + bad
-                }
-                i += end
+        bytes.withUnsafeBufferPointer { firstInvalidOffset(in: $0) }
+    }
+
+    /// The fast form on memory the caller holds.
+    static func firstInvalidOffset(in buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let count = buffer.count
+        var i = 0
+        while true {
+            while i + 8 <= count,
+                UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                i += 8
             }
+            while i < count && base[i] < 0x80 { i += 1 }
+            if i == count { return nil }
+            // A non-ASCII run: check it with the full rules, from its lead byte.
+            let rest = UnsafeBufferPointer(rebasing: buffer[i...])
+            var end = 0
+            while end < rest.count && rest[end] >= 0x80 { end += 1 }
+            if let bad = firstInvalidOffset(UnsafeBufferPointer(rebasing: rest[..<end]), allowTruncatedEnd: false) {
+                return i + bad
+            }
+            i += end
         }
     }
 
