@@ -128,7 +128,9 @@ public final class DocumentBuilder {
             }
             if finished { return nil }
             if let pipeline {
-                var done = pipeline.take()
+                var emptied: [Mapped] = []
+                swap(&emptied, &batch)
+                var done = pipeline.take(giving: emptied)
                 stats.records += done.records
                 swap(&batch, &done.mapped)  // moved, not copied: it comes last first
                 pendingError = done.error
