@@ -58,6 +58,40 @@ struct CSVReaderTests {
         #expect(records[2999].line == 2 + 2 * 2999)
     }
 
+    @Test("every row shape reads the same whichever chunk boundary it meets (fast path or byte by byte)")
+    func rowShapesAcrossChunks() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // Each shape with the fields it must give: plain, quoted, empty quoted, doubled quotes,
+        // a quote inside an unquoted field, text after a closing quote, a line break in quotes,
+        // and LF, CRLF and lone CR endings.
+        let shapes: [(String, [String])] = [
+            ("a;b;c\n", ["a", "b", "c"]),
+            ("\"1.234,56\";x;\"\"\r\n", ["1.234,56", "x", ""]),
+            ("\"say \"\"hi\"\"\";y;z\r", ["say \"hi\"", "y", "z"]),
+            ("5\" disk;\"q\"tail;w\n", ["5\" disk", "qtail", "w"]),
+            ("\"two\nlines\";;end\r\n", ["two\nlines", "", "end"]),
+            ("Løn;æøå;\"Overførsel\"\n", ["Løn", "æøå", "Overførsel"]),
+        ]
+        var text = "h1;h2;h3\n"
+        var expected: [[String]] = []
+        for i in 0..<2500 {
+            let (row, fields) = shapes[i % shapes.count]
+            text += row
+            expected.append(fields)
+        }
+        text += "last;row;no newline"
+        expected.append(["last", "row", "no newline"])
+        let path = try directory.write("shapes.csv", Array(text.utf8))
+        for chunkSize in [4096, 4097, 4099, 4103, 5000, 1 << 18] {
+            let (_, records) = try readAll(path, ReaderOptions(delimiter: UInt8(ascii: ";"), chunkSize: chunkSize))
+            #expect(records.map(\.values) == expected, "chunk size \(chunkSize)")
+            // Lines: each shape is one line but the one with a line break in quotes.
+            #expect(records[4].line == 6 && records[5].line == 8, "chunk size \(chunkSize)")
+            #expect(records[2500].line == 2 + 2500 + 2500 / 6, "chunk size \(chunkSize)")
+        }
+    }
+
     @Test("rows longer and wider than the scanner's first buffers are read whole, and so are the rows after them")
     func rowsOutgrowBuffers() throws {
         let directory = try TemporaryDirectory()

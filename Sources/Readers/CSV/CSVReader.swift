@@ -200,7 +200,13 @@ struct CSVScanner {
             var crInQuotes = false
             var state = State.fieldStart
 
-            scan: while true {
+            // Most rows take the fast path; the rest start again here, byte by byte.
+            let fast = fastRow()
+            if !fast {
+                byteCount = 0
+                fieldCount = 0
+            }
+            scan: while !fast {
                 if window.pos == window.end {
                     if byteCount > maxRecordBytes {
                         throw tooLarge(quoteLine: quoteLine, quoteColumn: quoteColumn)
@@ -311,6 +317,73 @@ struct CSVScanner {
             }
             return true
         }
+    }
+
+    /// Reads the common row with the position and counts in locals (the general scan keeps them
+    /// in `self`, stored and loaded again around every write of a byte): a row that lies in the
+    /// current chunk, whose quoted fields hold no quote or line break and end at a delimiter,
+    /// and that ends in LF, CRLF or CR. False for any other row, with the position unmoved and
+    /// the row to be read again by the general scan.
+    @inline(__always)
+    private mutating func fastRow() -> Bool {
+        guard let p = window.buffer.baseAddress else { return false }
+        let end = window.end
+        let table = self.table
+        let delimiter = self.delimiter
+        var i = window.pos
+        var out = 0
+        var fields = 0
+        while true {
+            guard i < end else { return false }
+            let start: Int
+            let stop: Int
+            if p[i] == 0x22 {
+                start = i + 1
+                var j = start
+                while j < end && table[Int(p[j])] & ByteClasses.quotedStop == 0 { j += 1 }
+                // The closing quote, and the byte after it in this chunk.
+                guard j + 1 < end, p[j] == 0x22 else { return false }
+                stop = j
+                i = j + 1
+                let next = p[i]
+                guard next == delimiter || next == 0x0A || next == 0x0D else { return false }
+            } else {
+                var j = i
+                while j < end && table[Int(p[j])] == 0 { j += 1 }
+                // A quote inside an unquoted field is literal: the general scan keeps it.
+                guard j < end, p[j] != 0x22 else { return false }
+                start = i
+                stop = j
+                i = j
+            }
+            let count = stop - start
+            if out + count > byteCapacity {
+                byteCount = out
+                growBytes(to: out + count)
+            }
+            (bytes + out).update(from: p + start, count: count)
+            out += count
+            if fields == endCapacity {
+                fieldCount = fields
+                growEnds()
+            }
+            ends[fields] = Int32(truncatingIfNeeded: out)
+            fields += 1
+            let byte = p[i]
+            i += 1
+            if byte == delimiter { continue }
+            if byte == 0x0D {
+                // CR: a following LF belongs to it; one at the chunk's end is left to the general scan.
+                guard i < end else { return false }
+                if p[i] == 0x0A { i += 1 }
+            }
+            break
+        }
+        byteCount = out
+        fieldCount = fields
+        window.pos = i
+        window.newLine()
+        return true
     }
 
     private var rowBuffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes, count: byteCount) }
