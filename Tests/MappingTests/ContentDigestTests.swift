@@ -96,3 +96,24 @@ struct ContentDigestTests {
         #expect(digest.prefix == Array(SHA256.hash(data: content)).withUnsafeBytes { $0.load(as: UInt64.self) })
     }
 }
+
+@Suite("Reference format")
+struct ReferenceFormatTests {
+    @Test("ll1- and the first 130 bits in Crockford base 32, as read bit by bit, for 500 digests")
+    func bitByBit() {
+        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let digest = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var expected = "ll1-"
+            for character in 0..<26 {
+                var value = 0
+                for bit in character * 5..<character * 5 + 5 {
+                    value = value << 1 | Int(digest[bit / 8] >> (7 - bit % 8) & 1)
+                }
+                expected.append(alphabet[value])
+            }
+            #expect(digest.withUnsafeBytes { ReferenceHasher.format($0) } == expected)
+        }
+    }
+}

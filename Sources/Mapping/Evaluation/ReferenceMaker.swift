@@ -132,27 +132,29 @@ struct ReferenceHasher {
         }
     }
 
-    private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
-
     /// `ll1-` and the first 130 bits in base 32 (Crockford's alphabet, lower case), most
-    /// significant bits first: three 40-bit groups of 8 characters, then 10 bits in 2.
+    /// significant bits first: character k is bits 5k to 5k + 4. The bits are read as two
+    /// big-endian words and a byte, and every character is taken with a fixed shift.
     static func format(_ digest: UnsafeRawBufferPointer) -> String {
         precondition(digest.count >= 17)
+        let high = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        let low = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        let last = UInt64(digest[16])
         return String(unsafeUninitializedCapacity: 30) { out in
-            _ = out.initialize(from: "ll1-".utf8)
-            alphabet.withUnsafeBufferPointer { alphabet in
-                for group in 0..<3 {
-                    var bits: UInt64 = 0
-                    for byte in 0..<5 { bits = bits << 8 | UInt64(digest[group * 5 + byte]) }
-                    for character in 0..<8 {
-                        out[4 + group * 8 + character] =
-                            alphabet[Int(truncatingIfNeeded: bits >> (35 - 5 * UInt64(character)) & 31)]
-                    }
-                }
-                let last = Int(digest[15]) << 2 | Int(digest[16] >> 6)
-                out[28] = alphabet[last >> 5]
-                out[29] = alphabet[last & 31]
+            let out = out.baseAddress!
+            out[0] = 0x6C  // l
+            out[1] = 0x6C  // l
+            out[2] = 0x31  // 1
+            out[3] = 0x2D  // -
+            // Crockford's digits: 0–9, then the letters without i, l, o and u.
+            let digits = ("0123456789abcdefghjkmnpqrstvwxyz" as StaticString).utf8Start
+            @inline(__always) func put(_ index: Int, _ value: UInt64) {
+                out[4 + index] = digits[Int(truncatingIfNeeded: value & 31)]
             }
+            for k in 0..<12 { put(k, high >> (59 - 5 * UInt64(k))) }  // bits 0–59
+            put(12, (high & 0xF) << 1 | low >> 63)  // bits 60–64
+            for k in 13..<25 { put(k, low >> (123 - 5 * UInt64(k))) }  // bits 65–124
+            put(25, (low & 7) << 2 | last >> 6)  // bits 125–129
             return 30
         }
     }
