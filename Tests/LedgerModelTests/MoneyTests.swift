@@ -15,7 +15,8 @@ struct MoneyTests {
             ("1\u{00A0}234,50", .danish, "1234.50"), ("12.500.000,00", .danish, "12500000.00"),
             ("1,234.56", .english, "1234.56"),
             ("$1,234.56", .english, "1234.56"), ("-0.5", .plain, "-0.5"), ("€ -3", .plain, "-3"),
-            ("\u{2212}7,25", .danish, "-7.25"),
+            ("\u{2212}7,25", .danish, "-7.25"), ("-5", .danish, "-5"), ("7", .danish, "7"), ("- 5", .danish, "-5"),
+            (" -5,5 ", .danish, "-5.5"),
             ("  42  ", .plain, "42"), ("0,001", .danish, "0.001"),
         ])
     func parsing(text: String, format: AmountFormat, expected: String) throws {

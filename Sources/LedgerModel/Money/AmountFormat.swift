@@ -81,31 +81,44 @@ public struct AmountFormat: Sendable, Hashable, Codable {
         trimSpaces()
         guard i < end else { return .failure(.empty) }
         var negative = false
-        if allowParentheses, bytes[i] == UInt8(ascii: "("), bytes[end - 1] == UInt8(ascii: ")") {
-            negative = true
-            i += 1
-            end -= 1
+        // Most amounts are a digit or a minus and a digit, up to a last digit: no parentheses,
+        // currency, plus sign or trailing minus to look for.
+        let first = bytes[i]
+        let plain =
+            bytes[end - 1] &- 0x30 < 10
+            && (first &- 0x30 < 10 || (first == UInt8(ascii: "-") && i + 1 < end && bytes[i + 1] &- 0x30 < 10))
+        if plain {
+            if first == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
+        } else {
+            if allowParentheses, bytes[i] == UInt8(ascii: "("), bytes[end - 1] == UInt8(ascii: ")") {
+                negative = true
+                i += 1
+                end -= 1
+                trimSpaces()
+            }
+            // Currency before or after: a symbol, `kr`/`kr.`, or a three-letter code.
+            stripCurrency(bytes, &i, &end)
             trimSpaces()
-        }
-        // Currency before or after: a symbol, `kr`/`kr.`, or a three-letter code.
-        stripCurrency(bytes, &i, &end)
-        trimSpaces()
-        if i < end, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
-            if bytes[i] == UInt8(ascii: "-") { negative.toggle() }
-            i += 1
+            if i < end, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                if bytes[i] == UInt8(ascii: "-") { negative.toggle() }
+                i += 1
+                trimSpaces()
+            } else if i + 2 < end, bytes[i] == 0xE2, bytes[i + 1] == 0x88, bytes[i + 2] == 0x92 {  // U+2212 minus
+                negative.toggle()
+                i += 3
+            }
+            if allowTrailingMinus, end > i, bytes[end - 1] == UInt8(ascii: "-") {
+                negative.toggle()
+                end -= 1
+                trimSpaces()
+            }
+            stripCurrency(bytes, &i, &end)
             trimSpaces()
-        } else if i + 2 < end, bytes[i] == 0xE2, bytes[i + 1] == 0x88, bytes[i + 2] == 0x92 {  // U+2212 minus
-            negative.toggle()
-            i += 3
+            guard i < end else { return .failure(.notANumber) }
         }
-        if allowTrailingMinus, end > i, bytes[end - 1] == UInt8(ascii: "-") {
-            negative.toggle()
-            end -= 1
-            trimSpaces()
-        }
-        stripCurrency(bytes, &i, &end)
-        trimSpaces()
-        guard i < end else { return .failure(.notANumber) }
 
         var units: Int64 = 0
         var scale = 0
