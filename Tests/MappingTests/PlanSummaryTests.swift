@@ -101,12 +101,21 @@ struct RecentValuesTests {
         #expect(recent.value(for: "55" + "00") == 100)  // small strings: equal text, equal bits
         #expect(recent.value(for: long[4]) == nil)  // the next oldest went for it
 
-        // A key of more than 16 bytes is compared with == only.
-        struct Wide: Equatable { var a = 0, b = 0, c = 0 }
+        // A key of more than 32 bytes is compared with == only.
+        struct Wide: Equatable { var a = 0, b = 0, c = 0, d = 0, e = 0 }
         var wide = RecentValues<Wide, String>()
         wide.remember(Wide(a: 1, b: 2, c: 3), "x")
         #expect(wide.value(for: Wide(a: 1, b: 2, c: 3)) == "x")
         #expect(wide.value(for: Wide(a: 1, b: 2, c: 4)) == nil)
+
+        // A name and a tag, as plan totals key their rows (20 bytes).
+        struct Named: Equatable { var name: String, tag: UInt32 }
+        var named = RecentValues<Named, Int>()
+        let fees = "Bank fees and interest, account 4000"
+        named.remember(Named(name: fees, tag: 7), 1)
+        #expect(named.value(for: Named(name: fees, tag: 7)) == 1)
+        #expect(named.value(for: Named(name: String(decoding: Array(fees.utf8), as: UTF8.self), tag: 7)) == 1)
+        #expect(named.value(for: Named(name: fees, tag: 8)) == nil)
     }
 }
 

@@ -6,13 +6,13 @@ import LedgerModel
 /// counter-accounts), and so do the accounts and VAT codes plan totals are posted to. Once full,
 /// new keys overwrite the oldest.
 ///
-/// A key of at most 16 bytes (a `String`, say) is first looked for by its bits: a text a rule
+/// A key of at most 32 bytes (a `String`, or a `String` and a currency) is first looked for by its bits: a text a rule
 /// set is the same value row after row, and comparing two words finds it without calling `==`
 /// on every key before it (which cost about 25 instructions a key). Keys whose bits are equal
 /// are the same value, so this never finds a wrong entry; a key it misses is compared with `==`.
 struct RecentValues<Key: Equatable, Value> {
     private var keys: [Key] = []
-    private var bits: [SIMD2<UInt64>] = []
+    private var bits: [SIMD4<UInt64>] = []
     private var values: [Value] = []
     private var next = 0
     static var capacity: Int { 16 }
@@ -26,7 +26,7 @@ struct RecentValues<Key: Equatable, Value> {
     }
 
     mutating func remember(_ key: Key, _ value: Value) {
-        let keyBits = Self.bits(of: key) ?? SIMD2()
+        let keyBits = Self.bits(of: key) ?? SIMD4()
         if keys.count < Self.capacity {
             keys.append(key)
             bits.append(keyBits)
@@ -39,11 +39,11 @@ struct RecentValues<Key: Equatable, Value> {
         }
     }
 
-    /// The key's bytes, when it has at most 16; nil otherwise (decided when compiled).
+    /// The key's bytes, when it has at most 32; nil otherwise (decided when compiled).
     @inline(__always)
-    private static func bits(of key: Key) -> SIMD2<UInt64>? {
-        guard MemoryLayout<Key>.size <= MemoryLayout<SIMD2<UInt64>>.size else { return nil }
-        var out = SIMD2<UInt64>()
+    private static func bits(of key: Key) -> SIMD4<UInt64>? {
+        guard MemoryLayout<Key>.size <= MemoryLayout<SIMD4<UInt64>>.size else { return nil }
+        var out = SIMD4<UInt64>()
         withUnsafeBytes(of: key) { key in withUnsafeMutableBytes(of: &out) { $0.copyMemory(from: key) } }
         return out
     }
