@@ -36,6 +36,9 @@ public final class Validator {
     private let latestDate: LocalDate
     /// The chart, for the lookups on every line.
     private let accounts: AccountTable?
+    /// The chart entries of the accounts last looked up: a file's lines name a handful of
+    /// accounts, and finding one by its bits costs less than packing its number for the index.
+    private var recentEntries = RecentValues<AccountNumber, AccountTable.Entry?>()
 
     public init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
         self.vat = vat
@@ -260,7 +263,7 @@ public final class Validator {
         let isPurchase = document.kind == .purchaseVoucher
         if let account = document.lines[index].account {
             let side = Side(
-                line: index, row: row, account: account, entry: accounts?.find(account), field: "vat",
+                line: index, row: row, account: account, entry: entry(account), field: "vat",
                 isPurchase: isPurchase, region: isPurchase ? (document.purchase?.region ?? .denmark) : nil)
             checkAccount(side, field: "account", &check)
             if let resolved = checkSide(document.lines[index].vat, side, &check) {
@@ -269,7 +272,7 @@ public final class Validator {
         }
         if let account = document.lines[index].balancingAccount {
             let side = Side(
-                line: index, row: row, account: account, entry: accounts?.find(account),
+                line: index, row: row, account: account, entry: entry(account),
                 field: "balancing_vat", isPurchase: false, region: nil)
             checkAccount(side, field: "balancing_account", &check)
             // A purchase line's balancing account is an error of its own (V310); its VAT is moot.
@@ -277,6 +280,15 @@ public final class Validator {
                 document.lines[index].balancingVat = resolved
             }
         }
+    }
+
+    /// The account's chart entry; nil when it is not in the chart or there is no chart.
+    private func entry(_ account: AccountNumber) -> AccountTable.Entry? {
+        guard let accounts else { return nil }
+        if let known = recentEntries.value(for: account) { return known }
+        let found = accounts.find(account)
+        recentEntries.remember(account, found)
+        return found
     }
 
     /// One side of a line: the account and its chart entry, whether it is a sale or a purchase,
