@@ -269,7 +269,6 @@ final class RowMapper {
             }
             let purchase = try spec.purchase.map { p in try purchaseTerms(p, first) }
             var lines: [DocumentLine] = []
-            lines.reserveCapacity(lineSpecs.count * (more.count + 1))
             func addLines(_ row: RowState) throws {
                 for (index, lineSpec) in lineSpecs.enumerated() {
                     if let path = lineSpec.forEach {
@@ -286,10 +285,17 @@ final class RowMapper {
                     }
                 }
             }
-            try addLines(first)
-            for (offset, row) in more.enumerated() {
-                currentRow = offset + 1
-                try addLines(row)
+            if more.isEmpty, lineSpecs.count == 1, lineSpecs[0].forEach == nil {
+                // One row, one line: an array of exactly one (reserving capacity first took
+                // Array's general path, about 100 instructions more).
+                if let line = try line(lineSpecs[0], 0, first, currency, description) { lines = [line] }
+            } else {
+                lines.reserveCapacity(lineSpecs.count * (more.count + 1))
+                try addLines(first)
+                for (offset, row) in more.enumerated() {
+                    currentRow = offset + 1
+                    try addLines(row)
+                }
             }
             if lines.isEmpty {
                 return Mapped(
