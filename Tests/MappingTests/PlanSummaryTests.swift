@@ -119,30 +119,6 @@ struct RecentValuesTests {
     }
 }
 
-@Suite("Field texts shared between rows")
-struct TextCacheTests {
-    @Test("a cached text always equals its bytes; a repeated long text is the same storage")
-    func texts() {
-        var cache = TextCache()
-        func make(_ bytes: [UInt8]) -> String { bytes.withUnsafeBufferPointer { cache.text($0) } }
-        func storage(_ text: String) -> UnsafeRawPointer? {
-            text.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-        }
-        // 3,000 texts, more than the cache's slots, each asked for twice, far apart.
-        let texts = (0..<3000).map { "Overførsel fra kunde nummer \($0)" }
-        for round in 0..<2 {
-            for text in texts { #expect(make(Array(text.utf8)) == text, "round \(round)") }
-        }
-        let rent = Array("Husleje marts Ejendomsselskabet Øresund".utf8)
-        let first = make(rent)
-        #expect(storage(make(rent)) == storage(first))
-        // Invalid UTF-8 is repaired as String(decoding:as:) repairs it.
-        let invalid: [UInt8] = Array("Gebyr kontof".utf8) + [0xF8] + Array("relse og renter".utf8)
-        #expect(make(invalid) == String(decoding: invalid, as: UTF8.self))
-        #expect(make(Array("Renter".utf8)) == "Renter")
-    }
-}
-
 @Suite("ByteHash")
 struct ByteHashTests {
     @Test("changing any one byte of a text of 0 to 40 bytes changes its hash, and so does its length")
