@@ -184,8 +184,6 @@ struct CSVScanner {
     /// Reads the next non-blank row into the row buffers. False at the end of input.
     mutating func readRow() throws -> Bool {
         while true {
-            byteCount = 0
-            fieldCount = 0
             if skipLineFeed {
                 skipLineFeed = false
                 if window.pos == window.end { try window.refill() }
@@ -200,7 +198,8 @@ struct CSVScanner {
             var crInQuotes = false
             var state = State.fieldStart
 
-            // Most rows take the fast path; the rest start again here, byte by byte.
+            // Most rows take the fast path, which sets the counts; the rest start again here,
+            // byte by byte.
             let fast = fastRow()
             if !fast {
                 byteCount = 0
