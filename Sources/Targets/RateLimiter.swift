@@ -4,14 +4,19 @@ import Foundation
 /// clock of its own, so it can be tested instant by instant.
 ///
 /// Dinero counts requests in fixed 60-second windows per (organization, client id). A client
-/// cannot see where the server's windows begin, so it keeps every span of `window` seconds to
-/// at most `limit` requests, plus a margin for requests that travel at different speeds; then
-/// no fixed window of the server's can hold more than `limit`.
+/// cannot see where the server's windows begin, nor when a request arrives there: a request that
+/// the host stalls or the network holds after it started may land in the next window. So a
+/// request counts from the moment it starts until `window` seconds after its answer came back:
+/// it arrived somewhere in between. A new request may start only while fewer than `limit` count;
+/// then no span of `window` seconds at the server, fixed or sliding, can see more than `limit`
+/// arrivals, however long each took to travel. The cost is one round trip per window.
 public struct RequestBudget: Sendable {
     public let limit: Int
     public let window: TimeInterval
-    /// When each of the last `limit` requests started, oldest first.
-    private var starts: [TimeInterval] = []
+    /// Requests started and not yet answered.
+    public private(set) var inFlight = 0
+    /// When each of the last `limit` answers came back, oldest first.
+    private var answers: [TimeInterval] = []
     /// No request before this instant (after a 429).
     private var pausedUntil: TimeInterval = 0
 
@@ -21,17 +26,28 @@ public struct RequestBudget: Sendable {
         self.window = window
     }
 
-    /// The earliest instant, at or after `now`, at which the next request may start.
-    public func nextStart(now: TimeInterval) -> TimeInterval {
+    /// The earliest instant, at or after `now`, at which the next request may start; `nil` while
+    /// `limit` requests are unanswered, when only an answer can make room.
+    public func nextStart(now: TimeInterval) -> TimeInterval? {
+        let room = limit - inFlight
+        guard room > 0 else { return nil }
         var earliest = max(now, pausedUntil)
-        if starts.count >= limit { earliest = max(earliest, starts[starts.count - limit] + window) }
+        // The answers that must have left the window: all but the newest `room - 1`.
+        if answers.count >= room { earliest = max(earliest, answers[answers.count - room] + window) }
         return earliest
     }
 
-    /// Records a request starting at `at`.
-    public mutating func record(at instant: TimeInterval) {
-        starts.append(instant)
-        if starts.count > limit { starts.removeFirst(starts.count - limit) }
+    /// Records a request starting.
+    public mutating func start() {
+        inFlight += 1
+    }
+
+    /// Records the answer to a started request (or its failure) coming back at `instant`.
+    public mutating func finish(at instant: TimeInterval) {
+        precondition(inFlight > 0, "an answer to a request that was not started")
+        inFlight -= 1
+        answers.append(instant)
+        if answers.count > limit { answers.removeFirst(answers.count - limit) }
     }
 
     /// After a 429: nothing until `until`.
@@ -72,18 +88,35 @@ public actor RateLimiter {
         self.time = time
     }
 
-    /// Waits until the budget allows one more request, and counts it.
+    /// Requests waiting for an answer to make room, resumed by ``finish()``.
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// Waits until the budget allows one more request, and counts it as started. Every
+    /// `acquire()` must be followed by one ``finish()`` when the answer, or the failure, comes back.
     public func acquire() async throws {
         while true {
+            try Task.checkCancellation()
             let now = time.now()
-            let start = budget.nextStart(now: now)
+            guard let start = budget.nextStart(now: now) else {
+                await withCheckedContinuation { waiting.append($0) }
+                continue
+            }
             if start <= now {
-                budget.record(at: now)
+                budget.start()
                 sent += 1
                 return
             }
             try await time.sleep(seconds: start - now)
         }
+    }
+
+    /// The answer to an acquired request came back (or it failed): from now on it counts for one
+    /// more window.
+    public func finish() {
+        budget.finish(at: time.now())
+        let resumed = waiting
+        waiting.removeAll()
+        for continuation in resumed { continuation.resume() }
     }
 
     /// A 429: pause until `retryAfter` seconds from now, or else the next minute on the wall clock

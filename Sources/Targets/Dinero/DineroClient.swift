@@ -113,7 +113,13 @@ public actor DineroClient {
             } catch {
                 throw TargetError.rateLimited("cancelled while waiting for the rate window")
             }
-            let token = try await accessToken()
+            let token: String
+            do {
+                token = try await accessToken()
+            } catch {
+                await limiter.finish()  // nothing was sent
+                throw error
+            }
             var request = HTTPClientRequest(url: apiBaseURL + path)
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -127,7 +133,14 @@ public actor DineroClient {
             let text: String
             var retryAfter: TimeInterval?
             do {
-                let response = try await http.execute(request, timeout: timeout)
+                let response: HTTPClientResponse
+                do {
+                    response = try await http.execute(request, timeout: timeout)
+                    await limiter.finish()
+                } catch {
+                    await limiter.finish()
+                    throw error
+                }
                 status = Int(response.status.code)
                 retryAfter = response.headers.first(name: "Retry-After").flatMap { TimeInterval($0) }
                 text = String(buffer: try await response.body.collect(upTo: 32 << 20))
