@@ -3,7 +3,7 @@ import LedgerModel
 /// Remembers every document reference of a run and where it first came from, so the same
 /// reference a second time is caught before anything is sent.
 ///
-/// A reference is kept as a 64-bit hash (a false match among a million references has odds of
+/// A reference is kept as its 64-bit ``DocumentReference/key`` (a false match among a million references has odds of
 /// about one in 10¹⁰) with its file and line packed in 32 bits (the 255th file, or lines past
 /// 16 million, go to a small side table): 12 bytes a slot in flat tables that grow 256 shards at
 /// a time; 16 to 25 MB per million documents.
@@ -41,9 +41,9 @@ struct ReferenceRegistry {
     private var fileIndex: [String: Int] = [:]
 
     /// Records `reference`; returns where it was seen first when it was seen before.
-    mutating func register(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
+    mutating func register(_ reference: DocumentReference, file: String, line: Int) -> (file: String, line: Int)? {
         if logCount > 0 { flushLog() }
-        let key = Self.hash(reference)
+        let key = reference.key
         let shard = Int(truncatingIfNeeded: key >> 56)
         let found = slots[shard].withUnsafeBufferPointer { Self.probe(key, $0) }
         if found.hit {
@@ -59,13 +59,17 @@ struct ReferenceRegistry {
     /// this way for `file` (references derived from content and counted are). Returns where it
     /// was seen first when it was seen before, as ``register(_:file:line:)``; while the run has
     /// had only this file's distinct references, that is never, and nothing is looked up.
-    mutating func registerDistinct(_ reference: String, file: String, line: Int) -> (file: String, line: Int)? {
+    mutating func registerDistinct(
+        _ reference: DocumentReference, file: String, line: Int
+    ) -> (
+        file: String, line: Int
+    )? {
         let index = fileNumber(file)
         guard count == 0, logFile == -1 || logFile == index else {
             return register(reference, file: file, line: line)
         }
         logFile = index
-        let key = Self.hash(reference)
+        let key = reference.key
         if logCount % Self.logChunk == 0 {
             logKeys.append([])
             logKeys[logKeys.count - 1].reserveCapacity(Self.logChunk)
@@ -170,12 +174,5 @@ struct ReferenceRegistry {
             }
         }
         slots[shard] = new
-    }
-
-    /// The reference's ``ByteHash``; 0 is kept for empty slots.
-    static func hash(_ text: String) -> UInt64 {
-        var text = text
-        let hash = text.withUTF8 { ByteHash.hash(UnsafeRawBufferPointer($0)) }
-        return hash == 0 ? 1 : hash
     }
 }

@@ -95,8 +95,8 @@ public final class Validator {
         let line = document.provenance.firstRow?.line ?? 0
         let seen =
             distinctInFile
-            ? registry.registerDistinct(document.reference, file: file, line: line)
-            : registry.register(document.reference, file: file, line: line)
+            ? registry.registerDistinct(document.referenceValue, file: file, line: line)
+            : registry.register(document.referenceValue, file: file, line: line)
         guard let first = seen else { return nil }
         var check = Check(document: document, strict: options.strict)
         check.error(

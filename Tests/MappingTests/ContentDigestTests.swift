@@ -1,6 +1,7 @@
 import CSHA256
 import Crypto
 import Foundation
+import LedgerModel
 import Testing
 
 @testable import Mapping
@@ -91,8 +92,8 @@ struct ContentDigestTests {
         let digest = content.withUnsafeBytes { ContentDigest(of: $0) }
         let expected = SHA256.hash(data: Array(SHA256.hash(data: content)) + Array("#2".utf8))
         #expect(
-            ReferenceHasher.reference(digest, occurrence: 2)
-                == expected.withUnsafeBytes { ReferenceHasher.format($0) })
+            ReferenceHasher.reference(digest, occurrence: 2).text
+                == expected.withUnsafeBytes { DocumentReference(derivedFrom: $0) }.text)
         #expect(digest.prefix == Array(SHA256.hash(data: content)).withUnsafeBytes { $0.load(as: UInt64.self) })
     }
 }
@@ -113,7 +114,53 @@ struct ReferenceFormatTests {
                 }
                 expected.append(alphabet[value])
             }
-            #expect(digest.withUnsafeBytes { ReferenceHasher.format($0) } == expected)
+            let reference = digest.withUnsafeBytes { DocumentReference(derivedFrom: $0) }
+            #expect(reference.text == expected)
+            #expect(reference.isDerived)
+            #expect(reference.utf8Count == expected.utf8.count)
+            // Read back from its text, it is the same reference, kept as the same bits.
+            let read = DocumentReference(expected)
+            #expect(read == reference)
+            #expect(read.isDerived)
+            #expect(read.key == reference.key)
+            #expect(read.text == expected)
         }
     }
+
+    @Test("a text that does not spell a derived reference is kept as text, and equal only to itself")
+    func writtenReferences() {
+        let derived = "ll1-0123456789abcdefghjkmnpqrs"
+        #expect(DocumentReference(derived).isDerived)
+        #expect(DocumentReference(derived).text == derived)
+        for text in [
+            "", "INV-1001", "ll1-", "ll1-0123456789abcdefghjkmnpqr",  // one short
+            "ll1-0123456789abcdefghjkmnpqrst",  // one long
+            "ll1-0123456789ABCDEFGHJKMNPQRS",  // upper case is another text
+            "ll1-0123456789abcdefghjkmnpqri",  // i is not a digit
+            "ll2-0123456789abcdefghjkmnpqrs", "ll1_0123456789abcdefghjkmnpqrs", "ll1-0123456789abcdefghjkmnpqrø",
+        ] {
+            let reference = DocumentReference(text)
+            #expect(!reference.isDerived, "\(text)")
+            #expect(reference.text == text)
+            #expect(reference.utf8Count == text.utf8.count)
+            #expect(reference != DocumentReference(derived))
+            #expect(reference.key != 0)
+        }
+        #expect(DocumentReference("INV-1001") == DocumentReference("INV-1001"))
+        #expect(DocumentReference("INV-1001").key == DocumentReference("INV-1001").key)
+        #expect(DocumentReference("INV-1001").key != DocumentReference("INV-1002").key)
+        // A document keeps its reference as written, through JSON as well.
+        var document = ReferenceFormatTests.document
+        document.reference = derived
+        #expect(document.referenceValue.isDerived)
+        #expect(document.reference == derived)
+        document.reference = "INV-1001"
+        #expect(document.reference == "INV-1001")
+        let decoded = try? JSONDecoder().decode(Document.self, from: JSONEncoder().encode(document))
+        #expect(decoded == document)
+    }
+
+    static let document = Document(
+        kind: .ledgerItem, reference: "x", date: LocalDate(year: 2026, month: 3, day: 1)!, currency: .dkk,
+        lines: [], provenance: Provenance(file: "a.csv", rows: [SourceRow(record: 1, line: 2)]))
 }

@@ -179,9 +179,11 @@ struct RuleTests {
     @Test("the reference registry keeps every reference across growth")
     func registryGrowth() {
         var registry = ReferenceRegistry()
-        for i in 0..<50_000 { #expect(registry.register("ref-\(i)", file: "a.csv", line: i + 2) == nil) }
+        for i in 0..<50_000 {
+            #expect(registry.register(DocumentReference("ref-\(i)"), file: "a.csv", line: i + 2) == nil)
+        }
         for i in stride(from: 0, to: 50_000, by: 997) {
-            let first = registry.register("ref-\(i)", file: "b.csv", line: 1)
+            let first = registry.register(DocumentReference("ref-\(i)"), file: "b.csv", line: 1)
             #expect(first?.file == "a.csv" && first?.line == i + 2)
         }
     }
@@ -190,17 +192,17 @@ struct RuleTests {
     func registryBeyondPacking() {
         var registry = ReferenceRegistry()
         for file in 0..<300 {
-            #expect(registry.register("ref-\(file)", file: "f\(file).csv", line: file + 2) == nil)
+            #expect(registry.register(DocumentReference("ref-\(file)"), file: "f\(file).csv", line: file + 2) == nil)
         }
-        #expect(registry.register("far", file: "big.csv", line: 20_000_000) == nil)
-        #expect(registry.register("near", file: "f0.csv", line: 16_777_215) == nil)
+        #expect(registry.register(DocumentReference("far"), file: "big.csv", line: 20_000_000) == nil)
+        #expect(registry.register(DocumentReference("near"), file: "f0.csv", line: 16_777_215) == nil)
         for file in [0, 254, 255, 299] {
-            let first = registry.register("ref-\(file)", file: "again.csv", line: 1)
+            let first = registry.register(DocumentReference("ref-\(file)"), file: "again.csv", line: 1)
             #expect(first?.file == "f\(file).csv" && first?.line == file + 2)
         }
-        #expect(registry.register("far", file: "again.csv", line: 1)?.line == 20_000_000)
-        #expect(registry.register("far", file: "again.csv", line: 1)?.file == "big.csv")
-        #expect(registry.register("near", file: "again.csv", line: 1)?.line == 16_777_215)
+        #expect(registry.register(DocumentReference("far"), file: "again.csv", line: 1)?.line == 20_000_000)
+        #expect(registry.register(DocumentReference("far"), file: "again.csv", line: 1)?.file == "big.csv")
+        #expect(registry.register(DocumentReference("near"), file: "again.csv", line: 1)?.line == 16_777_215)
     }
 
     @Test("the account table finds what the chart has, short, long and non-ASCII numbers alike")
@@ -231,26 +233,46 @@ struct RuleTests {
         var registry = ReferenceRegistry()
         // One file's derived references: 200,000 of them cross several log chunks.
         for i in 0..<200_000 {
-            #expect(registry.registerDistinct("ll1-\(i)", file: "a.csv", line: i + 2) == nil)
+            #expect(registry.registerDistinct(DocumentReference("ll1-\(i)"), file: "a.csv", line: i + 2) == nil)
         }
         // The same file's written reference is looked up against the log.
-        #expect(registry.register("ll1-17", file: "a.csv", line: 1)?.line == 19)
+        #expect(registry.register(DocumentReference("ll1-17"), file: "a.csv", line: 1)?.line == 19)
         // Another file with the same content: every reference is a duplicate of the first file's.
         for i in stride(from: 0, to: 200_000, by: 9_973) {
-            let first = registry.registerDistinct("ll1-\(i)", file: "b.csv", line: 5)
+            let first = registry.registerDistinct(DocumentReference("ll1-\(i)"), file: "b.csv", line: 5)
             #expect(first?.file == "a.csv" && first?.line == i + 2)
         }
-        #expect(registry.registerDistinct("new", file: "b.csv", line: 6) == nil)
-        #expect(registry.registerDistinct("new", file: "c.csv", line: 1)?.file == "b.csv")
+        #expect(registry.registerDistinct(DocumentReference("new"), file: "b.csv", line: 6) == nil)
+        #expect(registry.registerDistinct(DocumentReference("new"), file: "c.csv", line: 1)?.file == "b.csv")
+    }
+
+    @Test("a derived reference is found again from its text, as a state file or a report gives it back")
+    func registryDerivedFromText() {
+        var registry = ReferenceRegistry()
+        var texts: [String] = []
+        for i in 0..<5_000 {
+            var digest = [UInt8](repeating: 0, count: 32)
+            withUnsafeBytes(of: UInt64(i).multipliedReportingOverflow(by: 0x9E37_79B9_7F4A_7C15).partialValue) {
+                for (k, byte) in $0.enumerated() { digest[k] = byte; digest[8 + k] = byte ^ 0x5A }
+            }
+            let reference = digest.withUnsafeBytes { DocumentReference(derivedFrom: $0) }
+            texts.append(reference.text)
+            #expect(registry.registerDistinct(reference, file: "a.csv", line: i + 2) == nil)
+        }
+        for i in stride(from: 0, to: 5_000, by: 499) {
+            #expect(registry.register(DocumentReference(texts[i]), file: "b.csv", line: 1)?.line == i + 2)
+        }
+        #expect(registry.register(DocumentReference(texts[0].uppercased()), file: "b.csv", line: 1) == nil)
     }
 
     @Test("a second file's distinct references are checked against the first's")
     func registryDistinctSecondFile() {
         var registry = ReferenceRegistry()
-        #expect(registry.registerDistinct("x", file: "a.csv", line: 2) == nil)
-        #expect(registry.registerDistinct("y", file: "a.csv", line: 20_000_000) == nil)  // past the packing
-        #expect(registry.registerDistinct("y", file: "b.csv", line: 3)?.line == 20_000_000)
-        #expect(registry.registerDistinct("x", file: "b.csv", line: 4)?.file == "a.csv")
+        #expect(registry.registerDistinct(DocumentReference("x"), file: "a.csv", line: 2) == nil)
+        // A line past the 24 bits a slot packs.
+        #expect(registry.registerDistinct(DocumentReference("y"), file: "a.csv", line: 20_000_000) == nil)
+        #expect(registry.registerDistinct(DocumentReference("y"), file: "b.csv", line: 3)?.line == 20_000_000)
+        #expect(registry.registerDistinct(DocumentReference("x"), file: "b.csv", line: 4)?.file == "a.csv")
     }
 
     @Test("the log keeps every line: small steps, steps past a byte, lines going back, lines past 24 bits")
@@ -269,12 +291,13 @@ struct RuleTests {
             default: line += i % 3
             }
             lines.append(line)
-            #expect(registry.registerDistinct("ll1-\(i)", file: "a.csv", line: line) == nil)
+            #expect(registry.registerDistinct(DocumentReference("ll1-\(i)"), file: "a.csv", line: line) == nil)
         }
         // A written reference moves the log into the table; each duplicate then names its line.
-        #expect(registry.register("ll1-0", file: "a.csv", line: 1)?.line == lines[0])
+        #expect(registry.register(DocumentReference("ll1-0"), file: "a.csv", line: 1)?.line == lines[0])
         var wrong = 0
-        for i in 0..<70_000 where registry.register("ll1-\(i)", file: "b.csv", line: 1)?.line != lines[i] { wrong += 1 }
+        for i in 0..<70_000
+        where registry.register(DocumentReference("ll1-\(i)"), file: "b.csv", line: 1)?.line != lines[i] { wrong += 1 }
         #expect(wrong == 0)
     }
 

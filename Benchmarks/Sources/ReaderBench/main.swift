@@ -229,7 +229,7 @@ enum Measure {
                 documents += 1
                 lines += document.lines.count
                 checksum &+=
-                    Int(truncatingIfNeeded: document.lines[0].amount.minorUnits) &+ document.reference.utf8.count
+                    Int(truncatingIfNeeded: document.lines[0].amount.minorUnits) &+ document.referenceValue.utf8Count
             }
             let stats = builder.stats
             precondition(stats.rowsRejected == 0, "rows rejected: \(stats.rowsRejected)")

@@ -58,7 +58,8 @@ struct ContentDigest: Sendable, Equatable {
 /// never change for existing mappings.
 ///
 /// Work is split in two so the content can be hashed on any thread: ``ReferenceHasher`` digests
-/// a document's rows and formats the reference it has when the content is new;
+/// a document's rows and takes the reference it has when the content is new (kept as bits, see
+/// ``DocumentReference``);
 /// ``ReferenceCounter`` sees every digest in file order and says how often it came before.
 struct ReferenceHasher {
     static let maxLength = 128
@@ -76,20 +77,20 @@ struct ReferenceHasher {
     }
 
     /// The digest of the rows' content, and the reference for its first occurrence.
-    mutating func digest(of first: RowState, _ more: ArraySlice<RowState>) -> (ContentDigest, String) {
+    mutating func digest(of first: RowState, _ more: ArraySlice<RowState>) -> (ContentDigest, DocumentReference) {
         content.removeSubrange(prefixLength...)
         Self.append(first, to: &content)
         for row in more { Self.append(row, to: &content) }
         let digest = content.withUnsafeBytes { ContentDigest(of: $0) }
-        return (digest, digest.withUnsafeBytes { Self.format($0) })
+        return (digest, digest.withUnsafeBytes { DocumentReference(derivedFrom: $0) })
     }
 
     /// The reference of a content's `occurrence`th appearance (2 and up): from the SHA-256 of
     /// the content's digest followed by `#` and the occurrence.
-    static func reference(_ digest: ContentDigest, occurrence: UInt32) -> String {
+    static func reference(_ digest: ContentDigest, occurrence: UInt32) -> DocumentReference {
         var message = digest.withUnsafeBytes { Array($0) }
         message += "#\(occurrence)".utf8
-        return message.withUnsafeBytes { ContentDigest(of: $0) }.withUnsafeBytes { format($0) }
+        return message.withUnsafeBytes { ContentDigest(of: $0) }.withUnsafeBytes { DocumentReference(derivedFrom: $0) }
     }
 
     /// A row's content, then a separator: through the row's column view when it has one.
@@ -131,33 +132,6 @@ struct ReferenceHasher {
             }
         }
     }
-
-    /// `ll1-` and the first 130 bits in base 32 (Crockford's alphabet, lower case), most
-    /// significant bits first: character k is bits 5k to 5k + 4. The bits are read as two
-    /// big-endian words and a byte, and every character is taken with a fixed shift.
-    static func format(_ digest: UnsafeRawBufferPointer) -> String {
-        precondition(digest.count >= 17)
-        let high = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-        let low = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        let last = UInt64(digest[16])
-        return String(unsafeUninitializedCapacity: 30) { out in
-            let out = out.baseAddress!
-            out[0] = 0x6C  // l
-            out[1] = 0x6C  // l
-            out[2] = 0x31  // 1
-            out[3] = 0x2D  // -
-            // Crockford's digits: 0–9, then the letters without i, l, o and u.
-            let digits = ("0123456789abcdefghjkmnpqrstvwxyz" as StaticString).utf8Start
-            @inline(__always) func put(_ index: Int, _ value: UInt64) {
-                out[4 + index] = digits[Int(truncatingIfNeeded: value & 31)]
-            }
-            for k in 0..<12 { put(k, high >> (59 - 5 * UInt64(k))) }  // bits 0–59
-            put(12, (high & 0xF) << 1 | low >> 63)  // bits 60–64
-            for k in 13..<25 { put(k, low >> (123 - 5 * UInt64(k))) }  // bits 65–124
-            put(25, (low & 7) << 2 | last >> 6)  // bits 125–129
-            return 30
-        }
-    }
 }
 
 /// Counts how often each document content came before, in file order, and gives repeated
@@ -180,7 +154,7 @@ struct ReferenceCounter {
     mutating func count(_ digest: ContentDigest, _ event: inout MappingEvent) {
         let occurrence = occurrences.increment(digest.prefix)
         guard occurrence > 1, case .document(var document) = event else { return }
-        document.reference = ReferenceHasher.reference(digest, occurrence: occurrence)
+        document.referenceValue = ReferenceHasher.reference(digest, occurrence: occurrence)
         event = .document(document)
     }
 }

@@ -506,7 +506,11 @@ final class RowMapper {
 
     /// The document's reference: from the mapping's template, or derived from the rows'
     /// content (then with the digest the counter needs).
-    private func reference(_ first: RowState, _ more: ArraySlice<RowState>) throws -> (String, ContentDigest?) {
+    private func reference(
+        _ first: RowState, _ more: ArraySlice<RowState>
+    ) throws -> (
+        DocumentReference, ContentDigest?
+    ) {
         if case .template(let expr) = spec.reference {
             guard let text = try evaluator.text(expr, first) else {
                 throw EvalFailure(
@@ -520,7 +524,7 @@ final class RowMapper {
                     message: "the reference is longer than \(ReferenceHasher.maxLength) bytes", hint: nil,
                     field: evaluator.describe(expr))
             }
-            return (text, nil)
+            return (DocumentReference(text), nil)
         }
         let (digest, reference) = hasher.digest(of: first, more)
         return (reference, digest)
