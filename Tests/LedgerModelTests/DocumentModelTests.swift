@@ -102,6 +102,19 @@ struct DocumentModelTests {
         #expect(back.declaredVat == document.declaredVat && back.lines == document.lines)
     }
 
+    @Test("a line's JSON has exactly its seven fields, as state files written before hold them")
+    func lineKeys() throws {
+        let line = DocumentLine(
+            description: "Husleje", account: 3400, balancingAccount: 5500,
+            amount: Money(minorUnits: 1_250_000, currency: .dkk), vat: .code("I25"), balancingVat: VatSpec.none,
+            row: SourceRow(record: 4, line: 5))
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(line)) as? [String: Any]
+        #expect(
+            Set(object?.keys.map { $0 } ?? [])
+                == ["description", "account", "balancingAccount", "amount", "vat", "balancingVat", "row"])
+        #expect(try JSONDecoder().decode(DocumentLine.self, from: JSONEncoder().encode(line)) == line)
+    }
+
     @Test("a document fits in 128 bytes, so moving one stays a few inline loads and stores")
     func documentSize() {
         // Past 128 bytes, every move of a document (about ten a row between a mapping thread and

@@ -198,18 +198,26 @@ public struct DocumentLine: Sendable, Hashable, Codable {
     /// VAT on `balancingAccount`.
     public var balancingVat: VatSpec?
     public var row: SourceRow
+    /// Nothing (zero bytes): with it the synthesized memberwise initializer has one more
+    /// parameter than the public one, so it stays, and the public one calls it. An initializer
+    /// that assigns each property (Swift 6.2) built the line twice and retained and released
+    /// every text in it: about 280 instructions a line.
+    private var memberwise = Memberwise()
+    private struct Memberwise: Sendable, Hashable {}
 
+    private enum CodingKeys: String, CodingKey {
+        case description, account, balancingAccount, amount, vat, balancingVat, row
+    }
+}
+
+extension DocumentLine {
     public init(
         description: String, account: AccountNumber?, balancingAccount: AccountNumber? = nil, amount: Money,
         vat: VatSpec? = nil, balancingVat: VatSpec? = nil, row: SourceRow
     ) {
-        self.description = description
-        self.account = account
-        self.balancingAccount = balancingAccount
-        self.amount = amount
-        self.vat = vat
-        self.balancingVat = balancingVat
-        self.row = row
+        self.init(
+            description: description, account: account, balancingAccount: balancingAccount, amount: amount, vat: vat,
+            balancingVat: balancingVat, row: row, memberwise: Memberwise())
     }
 }
 
@@ -340,62 +348,10 @@ public struct Document: Sendable, Hashable, Codable {
         set { rare = newValue.isEmpty ? nil : .fields(newValue) }
     }
 
-    // Inlinable: compiled on its own, it cost 740 instructions a document, half of them copying
-    // the optional fields to test them for nil. (The new document is still copied once, in
-    // `RowMapper.build`: a known cost, see docs/mapping.md.)
-    @inlinable
-    public init(
-        kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,
-        voucherNumber: Int? = nil, attachment: String? = nil, purchase: PurchaseTerms? = nil, lines: [DocumentLine],
-        provenance: Provenance, declaredVat: DeclaredVat? = nil
-    ) {
-        self.init(
-            kind: kind, reference: DocumentReference(reference), date: date, currency: currency,
-            description: description, voucherNumber: voucherNumber, attachment: attachment, purchase: purchase,
-            lines: lines, provenance: provenance, declaredVat: declaredVat)
-    }
-
-    @inlinable
-    public init(
-        kind: DocumentKind, reference: DocumentReference, date: LocalDate, currency: Currency,
-        description: String? = nil, voucherNumber: Int? = nil, attachment: String? = nil,
-        purchase: PurchaseTerms? = nil, lines: [DocumentLine], provenance: Provenance, declaredVat: DeclaredVat? = nil
-    ) {
-        if attachment != nil || purchase != nil || declaredVat != nil {
-            rare = .fields(RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat))
-        } else {
-            rare = nil
-        }
-        self.kind = kind
-        self.referenceValue = reference
-        self.date = date
-        self.currency = currency
-        self.description = description
-        self.voucherNumber = voucherNumber
-        self.lines = lines
-        self.provenance = provenance
-    }
-
     // Codable by hand, as the fields were before they were boxed: the same keys, in the same order.
     private enum CodingKeys: String, CodingKey {
         case kind, reference, date, currency, description, voucherNumber, attachment, purchase, lines, provenance
         case declaredVat
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            kind: try container.decode(DocumentKind.self, forKey: .kind),
-            reference: try container.decode(String.self, forKey: .reference),
-            date: try container.decode(LocalDate.self, forKey: .date),
-            currency: try container.decode(Currency.self, forKey: .currency),
-            description: try container.decodeIfPresent(String.self, forKey: .description),
-            voucherNumber: try container.decodeIfPresent(Int.self, forKey: .voucherNumber),
-            attachment: try container.decodeIfPresent(String.self, forKey: .attachment),
-            purchase: try container.decodeIfPresent(PurchaseTerms.self, forKey: .purchase),
-            lines: try container.decode([DocumentLine].self, forKey: .lines),
-            provenance: try container.decode(Provenance.self, forKey: .provenance),
-            declaredVat: try container.decodeIfPresent(DeclaredVat.self, forKey: .declaredVat))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -416,6 +372,52 @@ public struct Document: Sendable, Hashable, Codable {
     /// The sum of the line amounts.
     public var total: Money {
         lines.reduce(Money.zero(currency)) { $0.adding($1.amount) ?? $0 }
+    }
+}
+
+extension Document {
+    // Initializers in an extension, so the struct keeps its synthesized memberwise initializer,
+    // which builds the value in registers. One that assigned each property (Swift 6.2) built the
+    // document twice and retained and released every text and array in it, about 340
+    // instructions a document; `@inlinable`, it did so in the caller.
+    public init(
+        kind: DocumentKind, reference: String, date: LocalDate, currency: Currency, description: String? = nil,
+        voucherNumber: Int? = nil, attachment: String? = nil, purchase: PurchaseTerms? = nil, lines: [DocumentLine],
+        provenance: Provenance, declaredVat: DeclaredVat? = nil
+    ) {
+        self.init(
+            kind: kind, reference: DocumentReference(reference), date: date, currency: currency,
+            description: description, voucherNumber: voucherNumber, attachment: attachment, purchase: purchase,
+            lines: lines, provenance: provenance, declaredVat: declaredVat)
+    }
+
+    public init(
+        kind: DocumentKind, reference: DocumentReference, date: LocalDate, currency: Currency,
+        description: String? = nil, voucherNumber: Int? = nil, attachment: String? = nil,
+        purchase: PurchaseTerms? = nil, lines: [DocumentLine], provenance: Provenance, declaredVat: DeclaredVat? = nil
+    ) {
+        let rare: Rare? =
+            attachment == nil && purchase == nil && declaredVat == nil
+            ? nil : .fields(RareFields(attachment: attachment, purchase: purchase, declaredVat: declaredVat))
+        self.init(
+            referenceValue: reference, kind: kind, date: date, currency: currency, description: description,
+            voucherNumber: voucherNumber, lines: lines, provenance: provenance, rare: rare)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            kind: try container.decode(DocumentKind.self, forKey: .kind),
+            reference: try container.decode(String.self, forKey: .reference),
+            date: try container.decode(LocalDate.self, forKey: .date),
+            currency: try container.decode(Currency.self, forKey: .currency),
+            description: try container.decodeIfPresent(String.self, forKey: .description),
+            voucherNumber: try container.decodeIfPresent(Int.self, forKey: .voucherNumber),
+            attachment: try container.decodeIfPresent(String.self, forKey: .attachment),
+            purchase: try container.decodeIfPresent(PurchaseTerms.self, forKey: .purchase),
+            lines: try container.decode([DocumentLine].self, forKey: .lines),
+            provenance: try container.decode(Provenance.self, forKey: .provenance),
+            declaredVat: try container.decodeIfPresent(DeclaredVat.self, forKey: .declaredVat))
     }
 }
 
