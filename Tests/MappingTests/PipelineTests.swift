@@ -45,20 +45,28 @@ struct PipelineTests {
         }
     }
 
-    static func run(_ mapping: CompiledMapping, _ path: String, workers: Int, check: Bool = true) throws -> Run {
+    /// `lending`: take the events with `withNext` (lent in place) rather than `nextChecked`.
+    static func run(
+        _ mapping: CompiledMapping, _ path: String, workers: Int, check: Bool = true, lending: Bool = false
+    ) throws -> Run {
         let reader = try Readers.open(path, options: mapping.readerOptions)
         let bound = try #require(BoundMapping.bind(mapping, to: reader.source).mapping)
         var makeCheck: (() -> DocumentBuilder.Check)?
         if check { makeCheck = { Self.makeCheck() } }
         let builder = try DocumentBuilder(bound, reader: reader, workers: workers, makeCheck: makeCheck)
         var run = Run()
+        func see(_ event: borrowing MappingEvent, _ diagnostics: [Diagnostic]?) {
+            switch event {
+            case .document(let document): run.seen.append(.document(document, diagnostics))
+            case .rejected(let outcome): run.seen.append(.rejected(outcome))
+            case .skipped(let outcome): run.seen.append(.skipped(outcome))
+            }
+        }
         do {
-            while let (event, diagnostics) = try builder.nextChecked() {
-                switch event {
-                case .document(let document): run.seen.append(.document(document, diagnostics))
-                case .rejected(let outcome): run.seen.append(.rejected(outcome))
-                case .skipped(let outcome): run.seen.append(.skipped(outcome))
-                }
+            if lending {
+                while try builder.withNext({ event, diagnostics in see(event, diagnostics) }) != nil {}
+            } else {
+                while let (event, diagnostics) = try builder.nextChecked() { see(event, diagnostics) }
             }
         } catch let error as ReadError {
             run.error = error.diagnostic
@@ -125,6 +133,12 @@ struct PipelineTests {
         #expect(many.stats == one.stats)
         #expect(many.firstDifference(from: one) == nil)
         #expect(many.error == nil && one.error == nil)
+        // Lent in place, on one thread and on several, the events are the same as moved out.
+        for lentWorkers in [1, workers] {
+            let lent = try Self.run(mapping, path, workers: lentWorkers, lending: true)
+            #expect(lent.firstDifference(from: one) == nil, "\(lentWorkers) workers")
+            #expect(lent.stats == one.stats)
+        }
     }
 
     @Test("every sample mapping gives the same on several workers")
@@ -161,6 +175,9 @@ struct PipelineTests {
 
         let one = try Self.run(mapping, path, workers: 1)
         let many = try Self.run(mapping, path, workers: 3)
+        let lent = try Self.run(mapping, path, workers: 3, lending: true)
+        #expect(lent.error == one.error)
+        #expect(lent.firstDifference(from: one) == nil)
         let error = try #require(one.error)
         #expect(error.code == ReaderCode.invalidBytes)
         #expect(error.location?.line == 3_002)

@@ -210,27 +210,34 @@ enum Measure {
             var summary = PlanSummary()
             var calls = CallPlan()
             var (documents, lines, checksum) = (0, 0, 0)
-            while let (event, checked) = try builder.nextChecked() {
-                guard case .document(let document) = event else { continue }
-                if let validator {
-                    var diagnostics = checked ?? []
-                    if let duplicate = validator.registerReference(
-                        of: document, distinctInFile: builder.referencesAreDistinct)
-                    {
-                        diagnostics.append(duplicate)
+            // Each event is lent, as `plan` reads them: nothing is copied, and the worker that
+            // mapped a document frees it. (`switch`: `if case` and `guard case` copied the
+            // document out of the lent event, retaining and releasing each of its texts.)
+            while try builder.withNext({ (event, checked) -> Void in
+                switch event {
+                case .rejected, .skipped: break
+                case .document(let document):
+                    if let validator {
+                        var diagnostics = checked ?? []
+                        if let duplicate = validator.registerReference(
+                            of: document, distinctInFile: builder.referencesAreDistinct)
+                        {
+                            diagnostics.append(duplicate)
+                        }
+                        precondition(
+                            diagnostics.allSatisfy { $0.severity != .error }, "validation: \(diagnostics.prefix(3))")
                     }
-                    precondition(
-                        diagnostics.allSatisfy { $0.severity != .error }, "validation: \(diagnostics.prefix(3))")
+                    if planning {
+                        summary.add(document)
+                        calls.add(document)
+                    }
+                    documents += 1
+                    lines += document.lines.count
+                    checksum &+=
+                        Int(truncatingIfNeeded: document.lines[0].amount.minorUnits)
+                        &+ document.referenceValue.utf8Count
                 }
-                if planning {
-                    summary.add(document)
-                    calls.add(document)
-                }
-                documents += 1
-                lines += document.lines.count
-                checksum &+=
-                    Int(truncatingIfNeeded: document.lines[0].amount.minorUnits) &+ document.referenceValue.utf8Count
-            }
+            }) != nil {}
             let stats = builder.stats
             precondition(stats.rowsRejected == 0, "rows rejected: \(stats.rowsRejected)")
             if planning { checksum &+= calls.ledgerBatches &+ calls.vouchers &+ summary.accounts.count }

@@ -58,8 +58,14 @@ public final class DocumentBuilder {
     private let spec: CompiledMapping.DocumentSpec
     private var counter = ReferenceCounter()
     let pipeline: MappingPipeline?
-    /// Results not yet handed out, last first: taken with `popLast`, which moves them out.
+    /// The current batch, last first: `batch[0..<unread]` are not handed out yet, the rest have
+    /// been (moved out, or lent). The whole array goes back to the worker that mapped it, which
+    /// destroys what is left in it: the documents' memory is freed on the thread that allocated
+    /// it, and their texts' reference counts never leave that thread's core.
     private var batch: [Mapped] = []
+    private var unread = 0
+    /// The pipeline worker that mapped `batch`.
+    private var batchWorker = 0
     /// What stopped the pipeline's reading, thrown once `batch` is handed out.
     private var pendingError: (any Error)?
     private var finished = false
@@ -120,7 +126,33 @@ public final class DocumentBuilder {
     /// The next event and, for a document, what the builder's check said of it (nil without a
     /// check); nil when the file is done.
     public func nextChecked() throws -> (event: MappingEvent, diagnostics: [Diagnostic]?)? {
-        while batch.isEmpty {
+        guard let i = try advance() else { return nil }
+        return batch[i].take()
+    }
+
+    /// Lends the next event, and what the builder's check said of it, to `body`, and returns what
+    /// it returns; nil when the file is done. Nothing is copied or moved: a consumer that needs
+    /// only to read each document (plan, validation, the benchmarks) pays no reference counting
+    /// and frees nothing.
+    public func withNext<Result>(
+        _ body: (borrowing MappingEvent, [Diagnostic]?) throws -> Result
+    ) throws -> Result? {
+        guard let i = try advance() else { return nil }
+        // Moved out of the batch for the call and back after it: lent straight from the array,
+        // the event was copied (each of its texts retained and released), as `body` might have
+        // changed the array under it.
+        return try batch.withUnsafeMutableBufferPointer { batch in
+            let slot = batch.baseAddress! + i
+            let mapped = slot.move()
+            defer { slot.initialize(to: consume mapped) }
+            return try body(mapped.event, mapped.diagnostics)
+        }
+    }
+
+    /// Moves to the next event, reading or taking a batch when the current one is used up, and
+    /// checks and counts it; its index in `batch`, or nil when the file is done.
+    private func advance() throws -> Int? {
+        while unread == 0 {
             if let error = pendingError {
                 pendingError = nil
                 finished = true
@@ -128,28 +160,32 @@ public final class DocumentBuilder {
             }
             if finished { return nil }
             if let pipeline {
-                var emptied: [Mapped] = []
-                swap(&emptied, &batch)
-                var done = pipeline.take(giving: emptied)
+                var used: [Mapped] = []
+                swap(&used, &batch)
+                var done = pipeline.take(giving: used, to: batchWorker)
                 stats.records += done.records
                 swap(&batch, &done.mapped)  // moved, not copied: it comes last first
+                batchWorker = done.worker
                 pendingError = done.error
                 finished = done.isLast
-            } else if let record = try reader.next() {
-                stats.records += 1
-                try process(record)
-                batch.reverse()
             } else {
-                finished = true
-                flushAll()
+                batch.removeAll(keepingCapacity: true)
+                if let record = try reader.next() {
+                    stats.records += 1
+                    try process(record)
+                } else {
+                    finished = true
+                    flushAll()
+                }
                 batch.reverse()
             }
+            unread = batch.count
             countOccurrences()
         }
-        var mapped = batch.removeLast()
-        if let check { mapped.check(check) }
-        count(mapped.event)
-        return mapped.take()
+        unread -= 1
+        if let check { batch[unread].check(check) }
+        count(batch[unread].event)
+        return unread
     }
 
     /// Counts the repeated content of the documents in `batch` (last first, so counted from the

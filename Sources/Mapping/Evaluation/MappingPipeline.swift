@@ -21,13 +21,14 @@ final class MappingPipeline: @unchecked Sendable {
         var source: SourceFile
     }
 
-    /// A batch mapped: its events last first (taken with `popLast`), how many records it had,
-    /// and the error that stopped reading after them, if one did.
+    /// A batch mapped: its events last first, how many records it had, the error that stopped
+    /// reading after them, if one did, and which worker mapped it.
     struct Batch {
         var mapped: [Mapped]
         var records: Int
         var error: (any Error)?
         var isLast: Bool
+        var worker: Int
     }
 
     static let batchSize = 256
@@ -47,18 +48,23 @@ final class MappingPipeline: @unchecked Sendable {
     /// Workers not yet ended, and of those, how many wait for the consumer.
     private var running = 0
     private var waiting = 0
-    /// Emptied batch arrays the consumer gave back, for workers to fill again: a batch's array
-    /// is tens of kilobytes, and allocating one for every batch cost about 140 instructions a row.
-    private var spares: [[Mapped]] = []
+    /// Batch arrays the consumer is done with, per worker, for it to empty and fill again: a
+    /// batch's array is tens of kilobytes, and allocating one for every batch cost about 140
+    /// instructions a row. Each goes back to the worker that filled it, which destroys the events
+    /// still in it: memory is freed by the thread that allocated it, and the reference counts of
+    /// what the documents share with their worker (its path string) are counted down on that
+    /// worker's core, not on the consumer's.
+    private var spares: [[[Mapped]]]
     let window: Int
 
     init(reader: any RecordReader, workers: [Worker]) {
         self.reader = reader
         window = 2 * workers.count + 2
         running = workers.count
+        spares = Array(repeating: [], count: workers.count)
         for (index, worker) in workers.enumerated() {
             let box = WorkerBox(worker)
-            let thread = Thread { [self] in run(box.worker) }
+            let thread = Thread { [self] in run(box.worker, index: index) }
             thread.name = "ledgerlift-map-\(index + 1)"
             thread.start()
         }
@@ -89,12 +95,12 @@ final class MappingPipeline: @unchecked Sendable {
         return results.count
     }
 
-    /// The next batch in file order, waiting for it when it is not mapped yet. `emptied`, a
-    /// batch array the caller has emptied, is kept for a worker to fill again.
-    func take(giving emptied: consuming [Mapped]) -> Batch {
+    /// The next batch in file order, waiting for it when it is not mapped yet. `used`, the
+    /// array of the batch the caller is done with, goes back to `worker`, which mapped it.
+    func take(giving used: consuming [Mapped], to worker: Int) -> Batch {
         condition.lock()
         defer { condition.unlock() }
-        if emptied.capacity >= Self.batchSize && spares.count <= window { spares.append(emptied) }
+        if used.capacity >= Self.batchSize && spares[worker].count <= window { spares[worker].append(used) }
         while results[taken] == nil { condition.wait() }
         let batch = results.removeValue(forKey: taken)!
         taken += 1
@@ -102,7 +108,7 @@ final class MappingPipeline: @unchecked Sendable {
         return batch
     }
 
-    private func run(_ worker: Worker) {
+    private func run(_ worker: Worker, index: Int) {
         defer {
             condition.lock()
             running -= 1
@@ -129,8 +135,9 @@ final class MappingPipeline: @unchecked Sendable {
                 return
             }
             reserved += 1
-            var mapped = spares.popLast() ?? []
+            var mapped = spares[index].popLast() ?? []
             condition.unlock()
+            mapped.removeAll(keepingCapacity: true)  // what the consumer left: destroyed here
 
             // Take the reader, read a batch, let it go.
             readLock.lock()
@@ -173,7 +180,8 @@ final class MappingPipeline: @unchecked Sendable {
                 }
             }
             condition.lock()
-            results[sequence] = Batch(mapped: mapped, records: records.count, error: failure, isLast: isLast)
+            results[sequence] = Batch(
+                mapped: mapped, records: records.count, error: failure, isLast: isLast, worker: index)
             condition.broadcast()
             condition.unlock()
             if isLast { return }

@@ -55,17 +55,27 @@ struct Plan: ParsableCommand {
                 continue
             }
             do {
-                while let (mapped, checked) = try builder.nextChecked() {
-                    let (event, warnings) = step.apply(
-                        mapped, checked: checked, distinct: builder.referencesAreDistinct)
+                // Each event is lent where the mapping left it: a plan only reads documents (and
+                // keeps the few it shows), so none is copied, and each is freed by the thread
+                // that mapped it.
+                func take(_ event: borrowing MappingEvent, warnings: RowOutcome?) throws {
                     if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
                     plan.add(event, keepDocuments: json ? .max : show)
                     if let warnings {
                         plan.warned.append(warnings)
                         if !json, !jsonl { problems.report(warnings) }
                     }
-                    if case .rejected(let outcome) = event, !json, !jsonl { problems.report(outcome) }
+                    switch event {
+                    case .rejected(let outcome) where !json && !jsonl: problems.report(outcome)
+                    case .rejected, .skipped, .document: break
+                    }
                 }
+                while try builder.withNext({ (event, checked) throws -> Void in
+                    switch step.review(event, checked: checked, distinct: builder.referencesAreDistinct) {
+                    case .kept(let warnings): try take(event, warnings: warnings)
+                    case .rejected(let outcome): try take(MappingEvent.rejected(outcome), warnings: nil)
+                    }
+                }) != nil {}
             } catch {
                 try MappingSession.reportStop(error)
                 plan.stoppedFiles.append(file)
@@ -117,7 +127,7 @@ struct PlanOutput: Encodable {
         self.kind = kind
     }
 
-    mutating func add(_ event: MappingEvent, keepDocuments: Int) {
+    mutating func add(_ event: borrowing MappingEvent, keepDocuments: Int) {
         switch event {
         case .document(let document):
             documentCount += 1
@@ -134,7 +144,7 @@ struct PlanOutput: Encodable {
         case dineroCalls
     }
 
-    static func line(for event: MappingEvent, _ encoder: JSONEncoder) throws -> String {
+    static func line(for event: borrowing MappingEvent, _ encoder: JSONEncoder) throws -> String {
         struct Tagged<T: Encodable>: Encodable {
             var type: String
             var value: T

@@ -91,27 +91,60 @@ struct ValidationStep {
     /// A check per mapping worker: the document's own checks, run beside the mapping.
     var makeCheck: (() -> DocumentBuilder.Check)? { validator?.workerCheck }
 
-    /// Validates a mapped document; `checked` is what ``makeCheck`` said of it already, so only
-    /// the run-wide check on references is left.
+    /// What validation made of an event: kept (with warnings, if any), or rejected.
+    enum Verdict {
+        case kept(warnings: RowOutcome?)
+        case rejected(RowOutcome)
+    }
+
+    /// Validates a mapped document where it lies (a lent event is not copied); `checked` is what
+    /// ``makeCheck`` said of it already, so only the run-wide check on references is left.
+    /// Events that are not documents, and every event without a validator, are kept.
     /// `distinct`: the builder's ``DocumentBuilder/referencesAreDistinct``.
+    mutating func review(
+        _ event: borrowing MappingEvent, checked: [Diagnostic]?, distinct: Bool = false
+    ) -> Verdict {
+        guard let validator else { return .kept(warnings: nil) }
+        switch event {
+        case .rejected, .skipped:
+            return .kept(warnings: nil)
+        case .document(let document):
+            var diagnostics: [Diagnostic]
+            if let checked {
+                diagnostics = checked
+            } else {
+                var copy = document
+                diagnostics = validator.check(&copy)
+            }
+            if let duplicate = validator.registerReference(of: document, distinctInFile: distinct) {
+                diagnostics.append(duplicate)
+            }
+            if diagnostics.isEmpty { return .kept(warnings: nil) }
+            let outcome = RowOutcome(
+                file: document.provenance.file, rows: document.provenance.rows,
+                reason: diagnostics.first { $0.severity == .error }?.message ?? diagnostics[0].message,
+                diagnostics: diagnostics)
+            guard diagnostics.contains(where: { $0.severity == .error }) else { return .kept(warnings: outcome) }
+            rejectedDocuments += 1
+            rejectedRows += document.provenance.rowCount
+            rejectedLines += document.lines.count
+            return .rejected(outcome)
+        }
+    }
+
+    /// ``review(_:checked:distinct:)`` for an event the caller owns: the event as validation
+    /// leaves it (a rejected document becomes rejected rows), and the warnings of a kept one.
     mutating func apply(
         _ event: MappingEvent, checked: [Diagnostic]? = nil, distinct: Bool = false
     ) -> (event: MappingEvent, warnings: RowOutcome?) {
-        guard let validator, case .document(var document) = event else { return (event, nil) }
-        var diagnostics = checked ?? validator.check(&document)
-        if let duplicate = validator.registerReference(of: document, distinctInFile: distinct) {
-            diagnostics.append(duplicate)
+        guard validator != nil, case .document(var document) = event else { return (event, nil) }
+        // Without a worker's check, the validator checks the document here, and may fill in what
+        // it derives (so it is checked in place, not through `review`'s copy).
+        let diagnostics = checked ?? validator!.check(&document)
+        switch review(MappingEvent.document(document), checked: diagnostics, distinct: distinct) {
+        case .kept(let warnings): return (.document(document), warnings)
+        case .rejected(let outcome): return (.rejected(outcome), nil)
         }
-        if diagnostics.isEmpty { return (.document(document), nil) }
-        let outcome = RowOutcome(
-            file: document.provenance.file, rows: document.provenance.rows,
-            reason: diagnostics.first { $0.severity == .error }?.message ?? diagnostics[0].message,
-            diagnostics: diagnostics)
-        guard diagnostics.contains(where: { $0.severity == .error }) else { return (.document(document), outcome) }
-        rejectedDocuments += 1
-        rejectedRows += document.provenance.rowCount
-        rejectedLines += document.lines.count
-        return (.rejected(outcome), nil)
     }
 
     /// A file's mapping counts with validation's rejections moved from documents to rejected rows.
