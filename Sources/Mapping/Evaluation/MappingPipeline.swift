@@ -31,7 +31,10 @@ final class MappingPipeline: @unchecked Sendable {
         var worker: Int
     }
 
-    static let batchSize = 256
+    /// Records a batch. 256 was about 2 % faster, but the batches a lending consumer hands back
+    /// hold their documents until their worker empties them, and 128 keeps read + map of the
+    /// 1M-row bank file about 0.5 MB lower at its peak (46.4–47.1 MB against 46.7–47.6).
+    static let batchSize = 128
 
     // The reader and the read position, under `readLock`.
     private let readLock = NSLock()
