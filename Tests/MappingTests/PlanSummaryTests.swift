@@ -84,6 +84,42 @@ struct PlanSummaryTests {
     }
 }
 
+extension PlanSummaryTests {
+    @Test("a line's rows are found by its fields' bits, or by name when equal values lie in other storage")
+    func shapes() {
+        var summary = PlanSummary()
+        // Long names and zone/category VAT live on the heap: each line below makes its own copy,
+        // so equal lines have different bits and are matched by name; the totals must not care.
+        func long(_ i: Int) -> AccountNumber { AccountNumber("Mellemregning med datterselskab \(i % 3)") }
+        func zone(_ i: Int) -> VatSpec { .zoneCategory(zone: "EU\(i % 2)", category: "goods") }
+        for i in 0..<300 {
+            let vat: VatSpec? = i % 4 == 0 ? nil : (i % 4 == 1 ? .code("I25") : (i % 4 == 2 ? VatSpec.none : zone(i)))
+            summary.add(Self.document([Self.line(5500, long(i), 100, vat: vat, balancingVat: zone(i + 1))]))
+            summary.add(Self.document([Self.line(long(i + 1), 5500, -7, .eur)], currency: .eur))
+        }
+        let accounts = Dictionary(
+            uniqueKeysWithValues: summary.accounts.map {
+                ("\($0.name) \($0.currency.code)", ($0.debit.minorUnits, $0.credit.minorUnits, $0.lines))
+            })
+        #expect(accounts["5500 DKK"]! == (30_000, 0, 300))
+        #expect(accounts["5500 EUR"]! == (2_100, 0, 300))
+        for k in 0..<3 {
+            #expect(accounts["Mellemregning med datterselskab \(k) DKK"]! == (0, 10_000, 100))
+            #expect(accounts["Mellemregning med datterselskab \(k) EUR"]! == (0, 700, 100))
+        }
+        let vat = Dictionary(
+            uniqueKeysWithValues: summary.vatCodes.map {
+                ("\($0.name) \($0.currency.code)", ($0.debit.minorUnits, $0.credit.minorUnits, $0.lines))
+            })
+        #expect(vat["(not given) DKK"]! == (7_500, 0, 75))
+        #expect(vat["I25 DKK"]! == (7_500, 0, 75))
+        #expect(vat["none DKK"]! == (7_500, 0, 75))
+        #expect(vat["EU0/goods DKK"]! == (0, 15_000, 150))
+        #expect(vat["EU1/goods DKK"]! == (7_500, 15_000, 225))
+        #expect(vat["none EUR"]! == (2_100, 2_100, 600))
+    }
+}
+
 @Suite("The last few values looked up")
 struct RecentValuesTests {
     @Test("a key is found by its bits, or by == when its bits differ; the oldest goes once 16 are kept")

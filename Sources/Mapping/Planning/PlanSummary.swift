@@ -56,15 +56,124 @@ public struct PlanSummary: Sendable, Encodable {
                 vatTable.post(document.lines[index].vat?.description ?? "(not given)", amount)
                 continue
             }
-            if let account = document.lines[index].account {
-                accountTable.post(account.rawValue, amount)
-                vatTable.post(document.lines[index].vat?.description ?? "(not given)", amount)
+            let target = document.lines.withUnsafeBufferPointer { lines in self.rows(for: lines.baseAddress! + index) }
+            if target.account >= 0 {
+                accountTable.post(at: Int(target.account), amount)
+                vatTable.post(at: Int(target.vat), amount)
             }
-            if let balancing = document.lines[index].balancingAccount {
-                accountTable.post(balancing.rawValue, amount.negated)
-                vatTable.post(document.lines[index].balancingVat?.description ?? "(not given)", amount.negated)
+            if target.balancing >= 0 {
+                accountTable.post(at: Int(target.balancing), amount.negated)
+                vatTable.post(at: Int(target.balancingVat), amount.negated)
             }
         }
+    }
+
+    /// Where a line's four posts go (-1: no such side).
+    private struct ShapeRows {
+        var account: Int32 = -1
+        var vat: Int32 = -1
+        var balancing: Int32 = -1
+        var balancingVat: Int32 = -1
+    }
+
+    private struct KeptValues: Sendable {
+        var account: AccountNumber?
+        var balancing: AccountNumber?
+        var vat: VatSpec?
+        var balancingVat: VatSpec?
+    }
+
+    /// The last few line shapes (a rule sets the same few accounts and codes on row after row)
+    /// and their rows: comparing a line's bits with them replaces four lookups by name, and
+    /// making the VAT code's name, for nearly every line. Equal bits are the same values,
+    /// because `keptValues` keeps the values the bits were read from alive. Bits that differ
+    /// go the long way, by name.
+    /// Per kept shape, `shapeWords` words: the four fields' two words each, then the currency
+    /// and the optional VAT codes' tag bytes.
+    private var keptBits: [UInt64] = []
+    private static let shapeWords = 9
+    private var keptRows: [ShapeRows] = []
+    private var keptValues: [KeptValues] = []
+    private var nextKept = 0
+    private static let kept = 16
+    /// Where the four fields lie in a line, and how long each is (16 or 17 bytes on 64-bit);
+    /// nil elsewhere, where every line goes by name.
+    private static let fields: [(offset: Int, size: Int)]? = {
+        let sizes = [MemoryLayout<AccountNumber?>.size, MemoryLayout<VatSpec?>.size]
+        guard sizes.allSatisfy({ (16...17).contains($0) }) else { return nil }
+        let paths = [
+            \DocumentLine.account, \DocumentLine.balancingAccount, \DocumentLine.vat, \DocumentLine.balancingVat,
+        ]
+        let offsets = paths.compactMap { MemoryLayout<DocumentLine>.offset(of: $0) }
+        guard offsets.count == 4 else { return nil }
+        return zip(offsets, [sizes[0], sizes[0], sizes[1], sizes[1]]).map { ($0, $1) }
+    }()
+
+    private mutating func rows(for line: UnsafePointer<DocumentLine>) -> ShapeRows {
+        guard let fields = Self.fields else { return Self.rowsByName(line.pointee, &accountTable, &vatTable) }
+        let raw = UnsafeRawPointer(line)
+        var bits = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var tags = UInt64(line.pointer(to: \.amount)!.pointee.currency.packed)
+        withUnsafeMutableBytes(of: &bits) { out in
+            for (k, field) in fields.enumerated() {
+                out.storeBytes(
+                    of: raw.loadUnaligned(fromByteOffset: field.offset, as: UInt64.self), toByteOffset: 16 * k,
+                    as: UInt64.self)
+                out.storeBytes(
+                    of: raw.loadUnaligned(fromByteOffset: field.offset + 8, as: UInt64.self), toByteOffset: 16 * k + 8,
+                    as: UInt64.self)
+                if field.size == 17 {
+                    tags = tags << 8 | UInt64(raw.load(fromByteOffset: field.offset + 16, as: UInt8.self))
+                }
+            }
+        }
+        bits.8 = tags
+        let found = keptBits.withUnsafeBufferPointer { kept -> Int? in
+            withUnsafeBytes(of: bits) { wanted in
+                let wanted = wanted.bindMemory(to: UInt64.self)
+                var start = 0
+                while start < kept.count {
+                    var difference: UInt64 = 0
+                    for w in 0..<Self.shapeWords { difference |= kept[start + w] ^ wanted[w] }
+                    if difference == 0 { return start / Self.shapeWords }
+                    start += Self.shapeWords
+                }
+                return nil
+            }
+        }
+        if let found { return keptRows[found] }
+        let rows = Self.rowsByName(line.pointee, &accountTable, &vatTable)
+        let values = KeptValues(
+            account: line.pointee.account, balancing: line.pointee.balancingAccount, vat: line.pointee.vat,
+            balancingVat: line.pointee.balancingVat)
+        let words = withUnsafeBytes(of: bits) { Array($0.bindMemory(to: UInt64.self)) }
+        if keptRows.count < Self.kept {
+            keptBits += words
+            keptRows.append(rows)
+            keptValues.append(values)
+        } else {
+            keptBits.replaceSubrange(nextKept * Self.shapeWords..<(nextKept + 1) * Self.shapeWords, with: words)
+            keptRows[nextKept] = rows
+            keptValues[nextKept] = values
+            nextKept = (nextKept + 1) % Self.kept
+        }
+        return rows
+    }
+
+    private static func rowsByName(
+        _ line: borrowing DocumentLine, _ accountTable: inout DebitCreditTable, _ vatTable: inout DebitCreditTable
+    ) -> ShapeRows {
+        var rows = ShapeRows()
+        let currency = line.amount.currency
+        if let account = line.account {
+            rows.account = Int32(accountTable.row(account.rawValue, currency))
+            rows.vat = Int32(vatTable.row(line.vat?.description ?? "(not given)", currency))
+        }
+        if let balancing = line.balancingAccount {
+            rows.balancing = Int32(accountTable.row(balancing.rawValue, currency))
+            rows.balancingVat = Int32(vatTable.row(line.balancingVat?.description ?? "(not given)", currency))
+        }
+        return rows
     }
 
     private enum CodingKeys: String, CodingKey { case accounts, vatCodes, documentsByKind }
@@ -96,7 +205,11 @@ struct DebitCreditTable: Sendable {
 
     /// Posts a signed amount: positive is a debit, negative a credit.
     mutating func post(_ name: String, _ signed: Money) {
-        let i = row(name, signed.currency)
+        post(at: row(name, signed.currency), signed)
+    }
+
+    /// Posts a signed amount to the row at `i` (from ``row(_:_:)``, in the amount's currency).
+    mutating func post(at i: Int, _ signed: Money) {
         if signed.minorUnits >= 0 {
             rows[i].debit = rows[i].debit.adding(signed) ?? rows[i].debit
         } else {
@@ -105,7 +218,8 @@ struct DebitCreditTable: Sendable {
         rows[i].lines += 1
     }
 
-    private mutating func row(_ name: String, _ currency: Currency) -> Int {
+    /// The row of `name` in `currency`, added when new.
+    mutating func row(_ name: String, _ currency: Currency) -> Int {
         let key = Key(name: name, currency: currency.packed)
         if let known = recent.value(for: key) { return known }
         let i: Int
