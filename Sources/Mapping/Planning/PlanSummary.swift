@@ -76,26 +76,26 @@ public struct PlanSummary: Sendable, Encodable {
         var balancingVat: Int32 = -1
     }
 
-    private struct KeptValues: Sendable {
+    /// A kept line shape: its rows, and the values its bits were read from, held so that equal
+    /// bits keep meaning equal values (a text's storage cannot be freed and reused).
+    private struct KeptShape: Sendable {
+        var rows: ShapeRows
         var account: AccountNumber?
         var balancing: AccountNumber?
         var vat: VatSpec?
         var balancingVat: VatSpec?
     }
 
-    /// The last few line shapes (a rule sets the same few accounts and codes on row after row)
-    /// and their rows: comparing a line's bits with them replaces four lookups by name, and
-    /// making the VAT code's name, for nearly every line. Equal bits are the same values,
-    /// because `keptValues` keeps the values the bits were read from alive. Bits that differ
-    /// go the long way, by name.
+    /// The last few line shapes (a rule sets the same few accounts and codes on row after row):
+    /// comparing a line's bits with theirs replaces four lookups by name, and making the VAT
+    /// code's name, for nearly every line. Bits that differ go the long way, by name.
+    private var kept: [KeptShape] = []
     /// Per kept shape, `shapeWords` words: the four fields' two words each, then the currency
     /// and the optional VAT codes' tag bytes.
     private var keptBits: [UInt64] = []
     private static let shapeWords = 9
-    private var keptRows: [ShapeRows] = []
-    private var keptValues: [KeptValues] = []
     private var nextKept = 0
-    private static let kept = 16
+    private static let keptShapes = 16
     /// Where the four fields lie in a line, and how long each is (16 or 17 bytes on 64-bit);
     /// nil elsewhere, where every line goes by name.
     private static let fields: [(offset: Int, size: Int)]? = {
@@ -141,21 +141,19 @@ public struct PlanSummary: Sendable, Encodable {
                 return nil
             }
         }
-        if let found { return keptRows[found] }
+        if let found { return kept[found].rows }
         let rows = Self.rowsByName(line.pointee, &accountTable, &vatTable)
-        let values = KeptValues(
-            account: line.pointee.account, balancing: line.pointee.balancingAccount, vat: line.pointee.vat,
-            balancingVat: line.pointee.balancingVat)
+        let shape = KeptShape(
+            rows: rows, account: line.pointee.account, balancing: line.pointee.balancingAccount,
+            vat: line.pointee.vat, balancingVat: line.pointee.balancingVat)
         let words = withUnsafeBytes(of: bits) { Array($0.bindMemory(to: UInt64.self)) }
-        if keptRows.count < Self.kept {
+        if kept.count < Self.keptShapes {
             keptBits += words
-            keptRows.append(rows)
-            keptValues.append(values)
+            kept.append(shape)
         } else {
             keptBits.replaceSubrange(nextKept * Self.shapeWords..<(nextKept + 1) * Self.shapeWords, with: words)
-            keptRows[nextKept] = rows
-            keptValues[nextKept] = values
-            nextKept = (nextKept + 1) % Self.kept
+            kept[nextKept] = shape
+            nextKept = (nextKept + 1) % Self.keptShapes
         }
         return rows
     }
