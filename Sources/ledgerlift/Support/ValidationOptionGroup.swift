@@ -98,7 +98,10 @@ struct ValidationStep {
     }
 
     /// Validates a mapped document where it lies (a lent event is not copied); `checked` is what
-    /// ``makeCheck`` said of it already, so only the run-wide check on references is left.
+    /// ``makeCheck`` said of it already, so only the run-wide check on references is left. Lend
+    /// from a builder made with ``makeCheck``: without `checked`, the document is checked on a
+    /// copy, and the VAT codes the check would rewrite stay as mapped (``apply(_:checked:distinct:)``
+    /// checks an owned document in place).
     /// Events that are not documents, and every event without a validator, are kept.
     /// `distinct`: the builder's ``DocumentBuilder/referencesAreDistinct``.
     mutating func review(
