@@ -34,11 +34,17 @@ public final class Validator {
     private let codesTheOrganizationLacks: Set<String>
     /// The latest date a document may have.
     private let latestDate: LocalDate
+    /// The organization's accounting years: their first and last days, and whether each is closed.
+    private let yearSpans: [(from: LocalDate, to: LocalDate, closed: Bool)]
     /// The chart, for the lookups on every line.
     private let accounts: AccountTable?
     /// The chart entries of the accounts last looked up: a file's lines name a handful of
     /// accounts, and finding one by its bits costs less than packing its number for the index.
     private var recentEntries = RecentValues<AccountNumber, AccountTable.Entry?>()
+    /// Line shapes (accounts and VAT codes, in a kind of document and region) whose check found
+    /// nothing, with the VAT codes it wrote: the check depends on nothing else, and a file's
+    /// lines have a handful of shapes.
+    private var cleanShapes = LineShapeMemo<Rewrites>()
 
     public init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
         self.vat = vat
@@ -46,6 +52,7 @@ public final class Validator {
         self.options = options
         latestDate = options.today.adding(days: options.futureDays)
         accounts = reference.map(AccountTable.init)
+        yearSpans = reference?.years.map { ($0.from, $0.to, $0.closed == true) } ?? []
         let known = reference?.vatCodes
         codesTheOrganizationLacks = Set(
             vat.codes.values.map(\.code).filter { code in
@@ -81,7 +88,20 @@ public final class Validator {
         checkAmounts(document, &check)
         checkDates(document, &check)
         if let purchase = document.purchase { checkPayment(document, purchase, &check) }
-        for index in document.lines.indices { checkLine(&document, index, &check) }
+        let context = Self.shapeContext(document)
+        for index in document.lines.indices {
+            let shape = document.lines.withUnsafeBufferPointer { LineShape($0.baseAddress! + index, context: context) }
+            if let shape, let rewrites = cleanShapes.value(for: shape) {
+                if !rewrites.isEmpty { rewrites.apply(to: &document.lines[index]) }
+                continue
+            }
+            let before = check.diagnostics.count
+            let given = document.lines[index]
+            let rewrites = checkLine(&document, index, &check)
+            if let shape, check.diagnostics.count == before {
+                cleanShapes.remember(rewrites, for: shape, readFrom: given)
+            }
+        }
         checkDeclaredVat(document, &check)
         return check.diagnostics
     }
@@ -183,7 +203,10 @@ public final class Validator {
                 "the date \(document.date) is \(ahead) days in the future; at most \(options.futureDays) are allowed",
                 hint: "check the date format (dd-mm or mm-dd?), or allow more with --future-days", field: "date")
         }
-        guard let reference, !reference.years.isEmpty else { return }
+        // The spans first: reading the reference data copies it, and the year's name.
+        let span = yearSpans.first { $0.from <= document.date && document.date <= $0.to }
+        if yearSpans.isEmpty || span?.closed == false { return }
+        guard let reference else { return }
         guard let year = reference.year(of: document.date) else {
             let names = reference.years.map { "\($0.name) (\($0.from)–\($0.to))" }.joined(separator: ", ")
             check.error(
@@ -256,9 +279,31 @@ public final class Validator {
 
     // MARK: Lines: accounts and VAT
 
+    /// What a line's check depends on besides the line's accounts and codes: whether the
+    /// document is a purchase, and its region.
+    private static func shapeContext(_ document: Document) -> UInt32 {
+        guard document.kind == .purchaseVoucher else { return 0 }
+        let region = document.purchase?.region ?? .denmark
+        return 1 + UInt32(Region.allCases.firstIndex(of: region)!)
+    }
+
+    /// The VAT codes a line's check wrote in place of the given ones; nil: the given one stays.
+    private struct Rewrites: Sendable {
+        var vat: VatSpec?
+        var balancingVat: VatSpec?
+
+        var isEmpty: Bool { vat == nil && balancingVat == nil }
+
+        func apply(to line: inout DocumentLine) {
+            if let vat { line.vat = vat }
+            if let balancingVat { line.balancingVat = balancingVat }
+        }
+    }
+
     /// Checks both sides of a line (the account, and for manual vouchers and ledger items the
     /// balancing account), looking each account up once.
-    private func checkLine(_ document: inout Document, _ index: Int, _ check: inout Check) {
+    private func checkLine(_ document: inout Document, _ index: Int, _ check: inout Check) -> Rewrites {
+        var rewrites = Rewrites()
         let row = document.lines[index].row
         let isPurchase = document.kind == .purchaseVoucher
         if let account = document.lines[index].account {
@@ -266,9 +311,7 @@ public final class Validator {
                 line: index, row: row, account: account, entry: entry(account), field: "vat",
                 isPurchase: isPurchase, region: isPurchase ? (document.purchase?.region ?? .denmark) : nil)
             checkAccount(side, field: "account", &check)
-            if let resolved = checkSide(document.lines[index].vat, side, &check) {
-                document.lines[index].vat = resolved
-            }
+            rewrites.vat = checkSide(document.lines[index].vat, side, &check)
         }
         if let account = document.lines[index].balancingAccount {
             let side = Side(
@@ -276,10 +319,10 @@ public final class Validator {
                 field: "balancing_vat", isPurchase: false, region: nil)
             checkAccount(side, field: "balancing_account", &check)
             // A purchase line's balancing account is an error of its own (V310); its VAT is moot.
-            if !isPurchase, let resolved = checkSide(document.lines[index].balancingVat, side, &check) {
-                document.lines[index].balancingVat = resolved
-            }
+            if !isPurchase { rewrites.balancingVat = checkSide(document.lines[index].balancingVat, side, &check) }
         }
+        if !rewrites.isEmpty { rewrites.apply(to: &document.lines[index]) }
+        return rewrites
     }
 
     /// The account's chart entry; nil when it is not in the chart or there is no chart.

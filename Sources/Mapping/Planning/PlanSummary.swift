@@ -76,85 +76,18 @@ public struct PlanSummary: Sendable, Encodable {
         var balancingVat: Int32 = -1
     }
 
-    /// A kept line shape: its rows, and the values its bits were read from, held so that equal
-    /// bits keep meaning equal values (a text's storage cannot be freed and reused).
-    private struct KeptShape: Sendable {
-        var rows: ShapeRows
-        var account: AccountNumber?
-        var balancing: AccountNumber?
-        var vat: VatSpec?
-        var balancingVat: VatSpec?
-    }
-
-    /// The last few line shapes (a rule sets the same few accounts and codes on row after row):
-    /// comparing a line's bits with theirs replaces four lookups by name, and making the VAT
-    /// code's name, for nearly every line. Bits that differ go the long way, by name.
-    private var kept: [KeptShape] = []
-    /// Per kept shape, `shapeWords` words: the four fields' two words each, then the currency
-    /// and the optional VAT codes' tag bytes.
-    private var keptBits: [UInt64] = []
-    private static let shapeWords = 9
-    private var nextKept = 0
-    private static let keptShapes = 16
-    /// Where the four fields lie in a line, and how long each is (16 or 17 bytes on 64-bit);
-    /// nil elsewhere, where every line goes by name.
-    private static let fields: [(offset: Int, size: Int)]? = {
-        let sizes = [MemoryLayout<AccountNumber?>.size, MemoryLayout<VatSpec?>.size]
-        guard sizes.allSatisfy({ (16...17).contains($0) }) else { return nil }
-        let paths = [
-            \DocumentLine.account, \DocumentLine.balancingAccount, \DocumentLine.vat, \DocumentLine.balancingVat,
-        ]
-        let offsets = paths.compactMap { MemoryLayout<DocumentLine>.offset(of: $0) }
-        guard offsets.count == 4 else { return nil }
-        return zip(offsets, [sizes[0], sizes[0], sizes[1], sizes[1]]).map { ($0, $1) }
-    }()
+    /// Rows of the line shapes seen last (a rule sets the same few accounts and codes on row
+    /// after row): comparing a line's bits with theirs replaces four lookups by name, and making
+    /// the VAT code's name, for nearly every line. Shapes not there go the long way, by name.
+    private var shapes = LineShapeMemo<ShapeRows>()
 
     private mutating func rows(for line: UnsafePointer<DocumentLine>) -> ShapeRows {
-        guard let fields = Self.fields else { return Self.rowsByName(line.pointee, &accountTable, &vatTable) }
-        let raw = UnsafeRawPointer(line)
-        var bits = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var tags = UInt64(line.pointer(to: \.amount)!.pointee.currency.packed)
-        withUnsafeMutableBytes(of: &bits) { out in
-            for (k, field) in fields.enumerated() {
-                out.storeBytes(
-                    of: raw.loadUnaligned(fromByteOffset: field.offset, as: UInt64.self), toByteOffset: 16 * k,
-                    as: UInt64.self)
-                out.storeBytes(
-                    of: raw.loadUnaligned(fromByteOffset: field.offset + 8, as: UInt64.self), toByteOffset: 16 * k + 8,
-                    as: UInt64.self)
-                if field.size == 17 {
-                    tags = tags << 8 | UInt64(raw.load(fromByteOffset: field.offset + 16, as: UInt8.self))
-                }
-            }
+        guard let shape = LineShape(line, context: line.pointer(to: \.amount)!.pointee.currency.packed) else {
+            return Self.rowsByName(line.pointee, &accountTable, &vatTable)
         }
-        bits.8 = tags
-        let found = keptBits.withUnsafeBufferPointer { kept -> Int? in
-            withUnsafeBytes(of: bits) { wanted in
-                let wanted = wanted.bindMemory(to: UInt64.self)
-                var start = 0
-                while start < kept.count {
-                    var difference: UInt64 = 0
-                    for w in 0..<Self.shapeWords { difference |= kept[start + w] ^ wanted[w] }
-                    if difference == 0 { return start / Self.shapeWords }
-                    start += Self.shapeWords
-                }
-                return nil
-            }
-        }
-        if let found { return kept[found].rows }
+        if let rows = shapes.value(for: shape) { return rows }
         let rows = Self.rowsByName(line.pointee, &accountTable, &vatTable)
-        let shape = KeptShape(
-            rows: rows, account: line.pointee.account, balancing: line.pointee.balancingAccount,
-            vat: line.pointee.vat, balancingVat: line.pointee.balancingVat)
-        let words = withUnsafeBytes(of: bits) { Array($0.bindMemory(to: UInt64.self)) }
-        if kept.count < Self.keptShapes {
-            keptBits += words
-            kept.append(shape)
-        } else {
-            keptBits.replaceSubrange(nextKept * Self.shapeWords..<(nextKept + 1) * Self.shapeWords, with: words)
-            kept[nextKept] = shape
-            nextKept = (nextKept + 1) % Self.keptShapes
-        }
+        shapes.remember(rows, for: shape, readFrom: line.pointee)
         return rows
     }
 
@@ -191,7 +124,11 @@ public struct PlanSummary: Sendable, Encodable {
 /// Posted to four times a line, so rows are found without building or hashing a `String`: the
 /// last few names posted first (``RecentValues``), then a ``WordIndex``.
 struct DebitCreditTable: Sendable {
-    private(set) var rows: [PlanSummary.Total] = []
+    /// Each row's name and currency, in the order first seen.
+    private var names: [(name: String, currency: Currency)] = []
+    /// Per row, three numbers: debits and credits in minor units, and lines posted. (Kept apart
+    /// from the names: posting to a `Total` in an array cost about 54 instructions.)
+    private var sums: [Int64] = []
     /// Rows by name and currency.
     private var index = WordIndex()
     private var recent = RecentValues<Key, Int>()
@@ -201,19 +138,32 @@ struct DebitCreditTable: Sendable {
         var currency: UInt32
     }
 
+    /// The totals, in the order first seen.
+    var rows: [PlanSummary.Total] {
+        names.indices.map { i in
+            let (name, currency) = names[i]
+            return PlanSummary.Total(
+                name: name, currency: currency, debit: Money(minorUnits: sums[3 * i], currency: currency),
+                credit: Money(minorUnits: sums[3 * i + 1], currency: currency), lines: Int(sums[3 * i + 2]))
+        }
+    }
+
     /// Posts a signed amount: positive is a debit, negative a credit.
     mutating func post(_ name: String, _ signed: Money) {
         post(at: row(name, signed.currency), signed)
     }
 
-    /// Posts a signed amount to the row at `i` (from ``row(_:_:)``, in the amount's currency).
+    /// Posts a signed amount to the row at `i` (from ``row(_:_:)``, in the amount's currency). A
+    /// sum that would overflow keeps its last value.
     mutating func post(at i: Int, _ signed: Money) {
-        if signed.minorUnits >= 0 {
-            rows[i].debit = rows[i].debit.adding(signed) ?? rows[i].debit
-        } else {
-            rows[i].credit = rows[i].credit.adding(signed.negated) ?? rows[i].credit
+        let amount = signed.minorUnits
+        // A credit is added as its magnitude (-Int64.min has none: it is left out).
+        let (side, magnitude) = amount >= 0 ? (3 * i, amount) : (3 * i + 1, amount == .min ? 0 : -amount)
+        sums.withUnsafeMutableBufferPointer { sums in
+            let (sum, overflow) = sums[side].addingReportingOverflow(magnitude)
+            if !overflow { sums[side] = sum }
+            sums[3 * i + 2] += 1
         }
-        rows[i].lines += 1
     }
 
     /// The row of `name` in `currency`, added when new.
@@ -224,10 +174,10 @@ struct DebitCreditTable: Sendable {
         if let existing = index[name, key.currency] {
             i = existing
         } else {
-            i = rows.count
+            i = names.count
             index.set(i, name: name, tag: key.currency)
-            let zero = Money.zero(currency)
-            rows.append(PlanSummary.Total(name: name, currency: currency, debit: zero, credit: zero, lines: 0))
+            names.append((name, currency))
+            sums += [0, 0, 0]
         }
         recent.remember(key, i)
         return i
