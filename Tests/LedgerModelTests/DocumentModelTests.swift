@@ -125,3 +125,24 @@ struct DocumentModelTests {
         #endif
     }
 }
+
+@Suite("Document initializers")
+struct DocumentInitializerTests {
+    @Test("a document made without rare fields equals one made with them all nil")
+    func withoutRareFields() {
+        let line = DocumentLine(
+            description: "x", account: "5500", amount: Money(minorUnits: 1, currency: .dkk),
+            row: SourceRow(record: 1, line: 2))
+        let provenance = Provenance(file: "f.csv", first: SourceRow(record: 1, line: 2))
+        let reference = DocumentReference("ref-1")
+        let date = LocalDate(iso: "2026-03-01")!
+        let short = Document(
+            kind: .ledgerItem, reference: reference, date: date, currency: .dkk, description: "d", voucherNumber: 3,
+            lines: [line], provenance: provenance)
+        let full = Document(
+            kind: .ledgerItem, reference: reference, date: date, currency: .dkk, description: "d", voucherNumber: 3,
+            attachment: nil, purchase: nil, lines: [line], provenance: provenance, declaredVat: nil)
+        #expect(short == full)
+        #expect(short.attachment == nil && short.purchase == nil && short.declaredVat == nil)
+    }
+}

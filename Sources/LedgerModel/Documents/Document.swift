@@ -404,6 +404,18 @@ extension Document {
             voucherNumber: voucherNumber, lines: lines, provenance: provenance, rare: rare)
     }
 
+    /// A document without an attachment, purchase terms or stated VAT, as most mappings make
+    /// them: the initializer above tests the three optionals, copying and destroying each, about
+    /// 250 instructions a document.
+    public init(
+        kind: DocumentKind, reference: DocumentReference, date: LocalDate, currency: Currency, description: String?,
+        voucherNumber: Int?, lines: [DocumentLine], provenance: Provenance
+    ) {
+        self.init(
+            referenceValue: reference, kind: kind, date: date, currency: currency, description: description,
+            voucherNumber: voucherNumber, lines: lines, provenance: provenance, rare: nil)
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(

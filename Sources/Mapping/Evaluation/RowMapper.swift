@@ -53,6 +53,8 @@ final class RowMapper {
     /// The document's line specs, this mapper's own copies: every row reads them, and shared
     /// objects would have their reference counts bounce between the workers' cores.
     private let lineSpecs: [CompiledMapping.LineSpec]
+    /// Whether documents can have an attachment, purchase terms or stated VAT.
+    private let hasRareFields: Bool
     /// Each variable's starting value, and each rule's assignments, with constants (nearly all
     /// of them) made once, in strings of this mapper's own.
     private let initialValues: [Assignment]
@@ -112,6 +114,7 @@ final class RowMapper {
         skipConditions = ConditionProgram(bound.mapping.skips.map(\.when))
         ruleConditions = ConditionProgram(bound.mapping.rules.map { $0.when ?? .all([]) })
         lineSpecs = bound.mapping.document.lines.map { $0.ownCopy() }
+        hasRareFields = spec.attachment != nil || spec.purchase != nil || spec.vatCheck != nil
         initialValues = bound.mapping.variables.enumerated().compactMap { i, variable in
             variable.initial.map { Assignment(i, $0) }
         }
@@ -307,10 +310,15 @@ final class RowMapper {
             let (reference, digest) = try reference(first, more)
             var stated: DeclaredVat?
             if let check = spec.vatCheck { stated = try declaredVat(check, first, currency) }
-            let document = Document(
-                kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
-                voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
-                provenance: provenance, declaredVat: stated)
+            let document =
+                hasRareFields
+                ? Document(
+                    kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
+                    voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines,
+                    provenance: provenance, declaredVat: stated)
+                : Document(
+                    kind: spec.kind, reference: reference, date: date, currency: currency, description: description,
+                    voucherNumber: voucherNumber, lines: lines, provenance: provenance)
             return Mapped(event: .document(document), digest: digest)
         } catch {
             let failure =
