@@ -65,23 +65,22 @@ struct ReferenceHasher {
     static let maxLength = 128
     private let prefixLength: Int
     /// The content being hashed: the prefix, then the rows; reused from document to document.
-    private var content: [UInt8]
+    private var content = ReusableBytes(capacity: 1024)
 
     init(name: String, kind: DocumentKind, fileDigest: [UInt8]?) {
         var prefix = Array("ledgerlift-reference-v1".utf8) + [0x1F]
         prefix += Array(name.utf8) + [0x1F] + Array(kind.rawValue.utf8) + [0x1F]
         if let fileDigest { prefix += fileDigest + [0x1F] }
         prefixLength = prefix.count
-        content = prefix
-        content.reserveCapacity(1024)
+        prefix.withUnsafeBufferPointer { content.append(contentsOf: $0) }
     }
 
     /// The digest of the rows' content, and the reference for its first occurrence.
     mutating func digest(of first: RowState, _ more: ArraySlice<RowState>) -> (ContentDigest, DocumentReference) {
-        content.removeSubrange(prefixLength...)
+        content.truncate(to: prefixLength)
         Self.append(first, to: &content)
         for row in more { Self.append(row, to: &content) }
-        let digest = content.withUnsafeBytes { ContentDigest(of: $0) }
+        let digest = content.withUnsafeBufferPointer { ContentDigest(of: UnsafeRawBufferPointer($0)) }
         return (digest, digest.withUnsafeBytes { DocumentReference(derivedFrom: $0) })
     }
 
@@ -94,7 +93,7 @@ struct ReferenceHasher {
     }
 
     /// A row's content, then a separator: through the row's column view when it has one.
-    private static func append(_ row: RowState, to out: inout [UInt8]) {
+    private static func append(_ row: RowState, to out: inout ReusableBytes) {
         if let view = row.columns {
             append(view, to: &out)
         } else {
@@ -105,7 +104,7 @@ struct ReferenceHasher {
 
     /// A CSV row's content: the fields' bytes end to end, then where each ends (32-bit
     /// little-endian).
-    private static func append(_ view: ColumnView, to out: inout [UInt8]) {
+    private static func append(_ view: ColumnView, to out: inout ReusableBytes) {
         out.append(contentsOf: view.bytes)
         out.append(0x1F)
         #if _endian(little)
@@ -117,13 +116,13 @@ struct ReferenceHasher {
 
     /// A record's content. CSV: as for a column view. Trees: each node's name, kind, parent and
     /// value.
-    private static func append(_ record: Record, to out: inout [UInt8]) {
+    private static func append(_ record: Record, to out: inout ReusableBytes) {
         switch record.fields {
         case .columns(let columns):
             columns.withStorage { bytes, ends in append(ColumnView(bytes: bytes, ends: ends), to: &out) }
         case .tree(let tree):
             for (id, node) in tree.nodes.enumerated() {
-                out.append(contentsOf: node.name.utf8)
+                out.append(contentsOf: node.name)
                 out.append(0x1D)
                 out.append(node.kind.rawValue)
                 withUnsafeBytes(of: node.parent.littleEndian) { out.append(contentsOf: $0) }

@@ -15,7 +15,7 @@ struct RuleMemo {
 
     private let refs: [FieldRef]
     /// The current row's key: the fields' bytes, each followed by a marker.
-    private var key: [UInt8] = []
+    private var key = ReusableBytes()
     /// Every remembered key's bytes, end to end.
     private var arena: [UInt8] = []
     /// Open addressing over `arena`; a power of two long, at most three quarters full (a hit,
@@ -67,7 +67,7 @@ struct RuleMemo {
             arena = []
             return nil
         }
-        key.removeAll(keepingCapacity: true)
+        key.truncate(to: 0)
         for ref in refs {
             let present = try evaluator.withField(ref, row) { (bytes) throws(EvalFailure) -> Bool in
                 key.append(contentsOf: bytes)
@@ -121,7 +121,7 @@ struct RuleMemo {
         }
         slots[lastSlot] = Slot(
             hash: lastHash, start: UInt32(arena.count), length: UInt32(key.count), outcome: Int32(outcome ?? -1))
-        arena.append(contentsOf: key)
+        key.withUnsafeBufferPointer { arena.append(contentsOf: $0) }
         used += 1
     }
 
