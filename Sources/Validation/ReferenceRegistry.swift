@@ -28,9 +28,12 @@ struct ReferenceRegistry {
     private var count = 0
     /// Distinct references not yet in the table, all of `logFile`: their keys, and each line's
     /// step from the one before (`bigStep`: the line is in `logLines`, by position in the log).
-    /// In chunks, so growing never copies the whole log.
+    /// In chunks, so growing never copies the whole log: the full ones, and the one being
+    /// filled (apart, so appending to it is not an append inside an array of arrays).
     private var logKeys: [[UInt64]] = []
     private var logSteps: [[UInt8]] = []
+    private var currentKeys: [UInt64] = []
+    private var currentSteps: [UInt8] = []
     private var logLines: [Int: Int] = [:]
     private var logCount = 0
     private var logLastLine = 0
@@ -70,18 +73,22 @@ struct ReferenceRegistry {
         }
         logFile = index
         let key = reference.key
-        if logCount % Self.logChunk == 0 {
-            logKeys.append([])
-            logKeys[logKeys.count - 1].reserveCapacity(Self.logChunk)
-            logSteps.append([])
-            logSteps[logSteps.count - 1].reserveCapacity(Self.logChunk)
+        if currentKeys.count == Self.logChunk {
+            logKeys.append(currentKeys)
+            logSteps.append(currentSteps)
+            currentKeys = []
+            currentSteps = []
         }
-        logKeys[logKeys.count - 1].append(key)
+        if currentKeys.capacity == 0 {
+            currentKeys.reserveCapacity(Self.logChunk)
+            currentSteps.reserveCapacity(Self.logChunk)
+        }
+        currentKeys.append(key)
         let step = line - logLastLine
         if step >= 0 && step < Int(Self.bigStep) {
-            logSteps[logSteps.count - 1].append(UInt8(step))
+            currentSteps.append(UInt8(step))
         } else {
-            logSteps[logSteps.count - 1].append(Self.bigStep)
+            currentSteps.append(Self.bigStep)
             logLines[logCount] = line
         }
         logLastLine = line
@@ -91,8 +98,9 @@ struct ReferenceRegistry {
 
     /// Moves the log into the table.
     private mutating func flushLog() {
-        let (keys, steps, lines, file) = (logKeys, logSteps, logLines, logFile)
+        let (keys, steps, lines, file) = (logKeys + [currentKeys], logSteps + [currentSteps], logLines, logFile)
         (logKeys, logSteps, logLines, logCount, logLastLine, logFile) = ([], [], [:], 0, 0, -1)
+        (currentKeys, currentSteps) = ([], [])
         var position = 0
         var line = 0
         for chunk in keys.indices {
