@@ -77,8 +77,6 @@ final class Evaluator {
     private var foldedFor: (ref: FieldRef, record: Int, item: Int)?
     /// A NUL-terminated copy of a field for the C regular-expression engine.
     private var cString: [UInt8] = []
-    /// The strings made from fields, found again by their bytes.
-    private var fieldTexts = FieldTexts()
 
     /// The locale's date format (ISO when it has none), this evaluator's own copy.
     private let localeDateFormat: DateFormat
@@ -156,7 +154,7 @@ final class Evaluator {
             }
             // An empty field is missing; tested on the bytes, so the text is neither made nor copied.
             let text = try withField(ref, row) { bytes throws(EvalFailure) -> String? in
-                bytes.isEmpty ? nil : fieldTexts.text(bytes)
+                bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
             }
             return text ?? nil
         case .template(let parts):
