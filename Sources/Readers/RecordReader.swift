@@ -16,9 +16,32 @@ public protocol RecordReader: AnyObject {
     /// row's buffers over and takes the record's old ones to read the next row into, so no
     /// byte is copied twice and nothing is allocated.
     func next(into record: inout Record, source: SourceFile?) throws -> Bool
+    /// How far into its file the reader is, for estimates (how many records a file holds); nil
+    /// when it cannot tell. Asked between records, on the thread that reads them.
+    var progress: ReadProgress? { get }
+}
+
+/// Bytes read from a file so far (they run ahead of the records by at most a chunk), and its size.
+public struct ReadProgress: Sendable, Equatable {
+    public var bytesRead: Int64
+    public var fileSize: Int64
+
+    public init(bytesRead: Int64, fileSize: Int64) {
+        self.bytesRead = bytesRead
+        self.fileSize = fileSize
+    }
+
+    /// About how many records the file holds, when `records` came from the bytes read so far;
+    /// nil before enough is read to tell (`minimumBytes`).
+    public func estimatedRecords(after records: Int, minimumBytes: Int64) -> Int? {
+        guard bytesRead >= minimumBytes, bytesRead > 0, fileSize >= bytesRead, records > 0 else { return nil }
+        return Int((Double(records) * Double(fileSize) / Double(bytesRead)).rounded(.up))
+    }
 }
 
 extension RecordReader {
+    public var progress: ReadProgress? { nil }
+
     public func next(into record: inout Record, source: SourceFile?) throws -> Bool {
         guard let next = try next() else { return false }
         next.detach(into: &record, source: source)
@@ -39,6 +62,7 @@ final class ChangeAwareReader: RecordReader {
 
     var source: SourceFile { base.source }
     var diagnostics: [Diagnostic] { base.diagnostics }
+    var progress: ReadProgress? { ReadProgress(bytesRead: file.bytesRead, fileSize: file.size) }
 
     func next() throws -> Record? {
         try reading { try base.next() }

@@ -314,4 +314,55 @@ struct OccurrenceTableTests {
         #expect(mismatches == 0)
         #expect(expected.values.contains { $0 > 1 })
     }
+
+    @Test("room reserved part way, too little or too much, changes no count")
+    func reserve() {
+        var random = UInt64(4242)
+        var keys: [UInt64] = []
+        for i in 0..<60_000 {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            keys.append(i % 3 == 0 && i > 0 ? keys[Int(random >> 33) % i] : random)
+        }
+        func counts(reserving: Int?, after: Int) -> [UInt32] {
+            var table = OccurrenceTable()
+            return keys.enumerated().map { i, key in
+                if i == after, let reserving { table.reserve(reserving) }
+                return table.increment(key)
+            }
+        }
+        let plain = counts(reserving: nil, after: 0)
+        #expect(plain.contains { $0 > 1 })
+        for (reserving, after) in [(50_000, 0), (45_000, 5_000), (10_000, 30_000), (1_000_000, 59_000)] {
+            #expect(counts(reserving: reserving, after: after) == plain, "reserve \(reserving) after \(after)")
+        }
+    }
+}
+
+@Suite("Read progress")
+struct ReadProgressTests {
+    @Test("records are estimated from the share of the file read, once enough is read")
+    func estimate() {
+        let progress = ReadProgress(bytesRead: 4 << 20, fileSize: 100 << 20)
+        #expect(progress.estimatedRecords(after: 40_000, minimumBytes: 4 << 20) == 1_000_000)
+        #expect(progress.estimatedRecords(after: 40_000, minimumBytes: 5 << 20) == nil)
+        #expect(progress.estimatedRecords(after: 0, minimumBytes: 0) == nil)
+        #expect(ReadProgress(bytesRead: 0, fileSize: 10).estimatedRecords(after: 5, minimumBytes: 0) == nil)
+    }
+
+    @Test("a file's reader reports the bytes read, up to its size at the end")
+    func fromReader() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("progress-\(UUID()).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = "a;b\n" + (1...5_000).map { "\($0);x\n" }.joined()
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let reader = try Readers.open(path)
+        var last = reader.progress
+        #expect(last?.fileSize == Int64(text.utf8.count))
+        while try reader.next() != nil {
+            let now = reader.progress
+            #expect(now!.bytesRead >= last!.bytesRead && now!.bytesRead <= now!.fileSize)
+            last = now
+        }
+        #expect(last?.bytesRead == Int64(text.utf8.count))
+    }
 }

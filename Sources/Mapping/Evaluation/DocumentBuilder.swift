@@ -57,6 +57,8 @@ public final class DocumentBuilder {
     private let check: Check?
     private let spec: CompiledMapping.DocumentSpec
     private var counter = ReferenceCounter()
+    /// Whether the counter's table was sized for the file's estimated number of records.
+    private var sized = false
     let pipeline: MappingPipeline?
     /// The current batch, last first: `batch[0..<unread]` are not handed out yet, the rest have
     /// been (moved out, or lent). The whole array goes back to the worker that mapped it, which
@@ -168,6 +170,12 @@ public final class DocumentBuilder {
                 batchWorker = done.worker
                 pendingError = done.error
                 finished = done.isLast
+                if !sized, let estimate = done.progress?.estimatedRecords(after: stats.records, minimumBytes: 4 << 20) {
+                    // Room for every content at once, with a tenth to spare: growing the table
+                    // step by step moved each content about four times.
+                    counter.reserve(estimate + estimate / 10)
+                    sized = true
+                }
             } else {
                 batch.removeAll(keepingCapacity: true)
                 if let record = try reader.next() {
