@@ -30,6 +30,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "Benchmarks", ".build", "release")
 
 
+def build_kind():
+    """`release`, or what the programs in BIN were built as."""
+    return "debug" if os.path.basename(os.path.normpath(BIN)) == "debug" else "release"
+
+
 def run_measured(command, stdin=None, stdout=subprocess.DEVNULL, env=None):
     """Runs a command; answers (seconds, peak RSS in MB of that process, its stdout if piped)."""
     start = time.monotonic()
@@ -163,7 +168,13 @@ def main():
     parser.add_argument("--write", action="store_true", help="also write docs/benchmarks.md")
     parser.add_argument("--repeat", type=int, default=None, help="runs per measurement (median)")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--bin", default=None,
+                        help="where the built benchmark programs are (default: the release build); "
+                             "CI passes its debug build, which shares the tests' build folder")
     args = parser.parse_args()
+    global BIN
+    if args.bin:
+        BIN = os.path.abspath(args.bin)
     repeat = args.repeat or (1 if args.tiny else 3)
     sizes = [2_000] if args.tiny else [100_000, 1_000_000]
     hledger_rows = 2_000 if args.tiny else 100_000
@@ -243,7 +254,7 @@ def main():
         same_size_rate = local[hledger_rows][0]
         lines += ["# Benchmarks", ""]
         lines += [f"Measured by `scripts/bench{' --tiny' if args.tiny else ''}` on "
-                  f"{time.strftime('%Y-%m-%d')}, release build, median of {repeat} runs (peak RSS of the first).", ""]
+                  f"{time.strftime('%Y-%m-%d')}, {build_kind()} build, median of {repeat} runs (peak RSS of the first).", ""]
         lines += [f"- {line}" for line in machine()] + [""]
         lines += ["## Local stages: read → map → validate → plan", ""]
         lines += ["| input | ledgerlift rows/s | peak RSS |", "|---|---:|---:|"]
