@@ -293,7 +293,8 @@ def main():
         for line in organizations.strip().splitlines():
             match = re.search(r"(\d+) organizations × (\d+) vouchers: .*→ (\d+) documents/s, (\d+) calls/s, 429s: (\d+)", line)
             if match:
-                lines.append(f"| {match.group(1)} organizations × {match.group(2)} vouchers, "
+                noun = "organization" if match.group(1) == "1" else "organizations"
+                lines.append(f"| {match.group(1)} {noun} × {match.group(2)} vouchers, "
                              f"{'100' if args.tiny else '20'} requests/window each | "
                              f"{match.group(3)} documents/s, {match.group(4)} calls/s | 429s: {match.group(5)} |")
         lines += ["", "## Headline", ""]
