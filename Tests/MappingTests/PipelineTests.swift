@@ -187,6 +187,24 @@ struct PipelineTests {
         #expect(many.stats.records == one.stats.records)
     }
 
+    /// Once it has had to wait, the consumer waits for several batches at once: a file that ends
+    /// sooner, on a batch boundary or not, must still end, with every row.
+    @Test(
+        "files of a few batches end with every row, whatever the rows after the last full batch",
+        .timeLimit(.minutes(1)),
+        arguments: [0, 1, 127, 128, 129, 255, 256, 257, 383, 384, 385, 640, 1_000])
+    func fewBatches(rows: Int) throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let mapping = try Self.bankMapping()
+        let path = try Self.bankFile(harness, rows: rows)
+        let one = try Self.run(mapping, path, workers: 1)
+        let many = try Self.run(mapping, path, workers: 2)
+        #expect(one.stats.records == rows)
+        #expect(many.stats.records == rows)
+        #expect(many.firstDifference(from: one) == nil)
+    }
+
     @Test("workers read at most a window ahead of the consumer, and end when the builder stops")
     func boundedAndStoppable() throws {
         let harness = try Harness()

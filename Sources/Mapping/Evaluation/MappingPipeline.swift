@@ -44,15 +44,35 @@ final class MappingPipeline: @unchecked Sendable {
     private var nextSequence = 0
     private var readingDone = false
 
-    // Results and flow control, under `condition`.
-    private let condition = NSCondition()
+    // Results and flow control, under `monitor`. Each kind of waiter has its own condition and
+    // is woken only when what it waits for may have come: waking every thread at every batch
+    // (one condition, broadcast) woke the consumer for batches it could not take yet, and each
+    // wake-up that found a core busy put a worker off it.
+    private let monitor = Monitor(conditions: 3)
+    /// The consumer, for the next batches in order.
+    private static let batchesReady = 0
+    /// Workers, for room in the window.
+    private static let roomInWindow = 1
+    /// ``stopAndWait()`` and ``waitUntilBlocked()``, for workers to end or to wait.
+    private static let workersChanged = 2
     private var results: [Int: Batch] = [:]
     private var taken = 0
     private var reserved = 0
     private var stopped = false
-    /// Workers not yet ended, and of those, how many wait for the consumer.
+    /// The sequence number of the last batch, once a worker has read it.
+    private var lastSequence: Int?
+    /// Who waits: the consumer, how many workers for room, how many callers for the workers.
+    private var consumerWaits = false
+    private var workersWaiting = 0
+    private var watchers = 0
+    /// Workers not yet ended.
     private var running = 0
-    private var waiting = 0
+
+    /// Once the consumer has had to wait, it waits for this many batches in order (or the last
+    /// ones): being woken, and taking a core from a worker, once every few batches instead of at
+    /// nearly every one. It is less than the window, so the workers can always map them.
+    static let wakeBatches = 3
+
     /// Batch arrays the consumer is done with, per worker, for it to empty and fill again: a
     /// batch's array is tens of kilobytes, and allocating one for every batch cost about 140
     /// instructions a row. Each goes back to the worker that filled it, which destroys the events
@@ -77,48 +97,69 @@ final class MappingPipeline: @unchecked Sendable {
 
     /// Lets the workers go: they finish the batch in hand and end. Called when the builder goes.
     func stop() {
-        condition.lock()
+        monitor.lock()
         stopped = true
-        condition.broadcast()
-        condition.unlock()
+        for condition in 0..<monitor.count { monitor.broadcast(condition) }
+        monitor.unlock()
     }
 
     /// Stops the workers and waits until every one has ended.
     func stopAndWait() {
         stop()
-        condition.lock()
-        while running > 0 { condition.wait() }
-        condition.unlock()
+        monitor.lock()
+        watchers += 1
+        while running > 0 { monitor.wait(Self.workersChanged) }
+        watchers -= 1
+        monitor.unlock()
     }
 
     /// Waits until every worker still running waits for the consumer; returns how many batches
     /// are mapped and not taken.
     func waitUntilBlocked() -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        while waiting < running { condition.wait() }
+        monitor.lock()
+        defer { monitor.unlock() }
+        watchers += 1
+        while workersWaiting < running { monitor.wait(Self.workersChanged) }
+        watchers -= 1
         return results.count
     }
 
     /// The next batch in file order, waiting for it when it is not mapped yet. `used`, the
     /// array of the batch the caller is done with, goes back to `worker`, which mapped it.
     func take(giving used: consuming [Mapped], to worker: Int) -> Batch {
-        condition.lock()
-        defer { condition.unlock() }
+        monitor.lock()
+        defer { monitor.unlock() }
         if used.capacity >= Self.batchSize && spares[worker].count <= window { spares[worker].append(used) }
-        while results[taken] == nil { condition.wait() }
+        if results[taken] == nil {
+            consumerWaits = true
+            while !consumerMayGo { monitor.wait(Self.batchesReady) }
+            consumerWaits = false
+        }
         let batch = results.removeValue(forKey: taken)!
         taken += 1
-        condition.broadcast()
+        if workersWaiting > 0 { monitor.signal(Self.roomInWindow) }
         return batch
+    }
+
+    /// Whether the consumer, once it has had to wait, has enough to go on: the next
+    /// ``wakeBatches`` batches, or every batch up to the last, or all the workers have ended.
+    private var consumerMayGo: Bool {
+        guard results[taken] != nil else { return false }
+        if running == 0 { return true }
+        var end = taken + Self.wakeBatches
+        if let lastSequence { end = min(end, lastSequence + 1) }
+        guard end > taken + 1 else { return true }
+        for sequence in (taken + 1)..<end where results[sequence] == nil { return false }
+        return true
     }
 
     private func run(_ worker: Worker, index: Int) {
         defer {
-            condition.lock()
+            monitor.lock()
             running -= 1
-            condition.broadcast()
-            condition.unlock()
+            monitor.broadcast(Self.batchesReady)
+            if watchers > 0 { monitor.broadcast(Self.workersChanged) }
+            monitor.unlock()
         }
         // Held here, not read out of `worker` for every row (which retains and releases them).
         let mapper = worker.mapper
@@ -128,20 +169,20 @@ final class MappingPipeline: @unchecked Sendable {
         records.reserveCapacity(Self.batchSize)
         while true {
             // Wait while enough batches are ahead of the consumer.
-            condition.lock()
+            monitor.lock()
             while !stopped && reserved - taken >= window {
-                waiting += 1
-                condition.broadcast()
-                condition.wait()
-                waiting -= 1
+                workersWaiting += 1
+                if watchers > 0 { monitor.broadcast(Self.workersChanged) }
+                monitor.wait(Self.roomInWindow)
+                workersWaiting -= 1
             }
             if stopped {
-                condition.unlock()
+                monitor.unlock()
                 return
             }
             reserved += 1
             var mapped = spares[index].popLast() ?? []
-            condition.unlock()
+            monitor.unlock()
             mapped.removeAll(keepingCapacity: true)  // what the consumer left: destroyed here
 
             // Take the reader, read a batch, let it go.
@@ -185,12 +226,13 @@ final class MappingPipeline: @unchecked Sendable {
                     mapped.append(consume result)
                 }
             }
-            condition.lock()
+            monitor.lock()
             results[sequence] = Batch(
                 mapped: mapped, records: records.count, error: failure, isLast: isLast, worker: index,
                 progress: progress)
-            condition.broadcast()
-            condition.unlock()
+            if isLast { lastSequence = sequence }
+            if consumerWaits && consumerMayGo { monitor.signal(Self.batchesReady) }
+            monitor.unlock()
             if isLast { return }
         }
     }
@@ -200,4 +242,33 @@ final class MappingPipeline: @unchecked Sendable {
 private final class WorkerBox: @unchecked Sendable {
     let worker: MappingPipeline.Worker
     init(_ worker: MappingPipeline.Worker) { self.worker = worker }
+}
+
+/// A mutex with several condition variables, so that a thread can wake the ones waiting for one
+/// thing and not the others (`NSCondition` has one).
+private final class Monitor: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let conditions: UnsafeMutablePointer<pthread_cond_t>
+    let count: Int
+
+    init(conditions count: Int) {
+        self.count = count
+        conditions = .allocate(capacity: count)
+        pthread_mutex_init(mutex, nil)
+        for i in 0..<count { pthread_cond_init(conditions + i, nil) }
+    }
+
+    deinit {
+        for i in 0..<count { pthread_cond_destroy(conditions + i) }
+        pthread_mutex_destroy(mutex)
+        conditions.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Waits for `condition` (holding the lock before and after).
+    func wait(_ condition: Int) { pthread_cond_wait(conditions + condition, mutex) }
+    func signal(_ condition: Int) { pthread_cond_signal(conditions + condition) }
+    func broadcast(_ condition: Int) { pthread_cond_broadcast(conditions + condition) }
 }
