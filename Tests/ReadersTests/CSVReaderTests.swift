@@ -92,6 +92,48 @@ struct CSVReaderTests {
         }
     }
 
+    @Test("fields of every length end at the right byte, next to bytes one off from the ones that end them")
+    func fieldLengths() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // Bytes next to the ones that end a field (":" and "<" beside ";", "!" and "#" beside the
+        // quote, control bytes beside CR and LF) and UTF-8 bytes with the high bit set.
+        let filler = Array("!#:<\u{0B}\u{0C}\u{0E}æø\u{09}å".unicodeScalars)
+        func text(_ length: Int, from offset: Int) -> String {
+            var text = String.UnicodeScalarView()
+            for i in 0..<length { text.append(filler[(offset + i) % filler.count]) }
+            return String(text)
+        }
+        var csv = "a;b;c;d\n"
+        var expected: [[String]] = []
+        for length in 0...24 {
+            for offset in 0..<3 {
+                let plain = text(length, from: offset)
+                let quoted = text(length, from: offset + 1)
+                // A doubled quote somewhere inside the quoted field, and a line break in quotes.
+                let cut = length / 2
+                let inQuotes =
+                    String(quoted.unicodeScalars.prefix(cut)) + "\"\"" + String(quoted.unicodeScalars.dropFirst(cut))
+                let ending = ["\n", "\r\n", "\r"][(length + offset) % 3]
+                csv += "\(plain);\"\(inQuotes)\";\"x\ny\(plain)\";\(text(length + 3, from: offset))\(ending)"
+                expected.append([
+                    plain,
+                    String(quoted.unicodeScalars.prefix(cut)) + "\"" + String(quoted.unicodeScalars.dropFirst(cut)),
+                    "x\ny" + plain, text(length + 3, from: offset),
+                ])
+            }
+        }
+        let path = try directory.write("lengths.csv", Array(csv.utf8))
+        for chunkSize in [4096, 4101, 1 << 16] {
+            let (_, records) = try readAll(path, ReaderOptions(delimiter: UInt8(ascii: ";"), chunkSize: chunkSize))
+            #expect(records.count == expected.count, "chunk size \(chunkSize)")
+            let wrong = zip(records, expected).enumerated().first { $0.element.0.values != $0.element.1 }
+            #expect(
+                wrong == nil,
+                "chunk size \(chunkSize): row \(wrong?.offset ?? -1): \(wrong.map { $0.element.0.values } ?? [])")
+        }
+    }
+
     @Test("rows longer and wider than the scanner's first buffers are read whole, and so are the rows after them")
     func rowsOutgrowBuffers() throws {
         let directory = try TemporaryDirectory()
