@@ -28,8 +28,9 @@ public struct LineShape: Sendable {
     /// optimizer folds the offsets of stored properties to constants.)
     @inline(__always)
     private static var layout: Layout? {
-        let sizes = [MemoryLayout<AccountNumber?>.size, MemoryLayout<VatSpec?>.size]
-        guard sizes[0] == 16, (16...17).contains(sizes[1]),
+        let accountSize = MemoryLayout<AccountNumber?>.size
+        let vatSize = MemoryLayout<VatSpec?>.size
+        guard accountSize == 16, vatSize == 16 || vatSize == 17,
             let account = MemoryLayout<DocumentLine>.offset(of: \.account),
             let balancingAccount = MemoryLayout<DocumentLine>.offset(of: \.balancingAccount),
             let vat = MemoryLayout<DocumentLine>.offset(of: \.vat),
@@ -37,7 +38,7 @@ public struct LineShape: Sendable {
         else { return nil }
         return Layout(
             account: account, balancingAccount: balancingAccount, vat: vat, balancingVat: balancingVat,
-            vatTagged: sizes[1] == 17)
+            vatTagged: vatSize == 17)
     }
 
     /// The shape of `line` in `context` (what else the caller's answer depends on: a currency, a
