@@ -27,6 +27,21 @@ struct ConditionTests {
         ("{ text: { ends_with: \"MARTS\" } }", [3]),
         ("{ text: { matches: \"^(dankort|visa)\" } }", [1]),
         ("{ text: { matches: \"uge [0-9]+$\" } }", [2]),
+        // Literal alternatives are found without the regex engine, folded as the engine folds.
+        ("{ text: { matches: \"netto|øresund\" } }", [1, 3]),
+        ("{ text: { matches: \"uge 9|primo|enter\" } }", [2, 4, 5]),
+        ("{ text: { matches: \"NETTO|husleje\", ignore_case: false } }", [1]),
+        ("{ text: { matches: \"ØRESUND|Østerbro\", ignore_case: false } }", [1, 3]),
+        ("{ text: { matches: \"øresund|østerbro\", ignore_case: false } }", []),
+        // A case-sensitive pattern sees the text as written (Latin-1 capitals were folded once).
+        ("{ text: { matches: \"^ØRESUND\", ignore_case: false } }", [3]),
+        ("{ text: { matches: \"^øresund\", ignore_case: false } }", []),
+        ("{ text: { matches: \"østerbro$\" } }", [1]),
+        ("{ text: { in: [Renter, \"saldo PRIMO\", x] } }", [4, 5]),
+        ("{ text: { in: [Renter, \"saldo PRIMO\"], ignore_case: false } }", [5]),
+        ("{ text: { in: [\"DANKORT-KØB netto østerbro\"] } }", [1]),
+        ("{ text: { in: [\"Dankort-køb NETTO Østerbro\"], ignore_case: false } }", [1]),
+        ("{ text: { in: [\"Dankort-køb NETTO østerbro\"], ignore_case: false } }", []),
         ("{ type: kort }", [1]),
         ("{ type: { in: [kort, MP] } }", [1, 2]),
         ("{ text: { in: [\"øresund HUSLEJE marts\", renter] } }", [3, 5]),
@@ -72,6 +87,8 @@ struct ConditionTests {
             "{ any: [{ not: { text: { not_equals: renter } } }, { not: { type: { in: [kort, bs, \"\"] } } }] }",
             "{ text: \"\" }",
             "{ type: \"\" }",
+            "{ not: { text: { matches: \"netto|mobilepay\" } } }",
+            "{ not: { text: { in: [renter, \"saldo primo\"] } } }",
         ]
         // The last rule has no `when:`: it always holds.
         let rules =
@@ -94,8 +111,9 @@ struct ConditionTests {
                 if expected { held += 1 }
             }
         }
-        // The cases' own counts, then the nested ones' (rows 2, 3, 4; 2, 5; none; 4, 5) and all five.
-        #expect(held == Self.cases.map(\.1.count).reduce(0, +) + 3 + 2 + 0 + 2 + 5)
+        // The cases' own counts, then the nested ones' (rows 2, 3, 4; 2, 5; none; 4, 5; 3, 4, 5;
+        // 1, 2, 3) and all five.
+        #expect(held == Self.cases.map(\.1.count).reduce(0, +) + 3 + 2 + 0 + 2 + 3 + 3 + 5)
     }
 
     @Test("`in:` lowers ASCII and Latin-1 text as String.lowercased() does, from the bytes")
@@ -113,7 +131,11 @@ struct ConditionTests {
                 let leftOver = (0x80...0xBF).contains(value) || atEdge && (value <= 0x20 || value == 0x7F)
                 let result = lowered(text)
                 #expect((result == nil) == leftOver, "U+\(String(value, radix: 16)) in \(text.debugDescription)")
-                if let result { #expect(result == text.lowercased(), "U+\(String(value, radix: 16))") }
+                if let result {
+                    #expect(result == text.lowercased(), "U+\(String(value, radix: 16))")
+                    // What `contains:` and literal patterns fold a field to, in place.
+                    #expect(CaseFolding.fold(Array(text.utf8)) == Array(result.utf8), "U+\(String(value, radix: 16))")
+                }
             }
         }
         #expect(lowered("Ünïcödé ÀÞ×ß") == "ünïcödé àþ×ß")

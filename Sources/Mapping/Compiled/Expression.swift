@@ -104,6 +104,12 @@ final class RegexBox: @unchecked Sendable {
     private let regex: UnsafeMutablePointer<regex_t>
     /// Capture groups the pattern has (for `replace`).
     let groups: Int
+    /// Whether case is ignored: the text is then folded like the pattern (Latin-1 letters) and
+    /// the engine folds ASCII.
+    let ignoreCase: Bool
+    /// The pattern's texts when it is only literal alternatives (`netto|rema|føtex`), found
+    /// without the engine: nil otherwise.
+    let literals: LiteralSet?
 
     struct PatternError: Error, CustomStringConvertible {
         let description: String
@@ -111,6 +117,7 @@ final class RegexBox: @unchecked Sendable {
 
     init(pattern: String, ignoreCase: Bool) throws {
         self.pattern = pattern
+        self.ignoreCase = ignoreCase
         regex = .allocate(capacity: 1)
         // Case folding for non-ASCII Latin letters is not in the C locale: fold the pattern's
         // (Æ → æ …) as the text is folded, and let REG_ICASE handle ASCII.
@@ -126,11 +133,13 @@ final class RegexBox: @unchecked Sendable {
                 description: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         groups = regex.pointee.re_nsub
+        literals = LiteralSet.alternatives(of: pattern, ignoreCase: ignoreCase).map(LiteralSet.init)
     }
 
     deinit {
         regfree(regex)
         regex.deallocate()
+        literals?.deallocate()
     }
 
     /// Whether the pattern matches somewhere in `text` (NUL-terminated UTF-8).
