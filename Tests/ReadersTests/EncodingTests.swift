@@ -20,6 +20,27 @@ struct EncodingTests {
         #expect(records[0].values == ["Æble", "1,00"])
     }
 
+    @Test("a single-byte sample decodes every byte to its character (Windows-1252 and ISO-8859-1)")
+    func sampleBytes() {
+        let bytes = (0...255).map(UInt8.init) + Array("Løn æble".utf8.filter { $0 < 0x80 })
+        for encoding in [TextEncoding.windows1252, .iso8859Latin1] {
+            var expected = ""
+            for byte in bytes {
+                let scalar =
+                    encoding == .windows1252 && (0x80...0x9F).contains(byte)
+                    ? Windows1252.highHalf[Int(byte) - 0x80] : UInt16(byte)
+                expected.unicodeScalars.append(Unicode.Scalar(scalar)!)
+            }
+            #expect(TranscodingInput.decodeSample(bytes[...], encoding: encoding) == Array(expected.utf8))
+        }
+        // The euro sign and the curly quotes, spelled out.
+        #expect(
+            String(
+                decoding: TranscodingInput.decodeSample([0x80, 0x93, 0x94, 0xE6][...], encoding: .windows1252),
+                as: UTF8.self)
+                == "€“”æ")
+    }
+
     @Test("UTF-16 surrogate pairs become one character")
     func surrogatePairs() throws {
         let (_, records) = try readAll(Fixture.path("csv/utf16le-bom.csv"))

@@ -15,8 +15,6 @@ final class CSVReader: RecordReader {
 
     init(file: FileInput, sample: [UInt8], options: ReaderOptions) throws {
         let decision = EncodingDetector.decide(sample: sample, override: options.encoding)
-        let decoded = TranscodingInput.decodeSample(
-            sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
         let skip = options.headerLine > 0 ? options.headerLine - 1 : max(0, options.skipLines)
         var decisions = ["encoding": decision.reason]
         let delimiter: UInt8
@@ -24,6 +22,9 @@ final class CSVReader: RecordReader {
             delimiter = given
             decisions["delimiter"] = "given as an option"
         } else {
+            // The sample as text, only to find the delimiter in.
+            let decoded = TranscodingInput.decodeSample(
+                sample[...].dropFirst(decision.bomLength), encoding: decision.encoding)
             let detected = DelimiterDetector.detect(decoded, skipLines: skip)
             delimiter = detected.delimiter
             decisions["delimiter"] = detected.reason

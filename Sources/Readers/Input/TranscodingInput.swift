@@ -146,14 +146,20 @@ final class TranscodingInput: ByteInput {
         case .utf8:
             return Array(bytes)
         case .windows1252, .iso8859Latin1:
-            var text = ""
-            for byte in bytes {
-                let scalar =
-                    byte < 0x80 || encoding == .iso8859Latin1
-                    ? UInt32(byte) : UInt32(Windows1252.highHalf[Int(byte) - 0x80])
-                text.unicodeScalars.append(Unicode.Scalar(scalar) ?? "\u{FFFD}")
+            // Each byte is one character of at most three UTF-8 bytes, written straight into the
+            // array (appending scalars to a String cost about 480 instructions a byte: 12 ms
+            // for the 64 KiB sample).
+            return [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { out, count in
+                let raw = UnsafeMutableRawBufferPointer(out)
+                var o = 0
+                for byte in bytes {
+                    let scalar =
+                        byte < 0x80 || encoding == .iso8859Latin1
+                        ? UInt32(byte) : UInt32(Windows1252.highHalf[Int(byte) - 0x80])
+                    o += encodeUTF8(scalar, into: raw, at: o)
+                }
+                count = o
             }
-            return Array(text.utf8)
         case .utf16LE, .utf16BE:
             let units = stride(from: bytes.startIndex, to: bytes.endIndex - 1, by: 2).map { i -> UInt16 in
                 encoding == .utf16LE
