@@ -38,6 +38,65 @@ struct MoneyTests {
         #expect(format.parse(text) == .failure(failure))
     }
 
+    @Test(
+        "digits, separators and signs read as a digit-by-digit reading does",
+        arguments: [AmountFormat.danish, .english])
+    func agreesWithDigitByDigit(format: AmountFormat) {
+        let alphabet = Array("0123456789012345678901234567890123456789.,- ".utf8)
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var (successes, failures) = (0, 0)
+        for _ in 0..<50_000 {
+            // A digit first and last, so the text is all number: no sign after it, no currency.
+            var text = [UInt8(ascii: "1") + UInt8(next() % 9)]
+            text += (0..<(next() % 25)).map { _ in alphabet[next() % alphabet.count] }
+            text.append(UInt8(ascii: "0") + UInt8(next() % 10))
+            if next() % 2 == 0 { text.insert(UInt8(ascii: "-"), at: 0) }
+            let expected = Self.digitByDigit(text, format)
+            let got = text.withUnsafeBufferPointer { format.parse($0) }
+            #expect(got == expected, "\(String(decoding: text, as: UTF8.self))")
+            if case .success = expected { successes += 1 } else { failures += 1 }
+        }
+        #expect(successes > 1_000 && failures > 1_000, "\(successes) amounts, \(failures) refusals")
+    }
+
+    /// Amounts of digits, separators and an optional leading minus, read one byte at a time
+    /// with every step checked: what `parse` must agree with.
+    static func digitByDigit(_ text: [UInt8], _ format: AmountFormat) -> Result<ExactDecimal, AmountFormat.Failure> {
+        var bytes = text[...]
+        let sign = bytes.first == UInt8(ascii: "-")
+        if sign { bytes.removeFirst() }
+        var (units, scale, digits, group, fraction): (Int64, Int, Int, Int, Bool) = (0, 0, 0, -1, false)
+        for b in bytes {
+            if b &- 0x30 < 10 {
+                let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
+                let (added, o2) = shifted.addingReportingOverflow(Int64(b - 0x30))
+                if o1 || o2 { return .failure(.tooManyDigits) }
+                units = added
+                digits += 1
+                if fraction {
+                    scale += 1
+                    if scale > ExactDecimal.maxScale { return .failure(.tooManyDigits) }
+                } else if group >= 0 {
+                    group += 1
+                }
+            } else if b == format.decimalMark && !fraction {
+                if group >= 0 && group != 3 { return .failure(.misplacedSeparator) }
+                fraction = true
+            } else if !fraction, b == format.thousandsSeparator || b == 0x20 {
+                if group >= 0 && group != 3 { return .failure(.misplacedSeparator) }
+                group = 0
+            } else {
+                return .failure(.notANumber)
+            }
+        }
+        if !fraction && group >= 0 && group != 3 { return .failure(.misplacedSeparator) }
+        return .success(ExactDecimal(units: sign ? -units : units, scale: scale))
+    }
+
     @Test("arithmetic is exact and reports overflow")
     func arithmetic() throws {
         let a = try #require(ExactDecimal("0.1"))

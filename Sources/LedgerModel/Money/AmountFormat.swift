@@ -120,31 +120,34 @@ public struct AmountFormat: Sendable, Hashable, Codable {
             guard i < end else { return .failure(.notANumber) }
         }
 
+        // The whole part, then the fraction: each loop tests only what its part may hold.
+        // Up to 18 digits cannot overflow, so only longer texts check each step.
+        let mayOverflow = end - i > 18
         var units: Int64 = 0
-        var scale = 0
         var digits = 0
-        var inFraction = false
         var digitsSinceGroup = -1  // -1: no group separator seen yet
+        var inFraction = false
         while i < end {
             let b = bytes[i]
-            if b >= 0x30 && b <= 0x39 {
-                let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
-                let (added, o2) = shifted.addingReportingOverflow(Int64(b - 0x30))
-                if o1 || o2 { return .failure(.tooManyDigits) }
-                units = added
-                digits += 1
-                if inFraction {
-                    scale += 1
-                    if scale > ExactDecimal.maxScale { return .failure(.tooManyDigits) }
-                } else if digitsSinceGroup >= 0 {
-                    digitsSinceGroup += 1
+            let digit = b &- 0x30
+            if digit < 10 {
+                if mayOverflow {
+                    let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
+                    let (added, o2) = shifted.addingReportingOverflow(Int64(digit))
+                    if o1 || o2 { return .failure(.tooManyDigits) }
+                    units = added
+                } else {
+                    units = units &* 10 &+ Int64(digit)
                 }
+                digits += 1
+                if digitsSinceGroup >= 0 { digitsSinceGroup += 1 }
                 i += 1
-            } else if b == decimalMark && !inFraction {
+            } else if b == decimalMark {
                 if digitsSinceGroup >= 0 && digitsSinceGroup != 3 { return .failure(.misplacedSeparator) }
                 inFraction = true
                 i += 1
-            } else if !inFraction, digits > 0, b == thousandsSeparator || isSpace(i) > 0 {
+                break
+            } else if digits > 0, b == thousandsSeparator || isSpace(i) > 0 {
                 if digitsSinceGroup >= 0 && digitsSinceGroup != 3 { return .failure(.misplacedSeparator) }
                 digitsSinceGroup = 0
                 i += b == thousandsSeparator ? 1 : isSpace(i)
@@ -152,6 +155,25 @@ public struct AmountFormat: Sendable, Hashable, Codable {
                 return .failure(.notANumber)
             }
         }
+        let fractionStart = i
+        while i < end {
+            let digit = bytes[i] &- 0x30
+            guard digit < 10 else {
+                return .failure(i - fractionStart > ExactDecimal.maxScale ? .tooManyDigits : .notANumber)
+            }
+            if mayOverflow {
+                let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
+                let (added, o2) = shifted.addingReportingOverflow(Int64(digit))
+                if o1 || o2 { return .failure(.tooManyDigits) }
+                units = added
+            } else {
+                units = units &* 10 &+ Int64(digit)
+            }
+            i += 1
+        }
+        let scale = end - fractionStart
+        if scale > ExactDecimal.maxScale { return .failure(.tooManyDigits) }
+        digits += scale
         guard digits > 0 else { return .failure(.notANumber) }
         if !inFraction && digitsSinceGroup >= 0 && digitsSinceGroup != 3 { return .failure(.misplacedSeparator) }
         return .success(ExactDecimal(units: negative ? -units : units, scale: scale))
