@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LedgerModel
@@ -47,6 +48,51 @@ struct DateTests {
         for text in ["01-03-2026", "2026/03/01", "2026-03-01T12:00", "1.3.26", "31-02-2026", ""] {
             #expect(copy.parse(text) == format.parse(text), "\(text)")
         }
+    }
+
+    @Test(
+        "a date read at full width is the date read part by part",
+        arguments: ["dd-mm-yyyy", "yyyymmdd", "iso", "mm/dd/yyyy", "%Y-%m-%d", "dd. mm. yyyy", "yyyy - mm - dd"])
+    func fullWidthAgreesWithParts(pattern: String) throws {
+        let format = try DateFormat(pattern)
+        // Texts near the full width from digits and separators, and real dates written out.
+        let alphabet = Array("0123456789-./ T".utf8)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var (fast, agreed) = (0, 0)
+        for n in 0..<40_000 {
+            var text: [UInt8]
+            if n % 2 == 0 {
+                text = (0..<(8 + next() % 5)).map { _ in alphabet[next() % alphabet.count] }
+            } else {
+                let date = LocalDate(dayNumber: next() % 40_000 - 5_000)
+                let full = String(format: "%02d", date.day)
+                let text2 = pattern.replacingOccurrences(of: "dd", with: full)
+                    .replacingOccurrences(of: "d.", with: "\(date.day).")
+                    .replacingOccurrences(of: "mm", with: String(format: "%02d", date.month))
+                    .replacingOccurrences(of: "m.", with: "\(date.month).")
+                    .replacingOccurrences(of: "yyyy", with: String(date.year))
+                    .replacingOccurrences(of: "yy", with: String(format: "%02d", date.year % 100))
+                    .replacingOccurrences(of: "%Y", with: String(date.year))
+                    .replacingOccurrences(of: "%m", with: String(format: "%02d", date.month))
+                    .replacingOccurrences(of: "%d", with: full)
+                text = Array((pattern == "iso" ? date.description + (n % 4 == 1 ? "T10:00" : "") : text2).utf8)
+                // Sometimes a digit or separator changed, to land just beside a date.
+                if n % 3 == 0 { text[next() % text.count] = alphabet[next() % alphabet.count] }
+            }
+            text.withUnsafeBufferPointer { bytes in
+                let byParts = format.parseByParts(bytes)
+                if let layout = format.layout, bytes.count == layout.width, let full = layout.parse(bytes) {
+                    fast += 1
+                    if full == byParts { agreed += 1 }
+                }
+                #expect(format.parse(bytes) == byParts, "\(String(decoding: text, as: UTF8.self))")
+            }
+        }
+        #expect(fast > 2_000 && agreed == fast, "\(fast) dates read at full width")
     }
 
     @Test("a string's own copy is equal, in storage of its own when it has storage")

@@ -10,18 +10,35 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
         case literal(UInt8)
     }
 
-    let tokens: [Token]
-    /// Ignore anything after the date (a time).
-    let ignoresRest: Bool
+    /// The compiled pattern, in one object: a format is two references, whatever it holds, so
+    /// binding one out of a compiled expression stays cheap.
+    private final class Compiled: Sendable {
+        let tokens: [Token]
+        /// Ignore anything after the date (a time).
+        let ignoresRest: Bool
+        /// Where each part is in a date written at full width; nil with a two-digit year.
+        let layout: FullWidth?
+
+        init(_ tokens: [Token], ignoresRest: Bool) {
+            self.tokens = tokens
+            self.ignoresRest = ignoresRest
+            layout = FullWidth(tokens)
+        }
+    }
+
+    private let compiled: Compiled
     public let description: String
+
+    var tokens: [Token] { compiled.tokens }
+    var ignoresRest: Bool { compiled.ignoresRest }
+    var layout: FullWidth? { compiled.layout }
 
     public struct PatternError: Error, Sendable, CustomStringConvertible {
         public let description: String
     }
 
     private init(tokens: [Token], ignoresRest: Bool, description: String) {
-        self.tokens = tokens
-        self.ignoresRest = ignoresRest
+        compiled = Compiled(tokens, ignoresRest: ignoresRest)
         self.description = description
     }
 
@@ -35,8 +52,8 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
     public init(_ pattern: String) throws {
         description = pattern
         if pattern.lowercased() == "iso" {
-            tokens = [.year4, .literal(UInt8(ascii: "-")), .month, .literal(UInt8(ascii: "-")), .day]
-            ignoresRest = true
+            compiled = Compiled(
+                [.year4, .literal(UInt8(ascii: "-")), .month, .literal(UInt8(ascii: "-")), .day], ignoresRest: true)
             return
         }
         var tokens: [Token] = []
@@ -95,8 +112,7 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
         guard tokens.contains(.day), tokens.contains(.month), tokens.contains(.year4) || tokens.contains(.year2) else {
             throw PatternError(description: "`\(pattern)` needs a day, a month and a year (e.g. dd-mm-yyyy)")
         }
-        self.tokens = tokens
-        ignoresRest = false
+        compiled = Compiled(tokens, ignoresRest: false)
     }
 
     public static func == (lhs: DateFormat, rhs: DateFormat) -> Bool { lhs.description == rhs.description }
@@ -109,6 +125,14 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
 
     /// The date, or nil when the text does not follow the format or is not a real date.
     public func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> LocalDate? {
+        // Most dates are written at full width (`07-03-2026` for dd-mm-yyyy): every part is then
+        // at a known place. Anything else is read part by part.
+        if let layout = compiled.layout, bytes.count == layout.width, let date = layout.parse(bytes) { return date }
+        return parseByParts(bytes)
+    }
+
+    /// The date read one part after the other, each part as wide as its digits go.
+    func parseByParts(_ bytes: UnsafeBufferPointer<UInt8>) -> LocalDate? {
         var i = 0
         var end = bytes.count
         while i < end && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
@@ -148,5 +172,69 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
         if i != end && !ignoresRest { return nil }
         if ignoresRest && i != end && bytes[i] != UInt8(ascii: "T") && bytes[i] != 0x20 { return nil }
         return LocalDate(year: year, month: month, day: day)
+    }
+
+    /// A format with a four-digit year, read at full width: the day, the month and the year at
+    /// fixed places, and the separators checked two words at a time against the format's.
+    /// All values, no storage: a format is copied without counting references.
+    struct FullWidth: Sendable {
+        /// 8 to 16 bytes.
+        let width: Int
+        let day: Int
+        let month: Int
+        let year: Int
+        /// The separators where they are in the first 8 bytes and in the last 8 (which may
+        /// overlap), and masks of those places.
+        let first: UInt64
+        let firstMask: UInt64
+        let last: UInt64
+        let lastMask: UInt64
+
+        init?(_ tokens: [Token]) {
+            var (at, day, month, year) = (0, -1, -1, -1)
+            var separators: [(at: Int, byte: UInt8)] = []
+            for token in tokens {
+                switch token {
+                case .year4: (year, at) = (at, at + 4)
+                case .year2: return nil
+                case .month: (month, at) = (at, at + 2)
+                case .day: (day, at) = (at, at + 2)
+                case .literal(let byte): (separators, at) = (separators + [(at, byte)], at + 1)
+                }
+            }
+            guard day >= 0, month >= 0, year >= 0, (8...16).contains(at) else { return nil }
+            var (first, firstMask, last, lastMask): (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            for (position, byte) in separators {
+                if position < 8 {
+                    first |= UInt64(byte) << (8 * UInt64(position))
+                    firstMask |= 0xFF << (8 * UInt64(position))
+                }
+                if position >= at - 8 {
+                    last |= UInt64(byte) << (8 * UInt64(position - (at - 8)))
+                    lastMask |= 0xFF << (8 * UInt64(position - (at - 8)))
+                }
+            }
+            (width, self.day, self.month, self.year) = (at, day, month, year)
+            (self.first, self.firstMask, self.last, self.lastMask) = (first, firstMask, last, lastMask)
+        }
+
+        /// The date, or nil when the text is not this layout's digits and separators, or not a
+        /// real date. `bytes` holds `width` bytes.
+        @inline(__always)
+        func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> LocalDate? {
+            guard let base = bytes.baseAddress else { return nil }
+            let raw = UnsafeRawPointer(base)
+            guard raw.loadUnaligned(as: UInt64.self) & firstMask == first,
+                raw.loadUnaligned(fromByteOffset: width - 8, as: UInt64.self) & lastMask == last
+            else { return nil }
+            @inline(__always) func two(_ at: Int) -> Int? {
+                let (a, b) = (base[at] &- 0x30, base[at + 1] &- 0x30)
+                return a < 10 && b < 10 ? Int(a) * 10 + Int(b) : nil
+            }
+            guard let d = two(day), let m = two(month), let high = two(year), let low = two(year + 2) else {
+                return nil
+            }
+            return LocalDate(year: high * 100 + low, month: m, day: d)
+        }
     }
 }
