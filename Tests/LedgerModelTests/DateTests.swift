@@ -57,11 +57,8 @@ struct DateTests {
         let format = try DateFormat(pattern)
         // Texts near the full width from digits and separators, and real dates written out.
         let alphabet = Array("0123456789-./ T".utf8)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var random = Seeded(0x9E37_79B9_7F4A_7C15)
+        func next() -> Int { random.next() }
         var (fast, agreed) = (0, 0)
         for n in 0..<40_000 {
             var text: [UInt8]

@@ -43,11 +43,8 @@ struct MoneyTests {
         arguments: [AmountFormat.danish, .english])
     func agreesWithDigitByDigit(format: AmountFormat) {
         let alphabet = Array("0123456789012345678901234567890123456789.,- ".utf8)
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var random = Seeded(0x2545_F491_4F6C_DD1D)
+        func next() -> Int { random.next() }
         var (successes, failures) = (0, 0)
         for _ in 0..<50_000 {
             // A digit first and last, so the text is all number: no sign after it, no currency.

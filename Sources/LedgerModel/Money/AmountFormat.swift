@@ -127,18 +127,22 @@ public struct AmountFormat: Sendable, Hashable, Codable {
         var digits = 0
         var digitsSinceGroup = -1  // -1: no group separator seen yet
         var inFraction = false
+        /// Adds a digit to `units`; false when that overflows.
+        @inline(__always) func append(_ digit: UInt8) -> Bool {
+            guard mayOverflow else {
+                units = units &* 10 &+ Int64(digit)
+                return true
+            }
+            let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
+            let (added, o2) = shifted.addingReportingOverflow(Int64(digit))
+            units = added
+            return !(o1 || o2)
+        }
         while i < end {
             let b = bytes[i]
             let digit = b &- 0x30
             if digit < 10 {
-                if mayOverflow {
-                    let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
-                    let (added, o2) = shifted.addingReportingOverflow(Int64(digit))
-                    if o1 || o2 { return .failure(.tooManyDigits) }
-                    units = added
-                } else {
-                    units = units &* 10 &+ Int64(digit)
-                }
+                guard append(digit) else { return .failure(.tooManyDigits) }
                 digits += 1
                 if digitsSinceGroup >= 0 { digitsSinceGroup += 1 }
                 i += 1
@@ -161,14 +165,7 @@ public struct AmountFormat: Sendable, Hashable, Codable {
             guard digit < 10 else {
                 return .failure(i - fractionStart > ExactDecimal.maxScale ? .tooManyDigits : .notANumber)
             }
-            if mayOverflow {
-                let (shifted, o1) = units.multipliedReportingOverflow(by: 10)
-                let (added, o2) = shifted.addingReportingOverflow(Int64(digit))
-                if o1 || o2 { return .failure(.tooManyDigits) }
-                units = added
-            } else {
-                units = units &* 10 &+ Int64(digit)
-            }
+            guard append(digit) else { return .failure(.tooManyDigits) }
             i += 1
         }
         let scale = end - fractionStart

@@ -533,23 +533,36 @@ final class Evaluator {
 /// Case folding on UTF-8 bytes for ASCII and the Latin-1 letters (æ ø å, ä ö ü, é …), which is
 /// what Danish and most European bank texts hold. Other scripts compare as written.
 enum CaseFolding {
+    /// ASCII, and U+00C0–U+00FF as UTF-8 (C3 80–BF). ASCII is passed eight bytes at a time.
+    static func isLatin1(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        if let base = text.baseAddress {
+            while i + 8 <= text.count {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+        }
+        while i < text.count {
+            if text[i] < 0x80 {
+                i += 1
+            } else if text[i] == 0xC3, i + 1 < text.count, text[i + 1] >= 0x80, text[i + 1] <= 0xBF {
+                i += 2
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
     /// `String.lowercased()` of text that is ASCII and Latin-1 letters only (what Danish texts
     /// hold), made from the bytes in one pass; nil for any other text, or one with white space
     /// to trim at either end. `lowercased()` decodes and looks up every character, which cost
     /// 2 µs for a bank text.
     static func lowercasedLatin1(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard let first = bytes.first, let last = bytes.last, first > 0x20, first != 0x7F, last > 0x20, last != 0x7F
+        guard let first = bytes.first, let last = bytes.last, first > 0x20, first != 0x7F, last > 0x20, last != 0x7F,
+            isLatin1(bytes)
         else { return nil }
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] < 0x80 {
-                i += 1
-            } else if bytes[i] == 0xC3, i + 1 < bytes.count, bytes[i + 1] >= 0x80, bytes[i + 1] <= 0xBF {
-                i += 2
-            } else {
-                return nil
-            }
-        }
         // Folding such text is what lowercased() does to it.
         return String(unsafeUninitializedCapacity: bytes.count) { out in
             var o = 0

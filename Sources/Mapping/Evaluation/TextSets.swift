@@ -110,7 +110,7 @@ struct ExactSet: @unchecked Sendable {
     /// when their bytes are the same.
     init?(_ members: some Collection<String>, ignoreCase: Bool) {
         let texts = members.map { Array($0.utf8) }
-        guard texts.allSatisfy({ $0.withUnsafeBufferPointer(Self.isLatin1) }) else { return nil }
+        guard texts.allSatisfy({ $0.withUnsafeBufferPointer(CaseFolding.isLatin1) }) else { return nil }
         folds = ignoreCase
         lengths = texts.reduce(0) { $0 | Self.lengthBit($1.count) }
         var size = 8
@@ -146,7 +146,7 @@ struct ExactSet: @unchecked Sendable {
         guard let first = field.first, let last = field.last, first > 0x20, first != 0x7F, last > 0x20, last != 0x7F
         else { return nil }
         guard lengths & Self.lengthBit(field.count) != 0 else {
-            return Self.isLatin1(field) ? false : nil
+            return CaseFolding.isLatin1(field) ? false : nil
         }
         // Check, fold and hash in one pass.
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -192,28 +192,6 @@ struct ExactSet: @unchecked Sendable {
     @inline(__always)
     private static func lengthBit(_ count: Int) -> UInt64 {
         count < 63 ? 1 << UInt64(count) : 1 << 63
-    }
-
-    /// ASCII, and U+00C0–U+00FF as UTF-8 (C3 80–BF). ASCII is passed eight bytes at a time.
-    private static func isLatin1(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        if let base = text.baseAddress {
-            while i + 8 <= text.count {
-                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                if word & 0x8080_8080_8080_8080 != 0 { break }
-                i += 8
-            }
-        }
-        while i < text.count {
-            if text[i] < 0x80 {
-                i += 1
-            } else if text[i] == 0xC3, i + 1 < text.count, text[i + 1] >= 0x80, text[i + 1] <= 0xBF {
-                i += 2
-            } else {
-                return false
-            }
-        }
-        return true
     }
 
     /// FNV-1a of bytes already folded, as ``contains(_:)`` hashes a field.
