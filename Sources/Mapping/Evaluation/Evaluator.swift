@@ -565,12 +565,9 @@ enum CaseFolding {
         else { return nil }
         // Folding such text is what lowercased() does to it.
         return String(unsafeUninitializedCapacity: bytes.count) { out in
-            var o = 0
-            fold(bytes) { byte in
-                out[o] = byte
-                o += 1
-            }
-            return o
+            let end = out.initialize(fromContentsOf: bytes)
+            foldInPlace(out)
+            return end
         }
     }
 
@@ -610,39 +607,26 @@ enum CaseFolding {
     static func fold(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: bytes)
-        out.withUnsafeMutableBufferPointer { text in
-            var i = 0
-            while i < text.count {
-                let b = text[i]
-                if b >= 0x41 && b <= 0x5A {
-                    text[i] = b | 0x20
-                } else if b == 0xC3, i + 1 < text.count, text[i + 1] >= 0x80, text[i + 1] <= 0x9E, text[i + 1] != 0x97 {
-                    text[i + 1] += 0x20
-                    i += 1
-                }
-                i += 1
-            }
+        out.withUnsafeMutableBufferPointer { foldInPlace($0) }
+    }
+
+    /// Folds UTF-8 text where it lies: A–Z and À–Þ (not ×) to their lower case.
+    static func foldInPlace(_ text: UnsafeMutableBufferPointer<UInt8>) {
+        var previous: UInt8 = 0
+        for i in text.indices {
+            let byte = text[i]
+            text[i] = folded(byte, after: previous)
+            previous = byte
         }
     }
 
-    /// The folded bytes, one at a time, to `emit`: A–Z and À–Þ (not ×) to their lower case.
+    /// A byte of UTF-8 text folded, given the byte before it (as written): A–Z, and the second
+    /// byte of À–Þ (not ×), C3 80–9E → C3 A0–BE. Every other byte stays as it is.
     @inline(__always)
-    private static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ emit: (UInt8) -> Void) {
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            if b >= 0x41 && b <= 0x5A {
-                emit(b | 0x20)
-            } else if b == 0xC3, i + 1 < bytes.count, (0x80...0x9E).contains(bytes[i + 1]), bytes[i + 1] != 0x97 {
-                // U+00C0–U+00DE (À–Þ, not ×) → U+00E0–U+00FE.
-                emit(0xC3)
-                emit(bytes[i + 1] + 0x20)
-                i += 1
-            } else {
-                emit(b)
-            }
-            i += 1
-        }
+    static func folded(_ byte: UInt8, after previous: UInt8) -> UInt8 {
+        if byte >= 0x41 && byte <= 0x5A { return byte | 0x20 }
+        if previous == 0xC3 && byte >= 0x80 && byte <= 0x9E && byte != 0x97 { return byte + 0x20 }
+        return byte
     }
 }
 

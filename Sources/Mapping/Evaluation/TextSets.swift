@@ -12,7 +12,6 @@ struct LiteralSet: @unchecked Sendable {
     private let bytes: UnsafeMutablePointer<UInt8>
     /// Where each text ends in `bytes`, after a leading 0.
     private let ends: UnsafeMutablePointer<Int32>
-    let count: Int
     private let shortest: Int
 
     /// At most this many texts (one bit each in a word).
@@ -34,7 +33,6 @@ struct LiteralSet: @unchecked Sendable {
     /// `texts`: 1 to ``maxCount``, none empty.
     init(_ texts: [[UInt8]]) {
         precondition(!texts.isEmpty && texts.count <= Self.maxCount && texts.allSatisfy { !$0.isEmpty })
-        count = texts.count
         shortest = texts.map(\.count).min()!
         starts = .allocate(capacity: 256)
         starts.initialize(repeating: 0, count: 256)
@@ -158,7 +156,7 @@ struct ExactSet: @unchecked Sendable {
             } else {
                 guard byte < 0x80 || byte == 0xC3 else { return nil }
             }
-            hash = (hash ^ UInt64(folds ? Self.fold(byte, after: previous) : byte)) &* 0x100_0000_01B3
+            hash = (hash ^ UInt64(folds ? CaseFolding.folded(byte, after: previous) : byte)) &* 0x100_0000_01B3
             previous = byte
         }
         guard previous != 0xC3 else { return nil }
@@ -169,7 +167,9 @@ struct ExactSet: @unchecked Sendable {
             if Int(ends[member + 1]) - start == field.count {
                 var i = 0
                 var before: UInt8 = 0
-                while i < field.count && (folds ? Self.fold(field[i], after: before) : field[i]) == bytes[start + i] {
+                while i < field.count
+                    && (folds ? CaseFolding.folded(field[i], after: before) : field[i]) == bytes[start + i]
+                {
                     before = field[i]
                     i += 1
                 }
@@ -178,15 +178,6 @@ struct ExactSet: @unchecked Sendable {
             slot = (slot + 1) & mask
         }
         return false
-    }
-
-    /// A byte as ``CaseFolding/fold(_:)`` folds it, in text known to be ASCII and Latin-1
-    /// letters: A–Z, and the second byte of À–Þ (not ×).
-    @inline(__always)
-    private static func fold(_ byte: UInt8, after previous: UInt8) -> UInt8 {
-        if byte >= 0x41 && byte <= 0x5A { return byte | 0x20 }
-        if previous == 0xC3 && byte >= 0x80 && byte <= 0x9E && byte != 0x97 { return byte + 0x20 }
-        return byte
     }
 
     @inline(__always)
