@@ -41,7 +41,8 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
-        .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2"]),
+        .target(name: "CByteScan"),
+        .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2", "CByteScan"]),
         .target(name: "CSHA256"),
         .target(
             name: "Mapping",

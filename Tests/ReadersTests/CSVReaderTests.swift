@@ -134,6 +134,43 @@ struct CSVReaderTests {
         }
     }
 
+    @Test("fields read 16 bytes at a time end at the right byte, whatever their length and wherever the chunk ends")
+    func vectorFieldLengths() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        // Rows the fast path reads (quoted fields without quotes or line breaks inside), with
+        // fields of 0 to 40 bytes: shorter than a vector, one, and more than two. The filler
+        // holds bytes one off from those that end a field, and UTF-8 bytes with the high bit set.
+        let filler = Array("!#:<\u{0B}\u{0C}\u{0E}æø\u{09}å".unicodeScalars)
+        func text(_ length: Int, from offset: Int) -> String {
+            var text = String.UnicodeScalarView()
+            for i in 0..<length { text.append(filler[(offset + i) % filler.count]) }
+            return String(text)
+        }
+        var csv = "a;b;c\n"
+        var expected: [[String]] = []
+        for round in 0..<6 {
+            for length in 0...40 {
+                let fields = [
+                    text(length, from: round), text(40 - length, from: round + 1), text(length, from: round + 2),
+                ]
+                let ending = ["\n", "\r\n", "\r"][(length + round) % 3]
+                csv += "\(fields[0]);\"\(fields[1])\";\(fields[2])\(ending)"
+                expected.append(fields)
+            }
+        }
+        let path = try directory.write("vectors.csv", Array(csv.utf8))
+        // Chunk ends at every offset within a vector.
+        for chunkSize in 4096...4112 {
+            let (_, records) = try readAll(path, ReaderOptions(delimiter: UInt8(ascii: ";"), chunkSize: chunkSize))
+            #expect(records.count == expected.count, "chunk size \(chunkSize)")
+            let wrong = zip(records, expected).enumerated().first { $0.element.0.values != $0.element.1 }
+            #expect(
+                wrong == nil,
+                "chunk size \(chunkSize): row \(wrong?.offset ?? -1): \(wrong.map { $0.element.0.values } ?? [])")
+        }
+    }
+
     @Test("rows longer and wider than the scanner's first buffers are read whole, and so are the rows after them")
     func rowsOutgrowBuffers() throws {
         let directory = try TemporaryDirectory()
