@@ -41,13 +41,13 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
-        .target(name: "CByteScan"),
-        .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2", "CByteScan"]),
+        .target(name: "CInline"),
+        .target(name: "Readers", dependencies: ["LedgerModel", "CLibXML2", "CInline"]),
         .target(name: "CSHA256"),
         .target(
             name: "Mapping",
             dependencies: [
-                "LedgerModel", "Readers", "CSHA256", .product(name: "Yams", package: "Yams"),
+                "LedgerModel", "Readers", "CSHA256", "CInline", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,5 +1,5 @@
-#ifndef LL_BYTE_SCAN_H
-#define LL_BYTE_SCAN_H
+#ifndef LL_INLINE_H
+#define LL_INLINE_H
 
 #include <stdint.h>
 
@@ -7,11 +7,12 @@
 #include <emmintrin.h>
 #endif
 
-/// Inline helpers for the CSV scanner: `static inline`, so Swift inlines them into its loop.
-/// (Swift's own SIMD comparisons compile to a loop over the lanes on this toolchain.) SSE2 on
-/// x86-64; elsewhere a plain loop, which no benchmark here has measured.
+/// Helpers for the per-row loops that Swift cannot say itself: `static inline`, so Swift
+/// inlines them into its loops.
 
-/// A bit per byte of the 16 at `p` (bit i for byte i) that is `a`, `b`, `c` or `d`.
+/// A bit per byte of the 16 at `p` (bit i for byte i) that is `a`, `b`, `c` or `d`: for the CSV
+/// scanner. (Swift's own SIMD comparisons compile to a loop over the lanes on this toolchain.)
+/// SSE2 on x86-64; elsewhere a plain loop, which no benchmark here has measured.
 static inline uint32_t ll_stops16(const uint8_t *p, uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
 #if defined(__SSE2__)
     __m128i v = _mm_loadu_si128((const __m128i *)p);
@@ -32,6 +33,11 @@ static inline uint32_t ll_stops16(const uint8_t *p, uint8_t a, uint8_t b, uint8_
 /// Copies 16 bytes from `source` to `target`, which may not overlap.
 static inline void ll_copy16(uint8_t *target, const uint8_t *source) {
     __builtin_memcpy(target, source, 16);
+}
+
+/// Starts loading the cache line at `p` for reading, so that a later load finds it there.
+static inline void ll_prefetch(const void *p) {
+    __builtin_prefetch(p, 0, 3);
 }
 
 #endif
