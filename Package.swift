@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "Mapping",
             dependencies: [
-                "LedgerModel", "Readers", "CSHA256", "CInline", .product(name: "Yams", package: "Yams"),
+                "LedgerModel", "Readers", "CSHA256", .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

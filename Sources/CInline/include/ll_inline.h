@@ -35,9 +35,4 @@ static inline void ll_copy16(uint8_t *target, const uint8_t *source) {
     __builtin_memcpy(target, source, 16);
 }
 
-/// Starts loading the cache line at `p` for reading, so that a later load finds it there.
-static inline void ll_prefetch(const void *p) {
-    __builtin_prefetch(p, 0, 3);
-}
-
 #endif

@@ -40,10 +40,6 @@ final class MappingPipeline: @unchecked Sendable {
     /// until their worker empties them).
     static let batchSize = 256
 
-    /// Rows whose memo data is loaded at once, one group ahead of the mapping (a whole batch at
-    /// once left part of it pushed out of the cache by the time its rows were mapped).
-    static let lookAheadRows = 16
-
     // The reader and the read position, under `readLock`.
     private let readLock = NSLock()
     private let reader: any RecordReader
@@ -226,17 +222,7 @@ final class MappingPipeline: @unchecked Sendable {
             // hold, not what comes out.
             mapped.reserveCapacity(records.count)
             records.withUnsafeBufferPointer { records in
-                // The memo's data for each group of rows is loaded while the group before is
-                // mapped: early enough to be there, late enough not to be pushed out again.
-                let ahead = Self.lookAheadRows
-                let top = (records.count - 1) / ahead
-                if records.count > 0 { mapper.lookAhead(UnsafeBufferPointer(rebasing: records[(top * ahead)...])) }
                 for i in records.indices.reversed() {
-                    if i % ahead == ahead - 1 || i == records.count - 1, i >= ahead {
-                        let group = i / ahead - 1
-                        mapper.lookAhead(
-                            UnsafeBufferPointer(rebasing: records[group * ahead..<(group + 1) * ahead]))
-                    }
                     var result = mapper.map(at: records.baseAddress! + i)
                     if let check { result.check(check) }
                     mapped.append(consume result)

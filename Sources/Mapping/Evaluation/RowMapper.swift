@@ -62,8 +62,6 @@ final class RowMapper {
     private var skipMemo: RuleMemo?
     private var ruleMemo: RuleMemo?
     private var spareVariables: [String?] = []
-    /// The rule memo's key hashes of the batch being looked ahead at (see ``lookAhead(_:)``).
-    private var aheadHashes: [UInt32] = []
     /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
     /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
     /// last few texts they were made from, as the values rules set come back row after row.
@@ -136,12 +134,6 @@ final class RowMapper {
     func map(at record: UnsafePointer<Record>) -> Mapped {
         guard case .columns(let columns) = record.pointee.fields else { return map(record, columns: nil) }
         return columns.withStorage { bytes, ends in map(record, columns: ColumnView(bytes: bytes, ends: ends)) }
-    }
-
-    /// Starts loading what the rules' memo will read for a batch's records, before they are
-    /// mapped (see ``RuleMemo/lookAhead(_:_:hashes:)``).
-    func lookAhead(_ records: UnsafeBufferPointer<Record>) {
-        if ruleMemo != nil { ruleMemo!.lookAhead(records, evaluator, hashes: &aheadHashes) }
     }
 
     private func map(_ record: UnsafePointer<Record>, columns: ColumnView?) -> Mapped {

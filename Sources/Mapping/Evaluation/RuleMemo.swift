@@ -1,7 +1,5 @@
-import CInline
 import Foundation
 import LedgerModel
-import Readers
 
 /// Remembers which of a list of conditions (the skip rules, or the rules) first held for a row's
 /// field values. The conditions depend only on the fields they read, and bank texts repeat (the
@@ -88,69 +86,6 @@ struct RuleMemo {
         }
         hits += 1
         return .some(found < 0 ? nil : Int(found))
-    }
-
-    // MARK: Looking ahead
-
-    /// Starts loading what ``lookup(_:_:)`` will read for each of a batch's records, before they
-    /// are mapped: first the slots their keys hash to, then the key bytes in the slots found.
-    /// Changes no outcome, only where the memo's data is when it is read. `hashes` is scratch.
-    ///
-    /// Keys that come back rarely (a card payment's text, with its shop and date) sit in slots
-    /// and key bytes that no cache holds any more; waiting for those two loads, one after the
-    /// other, took about 9 % of the time of mapping the 1M-row bank file. Started for the whole
-    /// batch first, the loads overlap.
-    mutating func lookAhead(_ records: UnsafeBufferPointer<Record>, _ evaluator: Evaluator, hashes: inout [UInt32]) {
-        if retired || slots.isEmpty { return }
-        hashes.removeAll(keepingCapacity: true)
-        let mask = slots.count - 1
-        for i in records.indices {
-            let record = records.baseAddress! + i
-            let hash: UInt32?
-            if case .columns(let columns) = record.pointee.fields {
-                hash = columns.withStorage { bytes, ends in
-                    keyHash(
-                        RowState(lent: record, variables: [], columns: ColumnView(bytes: bytes, ends: ends)), evaluator)
-                }
-            } else {
-                hash = keyHash(RowState(lent: record, variables: [], columns: nil), evaluator)
-            }
-            guard let hash else { continue }
-            hashes.append(hash)
-            slots.withUnsafeBufferPointer { ll_prefetch($0.baseAddress! + (Int(hash) & mask)) }
-        }
-        slots.withUnsafeBufferPointer { slots in
-            arena.withUnsafeBufferPointer { arena in
-                guard let bytes = arena.baseAddress else { return }
-                for hash in hashes {
-                    var i = Int(hash) & mask
-                    while slots[i].outcome != .min {
-                        if slots[i].hash == hash {
-                            ll_prefetch(bytes + Int(slots[i].start))
-                            break
-                        }
-                        i = (i + 1) & mask
-                    }
-                }
-            }
-        }
-    }
-
-    /// The hash of a row's key, built in `key`; nil when a field cannot be read.
-    private mutating func keyHash(_ row: RowState, _ evaluator: Evaluator) -> UInt32? {
-        key.truncate(to: 0)
-        for ref in refs {
-            do {
-                let present = try evaluator.withField(ref, row) { (bytes) throws(EvalFailure) -> Bool in
-                    key.append(contentsOf: bytes)
-                    return true
-                }
-                key.append(present == nil ? 0x1E : 0x1F)
-            } catch {
-                return nil
-            }
-        }
-        return key.withUnsafeBufferPointer { Self.hash($0) }
     }
 
     /// The key's outcome if it is there; its hash, and the slot where probing stopped.
