@@ -244,6 +244,38 @@ struct RuleMemoTests {
         #expect(zip(described, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset == nil)
     }
 
+    @Test("keys with the same hash are told apart by their bytes, inline and long alike")
+    func sameHash() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        // Pairs of texts whose keys (the text and a marker) have the same 32-bit hash, found by
+        // trying numbered texts: a short one (kept inline in its entry) and a long one (kept in
+        // the arena), each pair with one text that ends in 7 and one that does not.
+        func collidingPair(prefix: String) -> (String, String)? {
+            var seen: [UInt32: String] = [:]
+            for n in 0..<600_000 {
+                let text = prefix + String(100_000 + n)  // all of one length
+                let hash = Array(text.utf8 + [0x1F]).withUnsafeBufferPointer { RuleMemo.hash($0) }
+                if let other = seen[hash], other.hasSuffix("7") != text.hasSuffix("7") { return (other, text) }
+                seen[hash] = text
+            }
+            return nil
+        }
+        let short = try #require(collidingPair(prefix: "k"))
+        let long = try #require(collidingPair(prefix: String(repeating: "a", count: 60)))
+        // Each text several times, the pair's two in turn, so the second always meets the first's entry.
+        let texts = (0..<6).flatMap { _ in [short.0, short.1, long.0, long.1] }
+        let csv = "date;text;amount\n" + texts.map { "01-03-2026;\($0);1,00\n" }.joined()
+        let extra = """
+            rules:
+              - when: { text: { ends_with: "7" } }
+                set: { tag: seven }
+              - set: { tag: other }
+            """
+        let events = try harness.run(lineMapping(description: "\"{$tag}\"", extra: extra), data: csv)
+        #expect(events.documents.map { $0.lines[0].description } == texts.map { $0.hasSuffix("7") ? "seven" : "other" })
+    }
+
     @Test("conditions that read variables are not remembered")
     func variables() throws {
         let mapping = try Harness().compile(
