@@ -103,7 +103,7 @@ public final class Validator {
             }
         }
         checkDeclaredVat(document, &check)
-        return check.diagnostics
+        return check.diagnostics.isEmpty ? [] : check.located(in: document.provenance.file)
     }
 
     /// Remembers the document's reference; the V501 error when the run used it before.
@@ -111,12 +111,14 @@ public final class Validator {
     /// (``DocumentBuilder/referencesAreDistinct``), so while the run has seen only this file,
     /// there is nothing to look up.
     public func registerReference(of document: Document, distinctInFile: Bool = false) -> Diagnostic? {
-        let file = document.provenance.file
+        // The file is passed where it lies in the document: bound to a local first, it was
+        // retained and released on this thread, a reference count on a string that the mapping
+        // thread which made the document counts too.
         let line = document.provenance.firstRow?.line ?? 0
         let seen =
             distinctInFile
-            ? registry.registerDistinct(document.referenceValue, file: file, line: line)
-            : registry.register(document.referenceValue, file: file, line: line)
+            ? registry.registerDistinct(document.referenceValue, file: document.provenance.file, line: line)
+            : registry.register(document.referenceValue, file: document.provenance.file, line: line)
         guard let first = seen else { return nil }
         var check = Check(document: document, strict: options.strict)
         check.error(
@@ -124,7 +126,7 @@ public final class Validator {
             "the reference \(document.reference) was already used in this run, by the document at \(first.file):\(first.line)",
             hint: "give each document its own reference (`reference:` in the mapping), or drop the file named twice",
             field: "reference")
-        return check.diagnostics[0]
+        return check.located(in: document.provenance.file)[0]
     }
 
     /// ``check(_:)`` on a validator with the same settings and memos of its own, for another
@@ -565,16 +567,26 @@ public final class Validator {
 
 /// The problems found in one document, located at its first row unless a line's row is given.
 private struct Check {
-    let file: String
     let firstRow: Int?
     let strict: Bool
+    /// Located in the document's rows, but not yet in its file (see ``located(in:)``).
     var diagnostics: [Diagnostic] = []
 
+    /// The file is not kept: holding the document's file string counted a reference on it for
+    /// every document checked, and nearly every document passes.
     init(document: Document, strict: Bool) {
-        file = document.provenance.file
         firstRow = document.provenance.firstRow?.line
         self.strict = strict
     }
+
+    /// The diagnostics, located in `file`.
+    func located(in file: String) -> [Diagnostic] {
+        var located = diagnostics
+        for i in located.indices { located[i].location?.file = file }
+        return located
+    }
+
+    private var file: String { "" }
 
     mutating func error(
         _ code: DiagnosticCode, _ message: String, hint: String?, field: String, row: SourceRow? = nil
