@@ -73,12 +73,20 @@ final class CSVReader: RecordReader {
         guard try scanner.readRow() else { return false }
         recordCount += 1
         let diagnostics = rowDiagnostics()
+        let refilled =
+            if let source {
+                record.refillColumns(
+                    number: recordCount, line: scanner.rowLine, source: source, diagnostics: diagnostics
+                ) {
+                    scanner.copyRow(into: &$0.bytes, &$0.ends)
+                }
+            } else {
+                record.refillColumns(
+                    number: recordCount, line: scanner.rowLine, source: self.source, diagnostics: diagnostics
+                ) { scanner.copyRow(into: &$0.bytes, &$0.ends) }
+            }
+        if refilled { return true }
         var fields = ColumnFields(bytes: [], ends: [])
-        if case .columns(let old) = record.fields {
-            fields = old
-            // Let go of the record's reference, so the buffers are refilled in place.
-            record.fields = .columns(ColumnFields(bytes: [], ends: []))
-        }
         scanner.copyRow(into: &fields.bytes, &fields.ends)
         record = Record(
             source: source ?? self.source, number: recordCount, line: scanner.rowLine, fields: .columns(fields),

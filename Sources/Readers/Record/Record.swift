@@ -9,9 +9,9 @@ public import LedgerModel
 public struct Record: Sendable {
     public private(set) var source: SourceFile
     /// 1-based position among the file's records (the header is not a record).
-    public let number: Int
+    public internal(set) var number: Int
     /// 1-based line where the record starts.
-    public let line: Int
+    public internal(set) var line: Int
     public var fields: Fields
     /// Problems with this record found while reading (wrong field count, not an object, …).
     /// A record with an error here must not be booked; it still gets a status in the report.
@@ -60,6 +60,28 @@ public struct Record: Sendable {
             guard path.steps.count == 1, let i = source.columnIndex(named: path.steps[0].name) else { return nil }
             return columns.string(at: i)
         }
+    }
+
+    /// Makes this CSV record the next one, in place: `fill` writes its fields into the column
+    /// storage it already has. False, with nothing changed, for a tree record.
+    ///
+    /// The fields are swapped out and back, so no reference is counted, and the source and
+    /// diagnostics are assigned only when they change: building a new record over the old one
+    /// counted about nine references a row.
+    mutating func refillColumns(
+        number: Int, line: Int, source: SourceFile, diagnostics: [Diagnostic], _ fill: (inout ColumnFields) -> Void
+    ) -> Bool {
+        guard case .columns = fields else { return false }
+        var taken = Fields.columns(ColumnFields(bytes: [], ends: []))
+        swap(&taken, &fields)
+        guard case .columns(var columns) = consume taken else { preconditionFailure("checked above") }
+        fill(&columns)
+        fields = .columns(columns)
+        self.number = number
+        self.line = line
+        if self.source !== source { self.source = source }
+        if !diagnostics.isEmpty || !self.diagnostics.isEmpty { self.diagnostics = diagnostics }
+        return true
     }
 
     /// The record with storage of its own, sized to fit. A reader reuses its buffers for the
