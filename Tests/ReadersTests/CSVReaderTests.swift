@@ -92,39 +92,19 @@ struct CSVReaderTests {
         }
     }
 
-    @Test("fields of every length end at the right byte, next to bytes one off from the ones that end them")
-    func fieldLengths() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanup() }
-        // Bytes next to the ones that end a field (":" and "<" beside ";", "!" and "#" beside the
-        // quote, control bytes beside CR and LF) and UTF-8 bytes with the high bit set.
+    /// `length` characters from `offset` in a cycle of bytes next to the ones that end a field
+    /// (":" and "<" beside ";", "!" and "#" beside the quote, control bytes beside CR and LF) and
+    /// UTF-8 bytes with the high bit set.
+    static func nearStops(_ length: Int, from offset: Int) -> String {
         let filler = Array("!#:<\u{0B}\u{0C}\u{0E}æø\u{09}å".unicodeScalars)
-        func text(_ length: Int, from offset: Int) -> String {
-            var text = String.UnicodeScalarView()
-            for i in 0..<length { text.append(filler[(offset + i) % filler.count]) }
-            return String(text)
-        }
-        var csv = "a;b;c;d\n"
-        var expected: [[String]] = []
-        for length in 0...24 {
-            for offset in 0..<3 {
-                let plain = text(length, from: offset)
-                let quoted = text(length, from: offset + 1)
-                // A doubled quote somewhere inside the quoted field, and a line break in quotes.
-                let cut = length / 2
-                let inQuotes =
-                    String(quoted.unicodeScalars.prefix(cut)) + "\"\"" + String(quoted.unicodeScalars.dropFirst(cut))
-                let ending = ["\n", "\r\n", "\r"][(length + offset) % 3]
-                csv += "\(plain);\"\(inQuotes)\";\"x\ny\(plain)\";\(text(length + 3, from: offset))\(ending)"
-                expected.append([
-                    plain,
-                    String(quoted.unicodeScalars.prefix(cut)) + "\"" + String(quoted.unicodeScalars.dropFirst(cut)),
-                    "x\ny" + plain, text(length + 3, from: offset),
-                ])
-            }
-        }
-        let path = try directory.write("lengths.csv", Array(csv.utf8))
-        for chunkSize in [4096, 4101, 1 << 16] {
+        var text = String.UnicodeScalarView()
+        for i in 0..<length { text.append(filler[(offset + i) % filler.count]) }
+        return String(text)
+    }
+
+    /// Reads the `;`-separated file in chunks of each size and expects exactly these rows.
+    static func expectRows(_ path: String, _ expected: [[String]], chunkSizes: [Int]) throws {
+        for chunkSize in chunkSizes {
             let (_, records) = try readAll(path, ReaderOptions(delimiter: UInt8(ascii: ";"), chunkSize: chunkSize))
             #expect(records.count == expected.count, "chunk size \(chunkSize)")
             let wrong = zip(records, expected).enumerated().first { $0.element.0.values != $0.element.1 }
@@ -134,25 +114,46 @@ struct CSVReaderTests {
         }
     }
 
+    @Test("fields of every length end at the right byte, next to bytes one off from the ones that end them")
+    func fieldLengths() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        var csv = "a;b;c;d\n"
+        var expected: [[String]] = []
+        for length in 0...24 {
+            for offset in 0..<3 {
+                let plain = Self.nearStops(length, from: offset)
+                let quoted = Self.nearStops(length, from: offset + 1)
+                // A doubled quote somewhere inside the quoted field, and a line break in quotes.
+                let cut = length / 2
+                let inQuotes =
+                    String(quoted.unicodeScalars.prefix(cut)) + "\"\"" + String(quoted.unicodeScalars.dropFirst(cut))
+                let ending = ["\n", "\r\n", "\r"][(length + offset) % 3]
+                csv += "\(plain);\"\(inQuotes)\";\"x\ny\(plain)\";\(Self.nearStops(length + 3, from: offset))\(ending)"
+                expected.append([
+                    plain,
+                    String(quoted.unicodeScalars.prefix(cut)) + "\"" + String(quoted.unicodeScalars.dropFirst(cut)),
+                    "x\ny" + plain, Self.nearStops(length + 3, from: offset),
+                ])
+            }
+        }
+        let path = try directory.write("lengths.csv", Array(csv.utf8))
+        try Self.expectRows(path, expected, chunkSizes: [4096, 4101, 1 << 16])
+    }
+
     @Test("fields read 16 bytes at a time end at the right byte, whatever their length and wherever the chunk ends")
     func vectorFieldLengths() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         // Rows the fast path reads (quoted fields without quotes or line breaks inside), with
-        // fields of 0 to 40 bytes: shorter than a vector, one, and more than two. The filler
-        // holds bytes one off from those that end a field, and UTF-8 bytes with the high bit set.
-        let filler = Array("!#:<\u{0B}\u{0C}\u{0E}æø\u{09}å".unicodeScalars)
-        func text(_ length: Int, from offset: Int) -> String {
-            var text = String.UnicodeScalarView()
-            for i in 0..<length { text.append(filler[(offset + i) % filler.count]) }
-            return String(text)
-        }
+        // fields of 0 to 40 bytes: shorter than a vector, one, and more than two.
         var csv = "a;b;c\n"
         var expected: [[String]] = []
         for round in 0..<6 {
             for length in 0...40 {
                 let fields = [
-                    text(length, from: round), text(40 - length, from: round + 1), text(length, from: round + 2),
+                    Self.nearStops(length, from: round), Self.nearStops(40 - length, from: round + 1),
+                    Self.nearStops(length, from: round + 2),
                 ]
                 let ending = ["\n", "\r\n", "\r"][(length + round) % 3]
                 csv += "\(fields[0]);\"\(fields[1])\";\(fields[2])\(ending)"
@@ -161,14 +162,7 @@ struct CSVReaderTests {
         }
         let path = try directory.write("vectors.csv", Array(csv.utf8))
         // Chunk ends at every offset within a vector.
-        for chunkSize in 4096...4112 {
-            let (_, records) = try readAll(path, ReaderOptions(delimiter: UInt8(ascii: ";"), chunkSize: chunkSize))
-            #expect(records.count == expected.count, "chunk size \(chunkSize)")
-            let wrong = zip(records, expected).enumerated().first { $0.element.0.values != $0.element.1 }
-            #expect(
-                wrong == nil,
-                "chunk size \(chunkSize): row \(wrong?.offset ?? -1): \(wrong.map { $0.element.0.values } ?? [])")
-        }
+        try Self.expectRows(path, expected, chunkSizes: Array(4096...4112))
     }
 
     @Test("rows longer and wider than the scanner's first buffers are read whole, and so are the rows after them")
