@@ -30,6 +30,17 @@ static inline uint32_t ll_stops16(const uint8_t *p, uint8_t a, uint8_t b, uint8_
 #endif
 }
 
+/// A bit per byte of the 16 at `p` that has its high bit set (is not ASCII): for transcoding.
+static inline uint32_t ll_high_bits16(const uint8_t *p) {
+#if defined(__SSE2__)
+    return (uint32_t)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)p));
+#else
+    uint32_t mask = 0;
+    for (int i = 0; i < 16; i++) mask |= (uint32_t)(p[i] >> 7) << i;
+    return mask;
+#endif
+}
+
 /// Copies 16 bytes from `source` to `target`, which may not overlap.
 static inline void ll_copy16(uint8_t *target, const uint8_t *source) {
     __builtin_memcpy(target, source, 16);
