@@ -103,6 +103,7 @@ public final class Validator {
             }
         }
         checkDeclaredVat(document, &check)
+        // Nearly every document passes: no copy of the empty list to locate.
         return check.diagnostics.isEmpty ? [] : check.located(in: document.provenance.file)
     }
 
@@ -586,20 +587,23 @@ private struct Check {
         return located
     }
 
-    private var file: String { "" }
+    /// Where a diagnostic is, but for the file, which ``located(in:)`` fills in.
+    private func location(_ row: SourceRow?, _ field: String) -> SourceLocation {
+        SourceLocation(file: "", line: row?.line ?? firstRow, field: field)
+    }
 
     mutating func error(
         _ code: DiagnosticCode, _ message: String, hint: String?, field: String, row: SourceRow? = nil
     ) {
         diagnostics.append(
-            .error(code, message, hint: hint, at: SourceLocation(file: file, line: row?.line ?? firstRow, field: field))
+            .error(code, message, hint: hint, at: location(row, field))
         )
     }
 
     mutating func warning(
         _ code: DiagnosticCode, _ message: String, hint: String?, field: String, row: SourceRow? = nil
     ) {
-        let location = SourceLocation(file: file, line: row?.line ?? firstRow, field: field)
+        let location = location(row, field)
         diagnostics.append(
             strict
                 ? .error(code, message, hint: hint.map { $0 + " (an error because of --strict)" }, at: location)

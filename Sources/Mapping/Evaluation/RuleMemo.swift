@@ -19,7 +19,8 @@ struct RuleMemo {
     /// The remembered keys, one 64-byte entry each, in the order they came (see ``Entry``), in
     /// storage aligned to 64 bytes from ``entryBase(_:)``.
     private var entries: [UInt8]
-    private var entryCapacity: Int
+    /// How many entries `entries` has room for (it holds one more for the alignment).
+    private var entryCapacity: Int { entries.count / Entry.size - 1 }
     /// Keys longer than an entry holds, end to end.
     private var arena: [UInt8] = []
     /// Open addressing over `entries`: 0 for an empty slot, else the key's tag (the high 16 bits
@@ -53,6 +54,9 @@ struct RuleMemo {
     enum Entry {
         static let size = 64
         static let inlineBytes = 56
+
+        /// Whether a key of this length is kept in its entry, not in the arena.
+        static func holdsKey(_ length: Int) -> Bool { length <= inlineBytes }
     }
 
     /// nil when the conditions cannot be remembered (they read variables, or nothing, or are too
@@ -66,8 +70,7 @@ struct RuleMemo {
         guard !readsVariables, !refs.isEmpty, conditions.count < Int(Int16.max) else { return nil }
         self.refs = refs
         slots = [UInt32](repeating: 0, count: 1024)
-        entryCapacity = 512
-        entries = Self.entryStorage(entryCapacity)
+        entries = Self.entryStorage(512)
     }
 
     /// The remembered outcome for this row's fields, or nil when there is none yet.
@@ -132,7 +135,7 @@ struct RuleMemo {
                 if entry.load(as: UInt32.self) == hash, Int(entry.load(fromByteOffset: 4, as: UInt16.self)) == key.count
                 {
                     let bytes =
-                        key.count <= Entry.inlineBytes
+                        Entry.holdsKey(key.count)
                         ? entry + 8
                         : UnsafeRawPointer(arena.baseAddress! + Int(entry.load(fromByteOffset: 8, as: UInt32.self)))
                     if memcmp(bytes, key.baseAddress!, key.count) == 0 {
@@ -147,7 +150,7 @@ struct RuleMemo {
     /// Remembers the outcome for the fields of the last `lookup`.
     mutating func store(_ outcome: Outcome) {
         if retired || key.count > Int(UInt16.max) { return }
-        let long = key.count > Entry.inlineBytes
+        let long = !Entry.holdsKey(key.count)
         if used >= Self.limit || (long && arena.count + key.count > Self.arenaLimit) {
             // Start over; the key goes where its probe now starts.
             for i in slots.indices { slots[i] = 0 }
@@ -218,7 +221,6 @@ struct RuleMemo {
             }
         }
         entries = larger
-        entryCapacity = capacity
     }
 
     /// The hash a key is filed under: a single field's key is its bytes and 0x1F.

@@ -73,13 +73,13 @@ final class CSVReader: RecordReader {
         guard try scanner.readRow() else { return false }
         recordCount += 1
         let diagnostics = rowDiagnostics()
+        // One call per case, each passing the source where it lies: `source ?? self.source`, or
+        // a local function over both, counted references on the record and its source every row.
         let refilled =
             if let source {
                 record.refillColumns(
                     number: recordCount, line: scanner.rowLine, source: source, diagnostics: diagnostics
-                ) {
-                    scanner.copyRow(into: &$0.bytes, &$0.ends)
-                }
+                ) { scanner.copyRow(into: &$0.bytes, &$0.ends) }
             } else {
                 record.refillColumns(
                     number: recordCount, line: scanner.rowLine, source: self.source, diagnostics: diagnostics
@@ -248,8 +248,8 @@ struct CSVScanner {
                     state = .unquoted
                     fallthrough
                 case .unquoted:
-                    var i = window.pos
-                    while i < window.end && table[Int(p[i])] == 0 { i += 1 }
+                    let i = Self.firstStop(
+                        p.baseAddress!, from: window.pos, end: window.end, table: table, mask: 0xFF, delimiter, 0x22)
                     if i > window.pos {
                         append(p.baseAddress! + window.pos, i - window.pos)
                         window.pos = i
@@ -274,8 +274,9 @@ struct CSVScanner {
                         append(byte)
                     }
                 case .quoted:
-                    var i = window.pos
-                    while i < window.end && table[Int(p[i])] & ByteClasses.quotedStop == 0 { i += 1 }
+                    let i = Self.firstStop(
+                        p.baseAddress!, from: window.pos, end: window.end, table: table, mask: ByteClasses.quotedStop,
+                        0x22, 0x22)
                     if i > window.pos {
                         append(p.baseAddress! + window.pos, i - window.pos)
                         crInQuotes = false

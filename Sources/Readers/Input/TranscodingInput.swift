@@ -21,9 +21,10 @@ final class TranscodingInput: ByteInput {
         self.path = path
         self.raw = []
         highHalf = (0x80...0xFF).map { (byte: Int) -> UInt32 in
-            let scalar = encoding == .windows1252 ? UInt32(Windows1252.highHalf[byte - 0x80]) : UInt32(byte)
             var bytes: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-            let length = withUnsafeMutableBytes(of: &bytes) { Self.encodeUTF8(scalar, into: $0, at: 0) }
+            let length = withUnsafeMutableBytes(of: &bytes) {
+                Self.encodeUTF8(Self.scalar(UInt8(byte), in: encoding), into: $0, at: 0)
+            }
             return UInt32(bytes.0) | UInt32(bytes.1) << 8 | UInt32(bytes.2) << 16 | UInt32(length) << 24
         }
     }
@@ -163,6 +164,11 @@ final class TranscodingInput: ByteInput {
         }
     }
 
+    /// The character a byte of Windows-1252 or ISO-8859-1 stands for.
+    private static func scalar(_ byte: UInt8, in encoding: TextEncoding) -> UInt32 {
+        byte < 0x80 || encoding == .iso8859Latin1 ? UInt32(byte) : UInt32(Windows1252.highHalf[Int(byte) - 0x80])
+    }
+
     /// Transcodes a whole (small) sample, for detection; invalid input is replaced, not thrown.
     static func decodeSample(_ bytes: ArraySlice<UInt8>, encoding: TextEncoding) -> [UInt8] {
         switch encoding {
@@ -175,12 +181,7 @@ final class TranscodingInput: ByteInput {
             return [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { out, count in
                 let raw = UnsafeMutableRawBufferPointer(out)
                 var o = 0
-                for byte in bytes {
-                    let scalar =
-                        byte < 0x80 || encoding == .iso8859Latin1
-                        ? UInt32(byte) : UInt32(Windows1252.highHalf[Int(byte) - 0x80])
-                    o += encodeUTF8(scalar, into: raw, at: o)
-                }
+                for byte in bytes { o += encodeUTF8(scalar(byte, in: encoding), into: raw, at: o) }
                 count = o
             }
         case .utf16LE, .utf16BE:
