@@ -163,6 +163,61 @@ struct ConditionTests {
         #expect(events.documents.map { $0.lines[0].account?.rawValue } == ["2750", "9900", "3400", "9900", "9900"])
     }
 
+    @Test("line fields read from rule variables follow each row's rule, row after row")
+    func fieldsFromRuleVariables() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        // Each rule's accounts and VAT are resolved once and then reused (the variables are all
+        // constants): rows alternate between the rules, so a value kept for the wrong rule, or
+        // for the wrong line field, shows. One rule gives an account that is not one.
+        let mapping = """
+            version: 1
+            name: test
+            source: { format: csv, delimiter: ";" }
+            locale: { decimal_mark: ",", thousands_separator: ".", date_format: dd-mm-yyyy }
+            variables: { acc: 9900, vat: none, zone: domestic, cat: goods, suffix: "0" }
+            skip:
+              - when: { $suffix: "1" }
+                reason: never (the starting value is 0)
+            rules:
+              - when: { text: { contains: husleje } }
+                set: { acc: 3400, vat: I25, zone: eu, suffix: "5" }
+              - when: { text: { contains: netto } }
+                set: { acc: 2750, vat: I25, cat: services }
+              - when: { text: Renter }
+                set: { acc: "12 34" }
+            document:
+              kind: ledger_item
+              date: "{date}"
+              lines:
+                - account: "{$acc}"
+                  balancing_account: "55{$suffix}0"
+                  amount: "{amount}"
+                  vat: "{$vat}"
+                  balancing_vat: { zone: "{$zone}", category: "{$cat}" }
+            """
+        let rows = (0..<40).map { Self.csv.split(separator: "\n")[1 + $0 % 5] }
+        let events = try harness.run(mapping, data: "date;text;amount;type\n" + rows.joined(separator: "\n") + "\n")
+        let documents = events.documents
+        let expected: [(String, String, String, String)] = [
+            ("2750", "5500", "I25", "domestic/services"),
+            ("9900", "5500", "none", "domestic/goods"),
+            ("3400", "5550", "I25", "eu/goods"),
+            ("9900", "5500", "none", "domestic/goods"),
+        ]
+        #expect(documents.count == 32)
+        for (index, document) in documents.enumerated() {
+            let line = document.lines[0]
+            let want = expected[index % 4]
+            #expect(line.account?.rawValue == want.0 && line.balancingAccount?.rawValue == want.1)
+            #expect(line.vat?.description == want.2 && line.balancingVat?.description == want.3)
+        }
+        // The rule with a bad account rejects each of its rows, not only the first.
+        let rejections = events.compactMap { if case .rejected(let outcome) = $0 { outcome } else { nil } }
+        #expect(rejections.count == 8)
+        #expect(rejections.allSatisfy { $0.reason.contains("account is not an account number") })
+    }
+
     @Test("skip rules give each skipped row its reason; nothing is dropped silently")
     func skip() throws {
         let harness = try Harness()

@@ -172,6 +172,14 @@ public struct CompiledMapping: Sendable {
     enum VatExpr: Sendable {
         case code(Expr)
         case zoneCategory(zone: Expr, category: Expr, direction: VatDirection?)
+
+        /// Whether the VAT reads variables and nothing of the record.
+        var readsOnlyVariables: Bool {
+            switch self {
+            case .code(let expr): expr.readsOnlyVariables
+            case .zoneCategory(let zone, let category, _): max(zone.variableUse, category.variableUse) == .variablesOnly
+            }
+        }
     }
 
     struct GroupSpec: Sendable {

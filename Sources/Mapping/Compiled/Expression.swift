@@ -60,6 +60,35 @@ enum Expr: Sendable {
     // Dates
     indirect case date(Expr, DateFormat?)
 
+    /// Whether the expression reads variables and nothing of the record: its value then follows
+    /// from the variables alone.
+    var readsOnlyVariables: Bool {
+        variableUse == .variablesOnly
+    }
+
+    /// What an expression reads: nothing (a constant), variables only, or the record.
+    enum VariableUse: Comparable {
+        case none, variablesOnly, record
+    }
+
+    var variableUse: VariableUse {
+        switch self {
+        case .constant: return .none
+        case .field(.variable): return .variablesOnly
+        case .field(.slot): return .record
+        case .template(let parts):
+            return parts.reduce(.none) { use, part in
+                switch part {
+                case .literal: use
+                case .field(.variable): max(use, .variablesOnly)
+                case .field(.slot): .record
+                }
+            }
+        case .trim(let inner), .upper(let inner), .lower(let inner): return inner.variableUse
+        default: return .record
+        }
+    }
+
     /// The type this expression yields on its own (text may still be read as an amount or a date).
     var type: ValueType {
         switch self {

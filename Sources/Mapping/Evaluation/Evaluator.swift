@@ -19,6 +19,9 @@ struct RowState {
     private let kept: KeptRecord?
     var item: TreeFields.NodeID = 0
     var variables: [String?]
+    /// Which rule held for the row (the rules' count when none did), once the rules have run
+    /// and when the variables follow from it; -1 otherwise.
+    var outcome = -1
     /// A CSV row's storage, while ``RowMapper/map(_:)`` maps it: fields are then read through
     /// these pointers, without copying (and counting references on) the record's arrays for
     /// every field. Nil for rows kept past that call (grouped rows) and for trees.

@@ -66,6 +66,16 @@ final class RowMapper {
     /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
     /// last few texts they were made from, as the values rules set come back row after row.
     private var constants: [Constant]
+    /// When every variable is only ever given constants (rules that set accounts and VAT codes,
+    /// as nearly every mapping's do), a row's variables follow from which rule held: this
+    /// holds them for each rule, and last for no rule (the starting values). A row then takes
+    /// its variables as one array, not one assignment at a time; nil otherwise.
+    private let variablesByOutcome: [[String?]]?
+    /// Line fields that read only variables and constants (`balancing_account:
+    /// "{$counter_account}"`), resolved once per rule outcome when ``variablesByOutcome`` is
+    /// set: four slots a line, as ``constants``, for each outcome in turn.
+    private var outcomeConstants: [Constant]
+    private let readsOnlyOutcome: [Bool]
     private var recentAccounts: [RecentValues<String, AccountNumber>]
     private var recentVats: [RecentValues<String, VatSpec>]
 
@@ -119,6 +129,15 @@ final class RowMapper {
             variable.initial.map { Assignment(i, $0) }
         }
         ruleAssignments = bound.mapping.rules.map { rule in rule.assignments.map { Assignment($0.variable, $0.value) } }
+        variablesByOutcome = Self.variablesByOutcome(
+            initial: initialValues, rules: ruleAssignments, count: bound.mapping.variables.count)
+        let lineFields = lineSpecs.flatMap { line -> [Bool] in
+            [line.account, line.balancingAccount].map { $0?.readsOnlyVariables ?? false }
+                + [line.vat, line.balancingVat].map { $0?.readsOnlyVariables ?? false }
+        }
+        readsOnlyOutcome = variablesByOutcome == nil ? lineFields.map { _ in false } : lineFields
+        outcomeConstants = Array(
+            repeating: .unknown, count: variablesByOutcome.map { $0.count * lineFields.count } ?? 0)
         skipMemo = RuleMemo(skipConditions)
         ruleMemo = RuleMemo(ruleConditions)
     }
@@ -166,11 +185,18 @@ final class RowMapper {
             return .rejected(rejection([source(row)], row.record.diagnostics.filter { $0.severity == .error }))
         }
         do {
-            try assign(initialValues, &row)
+            if variablesByOutcome == nil { try assign(initialValues, &row) }
             if let index = try first(skipConditions, &skipMemo, row) {
                 return .skipped(RowOutcome(file: path, rows: [source(row)], reason: mapping.skips[index].reason))
             }
-            if let index = try first(ruleConditions, &ruleMemo, row) { try assign(ruleAssignments[index], &row) }
+            let index = try first(ruleConditions, &ruleMemo, row)
+            if let variablesByOutcome {
+                // The row came with the starting values, which are also no rule's outcome.
+                row.outcome = index ?? ruleAssignments.count
+                if let index { row.variables = variablesByOutcome[index] }
+            } else if let index {
+                try assign(ruleAssignments[index], &row)
+            }
         } catch {
             return .rejected(rejection([source(row)], [diagnostic(error, row)]))
         }
@@ -215,8 +241,10 @@ final class RowMapper {
         return found
     }
 
-    /// A variables array for a new row, reusing the last row's when it is free.
+    /// A variables array for a new row: the starting values when they are shared, else the
+    /// last row's array when it is free, emptied.
     private func freshVariables() -> [String?] {
+        if let variablesByOutcome { return variablesByOutcome[ruleAssignments.count] }
         var variables: [String?] = []
         swap(&variables, &spareVariables)
         if variables.count != mapping.variables.count {
@@ -224,6 +252,27 @@ final class RowMapper {
         }
         variables.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }  // one uniqueness check, not one a slot
         return variables
+    }
+
+    /// Each rule's variables, then the starting values, when every assignment is a constant.
+    private static func variablesByOutcome(
+        initial: [Assignment], rules: [[Assignment]], count: Int
+    ) -> [[String?]]? {
+        func applying(_ assignments: [Assignment], to start: [String?]) -> [String?]? {
+            var values = start
+            for assignment in assignments {
+                guard case .constant(let variable, let text) = assignment else { return nil }
+                values[variable] = text
+            }
+            return values
+        }
+        guard let start = applying(initial, to: Array(repeating: nil, count: count)) else { return nil }
+        var outcomes: [[String?]] = []
+        for assignments in rules {
+            guard let values = applying(assignments, to: start) else { return nil }
+            outcomes.append(values)
+        }
+        return outcomes + [start]
     }
 
     func rejection(_ rows: [SourceRow], _ diagnostics: [Diagnostic]) -> RowOutcome {
@@ -401,6 +450,13 @@ final class RowMapper {
             constants[key] = .account(value)
             return value
         }
+        if readsOnlyOutcome[key] {
+            let slot = row.outcome * readsOnlyOutcome.count + key
+            if case .account(let known) = outcomeConstants[slot] { return known }
+            let value = try account(expr, row, name)
+            outcomeConstants[slot] = .account(value)
+            return value
+        }
         guard let text = try evaluator.text(expr, row) else { return nil }
         if let account = recentAccounts[key].value(for: text) { return account }
         let account = try account(text, expr, name)
@@ -435,6 +491,13 @@ final class RowMapper {
         switch constants[key] {
         case .vat(let fixed): return fixed
         case .unknown, .account: break
+        }
+        if readsOnlyOutcome[key] {
+            let slot = row.outcome * readsOnlyOutcome.count + key
+            if case .vat(let known) = outcomeConstants[slot] { return known }
+            let value = try vat(spec, row)
+            outcomeConstants[slot] = .vat(value)
+            return value
         }
         switch spec {
         case .code(.constant):
