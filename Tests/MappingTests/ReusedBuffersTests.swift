@@ -24,4 +24,29 @@ struct ReusedBuffersTests {
         buffer.truncate(to: 1_000_000)
         #expect(buffer.count == expected.count)
     }
+
+    @Test("recent texts give back the text of the bytes asked for, shared while they repeat")
+    func recentTexts() {
+        var texts = RecentTexts()
+        func text(_ value: String) -> String {
+            Array(value.utf8).withUnsafeBufferPointer { texts.text($0) }
+        }
+        // Texts of one length that differ only in their middle meet in one slot; short ones,
+        // Danish letters and texts one byte apart all come back as themselves.
+        var values = (0..<40).map { "Dankort-køb \($0 % 10)\($0 / 10) Netto Østerbro 26.07" }
+        values += ["Renter", "Rente", "R", "ø", "Løn marts", "Løn martS", String(repeating: "x", count: 300)]
+        for round in 0..<3 {
+            for value in round == 1 ? values.reversed() : values {
+                #expect(text(value) == value)
+            }
+        }
+        // A text asked for again before anything else takes its slot is the same string, not a
+        // copy: its storage is shared.
+        let first = text("Gebyr kontoførelse, kvartal")
+        let again = text("Gebyr kontoførelse, kvartal")
+        #expect(first == again)
+        #expect(
+            first.utf8.withContiguousStorageIfAvailable { $0.baseAddress }
+                == again.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
+    }
 }

@@ -80,6 +80,8 @@ final class Evaluator {
     private var foldedFor: (ref: FieldRef, record: Int, item: Int)?
     /// A NUL-terminated copy of a field for the C regular-expression engine.
     private var cString: [UInt8] = []
+    /// Texts that go into documents (descriptions), made once while their bytes come back.
+    private var recentTexts = RecentTexts()
 
     /// The locale's date format (ISO when it has none), this evaluator's own copy.
     private let localeDateFormat: DateFormat
@@ -143,6 +145,16 @@ final class Evaluator {
     }
 
     // MARK: Text
+
+    /// ``text(_:_:)`` for a text a document keeps (a description): a field's text is the one
+    /// made before while the same bytes come back (see ``RecentTexts``).
+    func storedText(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> String? {
+        guard case .field(let ref) = expr, case .slot = ref else { return try text(expr, row) }
+        let text = try withField(ref, row) { bytes throws(EvalFailure) -> String? in
+            bytes.isEmpty ? nil : recentTexts.text(bytes)
+        }
+        return text ?? nil
+    }
 
     /// The expression's text; nil when it is missing or empty.
     func text(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> String? {
