@@ -223,9 +223,7 @@ final class MappingPipeline: @unchecked Sendable {
             mapped.reserveCapacity(records.count)
             records.withUnsafeBufferPointer { records in
                 for i in records.indices.reversed() {
-                    var result = mapper.map(at: records.baseAddress! + i)
-                    if let check { result.check(check) }
-                    mapped.append(consume result)
+                    mapped.append(mapper.map(at: records.baseAddress! + i, check: check))
                 }
             }
             monitor.lock()
