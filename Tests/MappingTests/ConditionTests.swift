@@ -104,7 +104,8 @@ struct ConditionTests {
         let evaluator = Evaluator(bound)
         var held = 0
         while let record = try reader.next() {
-            let row = RowState(keeping: record, variables: Array(repeating: nil, count: compiled.variables.count))
+            let row = RowState(
+                keeping: record, variables: Array(repeating: nil, count: compiled.variables.count), outcome: -1)
             for (index, condition) in conditions.enumerated() {
                 let expected = try evaluator.holds(condition, row)
                 #expect(try evaluator.holds(program, index, row) == expected, "rule \(index + 1), row \(record.number)")

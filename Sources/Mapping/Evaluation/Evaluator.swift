@@ -18,9 +18,12 @@ struct RowState {
     private let pointer: UnsafePointer<Record>
     private let kept: KeptRecord?
     var item: TreeFields.NodeID = 0
+    /// The row's variables, when they do not follow from its rule (see ``outcome``).
     var variables: [String?]
-    /// Which rule held for the row (the rules' count when none did), once the rules have run
-    /// and when the variables follow from it; -1 otherwise.
+    /// When every variable is given only constants, which rule held for the row: its variables
+    /// are then that rule's, from ``Evaluator/variablesByOutcome``, and the row holds none of
+    /// its own. The rules' count stands for no rule (the starting values, which the skip rules
+    /// and rules see too); -1 when the row has its own variables.
     var outcome = -1
     /// A CSV row's storage, while ``RowMapper/map(_:)`` maps it: fields are then read through
     /// these pointers, without copying (and counting references on) the record's arrays for
@@ -28,19 +31,21 @@ struct RowState {
     var columns: ColumnView?
 
     /// A row over a record lent for as long as the row is used, and no longer.
-    init(lent pointer: UnsafePointer<Record>, variables: [String?], columns: ColumnView?) {
+    init(lent pointer: UnsafePointer<Record>, variables: [String?], outcome: Int, columns: ColumnView?) {
         self.pointer = pointer
         kept = nil
         self.variables = variables
+        self.outcome = outcome
         self.columns = columns
     }
 
     /// A row that keeps its record.
-    init(keeping record: Record, variables: [String?]) {
+    init(keeping record: Record, variables: [String?], outcome: Int) {
         let kept = KeptRecord(record)
         self.pointer = UnsafePointer(kept.pointer)
         self.kept = kept
         self.variables = variables
+        self.outcome = outcome
     }
 
     var record: Record {
@@ -82,6 +87,9 @@ final class Evaluator {
     private var cString: [UInt8] = []
     /// Texts that go into documents (descriptions), made once while their bytes come back.
     private var recentTexts = RecentTexts()
+    /// Each rule outcome's variables, for rows whose variables follow from their rule (see
+    /// ``RowState/outcome``); set by the ``RowMapper``.
+    var variablesByOutcome: [[String?]] = []
 
     /// The locale's date format (ISO when it has none), this evaluator's own copy.
     private let localeDateFormat: DateFormat
@@ -113,7 +121,7 @@ final class Evaluator {
     ) throws(EvalFailure) -> R? {
         switch ref {
         case .variable(let index):
-            guard let text = row.variables[index] else { return nil }
+            guard let text = variable(index, row) else { return nil }
             // `String.withUTF8` is `rethrows`; a Result keeps the failure's type across it (rare path).
             var copy = text
             return try copy.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes, false) } }.get()
@@ -135,6 +143,12 @@ final class Evaluator {
                 return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in try body(bytes, isNumber) }
             }
         }
+    }
+
+    /// A variable's value for the row.
+    @inline(__always)
+    private func variable(_ index: Int, _ row: RowState) -> String? {
+        row.outcome < 0 ? row.variables[index] : variablesByOutcome[row.outcome][index]
     }
 
     func fieldName(_ ref: FieldRef) -> String {
@@ -164,7 +178,7 @@ final class Evaluator {
         case .field(let ref):
             if case .variable(let index) = ref {
                 // A variable is a string already: no bytes to decode.
-                guard let text = row.variables[index], !text.isEmpty else { return nil }
+                guard let text = variable(index, row), !text.isEmpty else { return nil }
                 return text
             }
             // An empty field is missing; tested on the bytes, so the text is neither made nor copied.

@@ -66,14 +66,14 @@ final class RowMapper {
     /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
     /// last few texts they were made from, as the values rules set come back row after row.
     private var constants: [Constant]
-    /// When every variable is only ever given constants (rules that set accounts and VAT codes,
-    /// as nearly every mapping's do), a row's variables follow from which rule held: this
-    /// holds them for each rule, and last for no rule (the starting values). A row then takes
-    /// its variables as one array, not one assignment at a time; nil otherwise.
-    private let variablesByOutcome: [[String?]]?
+    /// Whether every variable is only ever given constants (rules that set accounts and VAT
+    /// codes, as nearly every mapping's do): a row's variables then follow from which rule
+    /// held, and the evaluator has them for each rule (``Evaluator/variablesByOutcome``); a row
+    /// holds no variables of its own and is given none, one assignment at a time.
+    private let variablesFollowRules: Bool
     /// Line fields that read only variables and constants (`balancing_account:
-    /// "{$counter_account}"`), resolved once per rule outcome when ``variablesByOutcome`` is
-    /// set: four slots a line, as ``constants``, for each outcome in turn.
+    /// "{$counter_account}"`), resolved once per rule outcome when ``variablesFollowRules``:
+    /// four slots a line, as ``constants``, for each outcome in turn.
     private var outcomeConstants: [Constant]
     private let readsOnlyOutcome: [Bool]
     private var recentAccounts: [RecentValues<String, AccountNumber>]
@@ -129,8 +129,10 @@ final class RowMapper {
             variable.initial.map { Assignment(i, $0) }
         }
         ruleAssignments = bound.mapping.rules.map { rule in rule.assignments.map { Assignment($0.variable, $0.value) } }
-        variablesByOutcome = Self.variablesByOutcome(
+        let variablesByOutcome = Self.variablesByOutcome(
             initial: initialValues, rules: ruleAssignments, count: bound.mapping.variables.count)
+        variablesFollowRules = variablesByOutcome != nil
+        evaluator.variablesByOutcome = variablesByOutcome ?? []
         let lineFields = lineSpecs.flatMap { line -> [Bool] in
             [line.account, line.balancingAccount].map { $0?.readsOnlyVariables ?? false }
                 + [line.vat, line.balancingVat].map { $0?.readsOnlyVariables ?? false }
@@ -162,7 +164,7 @@ final class RowMapper {
 
     private func map(_ record: UnsafePointer<Record>, columns: ColumnView?, check: DocumentBuilder.Check?) -> Mapped {
         // The row is built here and lent to each step, never copied; it does not outlive the call.
-        var row = RowState(lent: record, variables: freshVariables(), columns: columns)
+        var row = RowState(lent: record, variables: freshVariables(), outcome: startingOutcome, columns: columns)
         defer { swap(&spareVariables, &row.variables) }
         switch applyRules(&row) {
         case nil: return build(row, more: [], check: check)
@@ -175,7 +177,7 @@ final class RowMapper {
 
     /// Applies the skip rules and the rules to a record, for a row kept to be built later.
     func prepare(_ record: Record) -> Prepared {
-        var row = RowState(keeping: record, variables: freshVariables())
+        var row = RowState(keeping: record, variables: freshVariables(), outcome: startingOutcome)
         switch applyRules(&row) {
         case nil: return .row(row)
         case .skipped(let outcome)?: return .skipped(outcome)
@@ -190,15 +192,14 @@ final class RowMapper {
             return .rejected(rejection([source(row)], row.record.diagnostics.filter { $0.severity == .error }))
         }
         do {
-            if variablesByOutcome == nil { try assign(initialValues, &row) }
+            if !variablesFollowRules { try assign(initialValues, &row) }
             if let index = try first(skipConditions, &skipMemo, row) {
                 return .skipped(RowOutcome(file: path, rows: [source(row)], reason: mapping.skips[index].reason))
             }
             let index = try first(ruleConditions, &ruleMemo, row)
-            if let variablesByOutcome {
-                // The row came with the starting values, which are also no rule's outcome.
-                row.outcome = index ?? ruleAssignments.count
-                if let index { row.variables = variablesByOutcome[index] }
+            if variablesFollowRules {
+                // The row started with no rule's outcome: the starting values.
+                if let index { row.outcome = index }
             } else if let index {
                 try assign(ruleAssignments[index], &row)
             }
@@ -246,10 +247,14 @@ final class RowMapper {
         return found
     }
 
-    /// A variables array for a new row: the starting values when they are shared, else the
-    /// last row's array when it is free, emptied.
+    /// A new row's outcome: no rule's (the starting values) when the variables follow from the
+    /// rules, else -1 (the row has variables of its own).
+    private var startingOutcome: Int { variablesFollowRules ? ruleAssignments.count : -1 }
+
+    /// A variables array for a new row: none when they follow from its rule, else the last
+    /// row's array when it is free, emptied.
     private func freshVariables() -> [String?] {
-        if let variablesByOutcome { return variablesByOutcome[ruleAssignments.count] }
+        if variablesFollowRules { return [] }
         var variables: [String?] = []
         swap(&variables, &spareVariables)
         if variables.count != mapping.variables.count {
