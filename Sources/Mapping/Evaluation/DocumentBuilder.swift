@@ -152,7 +152,8 @@ public final class DocumentBuilder {
     }
 
     /// Moves to the next event, reading or taking a batch when the current one is used up, and
-    /// checks and counts it; its index in `batch`, or nil when the file is done.
+    /// counts it (the check ran as its document was made); its index in `batch`, or nil when
+    /// the file is done.
     private func advance() throws -> Int? {
         while unread == 0 {
             if let error = pendingError {
@@ -191,7 +192,6 @@ public final class DocumentBuilder {
             countOccurrences()
         }
         unread -= 1
-        if let check { batch[unread].check(check) }
         count(batch[unread].event)
         return unread
     }
@@ -225,7 +225,7 @@ public final class DocumentBuilder {
 
     private func process(_ record: Record) throws {
         guard let group = spec.group else {
-            batch.append(mapper.map(record))
+            batch.append(mapper.map(record, check: check))
             return
         }
         let row: RowState
@@ -280,7 +280,7 @@ public final class DocumentBuilder {
     private func flushOpen() {
         guard let key = openKey else { return }
         closedKeys.insert(key)
-        batch.append(mapper.build(openRows))
+        batch.append(mapper.build(openRows, check: check))
         openKey = nil
         openRows = []
     }
@@ -288,7 +288,7 @@ public final class DocumentBuilder {
     private func flushAll() {
         flushOpen()
         for key in bufferedOrder {
-            if let rows = buffered[key] { batch.append(mapper.build(rows)) }
+            if let rows = buffered[key] { batch.append(mapper.build(rows, check: check)) }
         }
         buffered = [:]
         bufferedOrder = []

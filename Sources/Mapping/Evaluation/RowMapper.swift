@@ -7,7 +7,7 @@ import Readers
 struct Mapped {
     var event: MappingEvent
     var digest: ContentDigest?
-    /// What a ``DocumentBuilder/Check`` said of the document, when one ran on a worker.
+    /// What a ``DocumentBuilder/Check`` said of the document, when one ran as it was made.
     var diagnostics: [Diagnostic]?
 
     /// The event and the check's diagnostics, moved out: swapped for an empty event, as
@@ -21,17 +21,6 @@ struct Mapped {
 
     /// An event that owns nothing, to stand in while the real one is moved out.
     private static var placeholder: MappingEvent { .skipped(RowOutcome(file: "", rows: [], reason: "")) }
-
-    /// Runs `check` on the document, if the event is one, and keeps what it said. The document
-    /// is moved out while it is checked, so changing it copies nothing.
-    mutating func check(_ check: DocumentBuilder.Check) {
-        guard case .document = event else { return }
-        var whole = Self.placeholder
-        swap(&whole, &event)
-        guard case .document(var document) = consume whole else { return }
-        diagnostics = check(&document)
-        event = .document(document)
-    }
 }
 
 /// Turns records into documents: skip rules, rules, lines, the reference. It keeps per-run
@@ -148,8 +137,8 @@ final class RowMapper {
 
     /// Maps one record on its own (mappings without `group_by`). A CSV row's fields are read
     /// through its storage's pointers for the whole call.
-    func map(_ record: borrowing Record) -> Mapped {
-        withUnsafePointer(to: record) { map(at: $0) }
+    func map(_ record: borrowing Record, check: DocumentBuilder.Check? = nil) -> Mapped {
+        withUnsafePointer(to: record) { map(at: $0, check: check) }
     }
 
     /// ``map(_:)`` for a record that stays where it is, unchanged, for the call (a batch's
@@ -306,8 +295,8 @@ final class RowMapper {
     // MARK: Documents
 
     /// A document from a group's rows, in order.
-    func build(_ rows: [RowState]) -> Mapped {
-        build(rows[0], more: rows[1...])
+    func build(_ rows: [RowState], check: DocumentBuilder.Check? = nil) -> Mapped {
+        build(rows[0], more: rows[1...], check: check)
     }
 
     /// A document from `first` and the rows after it (none for a one-row document, so nothing
