@@ -173,11 +173,11 @@ public struct CompiledMapping: Sendable {
         case code(Expr)
         case zoneCategory(zone: Expr, category: Expr, direction: VatDirection?)
 
-        /// Whether the VAT reads variables and nothing of the record.
-        var readsOnlyVariables: Bool {
+        /// What the VAT reads: nothing, variables only, or the record.
+        var variableUse: Expr.VariableUse {
             switch self {
-            case .code(let expr): expr.readsOnlyVariables
-            case .zoneCategory(let zone, let category, _): max(zone.variableUse, category.variableUse) == .variablesOnly
+            case .code(let expr): expr.variableUse
+            case .zoneCategory(let zone, let category, _): max(zone.variableUse, category.variableUse)
             }
         }
     }

@@ -60,24 +60,19 @@ enum Expr: Sendable {
     // Dates
     indirect case date(Expr, DateFormat?)
 
-    /// Whether the expression reads variables and nothing of the record: its value then follows
-    /// from the variables alone.
-    var readsOnlyVariables: Bool {
-        variableUse == .variablesOnly
-    }
-
-    /// What an expression reads: nothing (a constant), variables only, or the record.
+    /// What an expression reads: nothing (a constant), variables only (its value then follows
+    /// from the variables alone), or the record.
     enum VariableUse: Comparable {
-        case none, variablesOnly, record
+        case nothing, variablesOnly, record
     }
 
     var variableUse: VariableUse {
         switch self {
-        case .constant: return .none
+        case .constant: return .nothing
         case .field(.variable): return .variablesOnly
         case .field(.slot): return .record
         case .template(let parts):
-            return parts.reduce(.none) { use, part in
+            return parts.reduce(.nothing) { use, part in
                 switch part {
                 case .literal: use
                 case .field(.variable): max(use, .variablesOnly)

@@ -51,22 +51,17 @@ final class RowMapper {
     private var skipMemo: RuleMemo?
     private var ruleMemo: RuleMemo?
     private var spareVariables: [String?] = []
-    /// Line fields written as constants (`account: 5500`, `vat: none`), resolved once; four
-    /// slots a line: account, balancing account, VAT, balancing VAT. Other line fields keep the
-    /// last few texts they were made from, as the values rules set come back row after row.
-    private var constants: [Constant]
     /// Whether every variable is only ever given constants (rules that set accounts and VAT
     /// codes, as nearly every mapping's do): a row's variables then follow from which rule
     /// held, and the evaluator has them for each rule (``Evaluator/variablesByOutcome``); a row
     /// holds no variables of its own and is given none, one assignment at a time.
     private let variablesFollowRules: Bool
-    /// Line fields that read only variables and constants (`balancing_account:
-    /// "{$counter_account}"`), resolved once per rule outcome when ``variablesFollowRules``:
-    /// four slots a line, as ``constants``, for each outcome in turn.
-    private var outcomeConstants: [Constant]
-    /// Per line field slot, whether it is resolved by rule outcome (always false unless
-    /// ``variablesFollowRules``).
-    private let readsOnlyOutcome: [Bool]
+    /// How often each line field's value is worked out: four slots a line (account, balancing
+    /// account, VAT, balancing VAT).
+    private let reuse: [Reuse]
+    /// The line fields' values worked out so far: a slot per field for ``Reuse/always``, then
+    /// for ``Reuse/perRule`` a slot per field for each rule outcome in turn.
+    private var resolved: [Resolved]
     private var recentAccounts: [RecentValues<String, AccountNumber>]
     private var recentVats: [RecentValues<String, VatSpec>]
 
@@ -85,7 +80,19 @@ final class RowMapper {
         }
     }
 
-    private enum Constant {
+    /// How often a line field's value is worked out.
+    private enum Reuse {
+        /// Once: it reads nothing that changes (`account: 5500`, `vat: none`).
+        case always
+        /// Once per rule: it reads only variables, and those follow from the rules
+        /// (`balancing_account: "{$counter_account}"`).
+        case perRule
+        /// For each row; its last few texts are remembered with what each gave, as the values
+        /// rules set come back row after row.
+        case never
+    }
+
+    private enum Resolved {
         case unknown
         case account(AccountNumber?)
         case vat(VatSpec?)
@@ -109,7 +116,6 @@ final class RowMapper {
         hasher = ReferenceHasher(name: bound.mapping.name, kind: spec.kind, fileDigest: fileDigest)
         sourceFolder =
             attachmentFolder ?? URL(fileURLWithPath: bound.source.path).deletingLastPathComponent().relativePath
-        constants = [Constant](repeating: .unknown, count: bound.mapping.document.lines.count * 4)
         recentAccounts = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
         recentVats = Array(repeating: RecentValues(), count: bound.mapping.document.lines.count * 4)
         skipConditions = ConditionProgram(bound.mapping.skips.map(\.when))
@@ -122,15 +128,22 @@ final class RowMapper {
         ruleAssignments = bound.mapping.rules.map { rule in rule.assignments.map { Assignment($0.variable, $0.value) } }
         let variablesByOutcome = Self.variablesByOutcome(
             initial: initialValues, rules: ruleAssignments, count: bound.mapping.variables.count)
-        variablesFollowRules = variablesByOutcome != nil
+        let followRules = variablesByOutcome != nil
+        variablesFollowRules = followRules
         evaluator.variablesByOutcome = variablesByOutcome ?? []
-        let lineFields = lineSpecs.flatMap { line -> [Bool] in
-            [line.account, line.balancingAccount].map { $0?.readsOnlyVariables ?? false }
-                + [line.vat, line.balancingVat].map { $0?.readsOnlyVariables ?? false }
+        reuse = lineSpecs.flatMap { line in
+            [
+                line.account?.variableUse, line.balancingAccount?.variableUse, line.vat?.variableUse,
+                line.balancingVat?.variableUse,
+            ].map { use -> Reuse in
+                switch use {
+                case .nothing?: .always
+                case .variablesOnly? where followRules: .perRule
+                default: .never
+                }
+            }
         }
-        readsOnlyOutcome = variablesFollowRules ? lineFields : lineFields.map { _ in false }
-        outcomeConstants = Array(
-            repeating: .unknown, count: variablesByOutcome.map { $0.count * lineFields.count } ?? 0)
+        resolved = Array(repeating: .unknown, count: reuse.count * (1 + (variablesByOutcome?.count ?? 0)))
         skipMemo = RuleMemo(skipConditions)
         ruleMemo = RuleMemo(ruleConditions)
     }
@@ -441,24 +454,25 @@ final class RowMapper {
             row: source(row))
     }
 
-    /// An account: computed once when the expression is a constant, and otherwise once per text
-    /// while the text is among the last few seen.
+    /// Where a line field's value worked out once (for every row, or for the row's rule) is
+    /// kept; nil when it is worked out for each row.
+    @inline(__always)
+    private func resolvedSlot(_ key: Int, _ row: RowState) -> Int? {
+        switch reuse[key] {
+        case .always: key
+        case .perRule: (1 + row.outcome) * reuse.count + key
+        case .never: nil
+        }
+    }
+
+    /// An account: worked out once when it reads nothing of the row (see ``Reuse``), and
+    /// otherwise once per text while the text is among the last few seen.
     private func account(_ expr: Expr?, _ row: RowState, _ name: String, key: Int) throws -> AccountNumber? {
         guard let expr else { return nil }
-        switch constants[key] {
-        case .account(let fixed): return fixed
-        case .unknown, .vat: break
-        }
-        if case .constant = expr {
+        if let slot = resolvedSlot(key, row) {
+            if case .account(let known) = resolved[slot] { return known }
             let value = try account(expr, row, name)
-            constants[key] = .account(value)
-            return value
-        }
-        if readsOnlyOutcome[key] {
-            let slot = row.outcome * readsOnlyOutcome.count + key
-            if case .account(let known) = outcomeConstants[slot] { return known }
-            let value = try account(expr, row, name)
-            outcomeConstants[slot] = .account(value)
+            resolved[slot] = .account(value)
             return value
         }
         guard let text = try evaluator.text(expr, row) else { return nil }
@@ -488,26 +502,17 @@ final class RowMapper {
         return AccountNumber(trimmed)
     }
 
-    /// A VAT spec: computed once when the expression is a constant, and otherwise once per text
-    /// while the text is among the last few seen.
+    /// A VAT spec: worked out once when it reads nothing of the row (see ``Reuse``), and
+    /// otherwise once per text while the text is among the last few seen.
     private func vat(_ spec: CompiledMapping.VatExpr?, _ row: RowState, key: Int) throws -> VatSpec? {
         guard let spec else { return nil }
-        switch constants[key] {
-        case .vat(let fixed): return fixed
-        case .unknown, .account: break
-        }
-        if readsOnlyOutcome[key] {
-            let slot = row.outcome * readsOnlyOutcome.count + key
-            if case .vat(let known) = outcomeConstants[slot] { return known }
+        if let slot = resolvedSlot(key, row) {
+            if case .vat(let known) = resolved[slot] { return known }
             let value = try vat(spec, row)
-            outcomeConstants[slot] = .vat(value)
+            resolved[slot] = .vat(value)
             return value
         }
         switch spec {
-        case .code(.constant):
-            let value = try vat(spec, row)
-            constants[key] = .vat(value)
-            return value
         case .code(let expr):
             guard let text = try evaluator.text(expr, row) else { return nil }
             if let vat = recentVats[key].value(for: text) { return vat }
