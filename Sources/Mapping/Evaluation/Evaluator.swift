@@ -85,7 +85,7 @@ final class Evaluator {
     private var foldedFor: (ref: FieldRef, record: Int, item: Int)?
     /// A NUL-terminated copy of a field for the C regular-expression engine.
     private var cString: [UInt8] = []
-    /// Texts that go into documents (descriptions), made once while their bytes come back.
+    /// Fields' texts, made once while their bytes come back.
     private var recentTexts = RecentTexts()
     /// Each rule outcome's variables, for rows whose variables follow from their rule (see
     /// ``RowState/outcome``); set by the ``RowMapper``.
@@ -160,16 +160,6 @@ final class Evaluator {
 
     // MARK: Text
 
-    /// ``text(_:_:)`` for a text a document keeps (a description): a field's text is the one
-    /// made before while the same bytes come back (see ``RecentTexts``).
-    func storedText(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> String? {
-        guard case .field(let ref) = expr, case .slot = ref else { return try text(expr, row) }
-        let text = try withField(ref, row) { bytes throws(EvalFailure) -> String? in
-            bytes.isEmpty ? nil : recentTexts.text(bytes)
-        }
-        return text ?? nil
-    }
-
     /// The expression's text; nil when it is missing or empty.
     func text(_ expr: Expr, _ row: RowState) throws(EvalFailure) -> String? {
         switch expr {
@@ -182,8 +172,10 @@ final class Evaluator {
                 return text
             }
             // An empty field is missing; tested on the bytes, so the text is neither made nor copied.
+            // A field's text is the one made before while the same bytes come back (descriptions
+            // repeat row after row; see ``RecentTexts``).
             let text = try withField(ref, row) { bytes throws(EvalFailure) -> String? in
-                bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+                bytes.isEmpty ? nil : recentTexts.text(bytes)
             }
             return text ?? nil
         case .template(let parts):

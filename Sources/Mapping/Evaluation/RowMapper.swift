@@ -328,7 +328,7 @@ final class RowMapper {
                     field: evaluator.describe(spec.date))
             }
             let currency = try currency(first)
-            let description = try spec.description.flatMap { e in try evaluator.storedText(e, first) }
+            let description = try spec.description.flatMap { e in try evaluator.text(e, first) }
             let voucherNumber = try spec.voucherNumber.flatMap { e in
                 try integer(e, first, "voucher_number")
             }
@@ -444,7 +444,7 @@ final class RowMapper {
                 field: spec.account.flatMap(evaluator.describe))
         }
         return DocumentLine(
-            description: try spec.description.flatMap { e in try evaluator.storedText(e, row) }
+            description: try spec.description.flatMap { e in try evaluator.text(e, row) }
                 ?? documentDescription ?? "",
             account: primary,
             balancingAccount: try account(spec.balancingAccount, row, "balancing_account", key: index * 4 + 1),
