@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "Targets", targets: ["Targets"]),
         .library(name: "Submission", targets: ["Submission"]),
         .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Inbox", targets: ["Inbox"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,8 +70,16 @@ let package = Package(
             ]
         ),
         .target(name: "Submission", dependencies: ["LedgerModel", "Checkpoint", "Targets"]),
-        .target(name: "Reports", dependencies: ["LedgerModel", "Checkpoint"]),
+        .target(name: "Reports", dependencies: ["LedgerModel"]),
         .target(name: "Inbox", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "LedgerModel", "Readers", "Mapping", "Validation", "Checkpoint", "Targets", "Submission", "Reports",
+                "Inbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Sandbox",
             dependencies: [
@@ -95,6 +105,7 @@ let package = Package(
                 "Submission",
                 "Reports",
                 "Inbox",
+                "Pipeline",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -121,8 +132,33 @@ let package = Package(
             dependencies: ["Validation", "Mapping", "Readers", "LedgerModel"]
         ),
         .testTarget(
-            name: "ImportTests",
-            dependencies: ["Targets", "Submission", "Checkpoint", "Reports", "LedgerModel"]
+            name: "CheckpointTests",
+            dependencies: ["Checkpoint", "LedgerModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "TargetsTests",
+            dependencies: [
+                "Targets", "LedgerModel", "Sandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "SubmissionTests",
+            dependencies: [
+                "Submission", "Targets", "Checkpoint", "LedgerModel", "Sandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "Pipeline", "Sandbox", "Checkpoint", "Targets", "Submission", "Reports", "LedgerModel", "Mapping",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "InboxTests", dependencies: ["Inbox"]),
         .testTarget(

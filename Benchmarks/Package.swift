@@ -14,7 +14,8 @@ let package = Package(
                 .product(name: "Readers", package: "ledgerlift"), .product(name: "Mapping", package: "ledgerlift"),
                 .product(name: "LedgerModel", package: "ledgerlift"),
                 .product(name: "Validation", package: "ledgerlift"),
-                .product(name: "Submission", package: "ledgerlift"),
+                .product(name: "Targets", package: "ledgerlift"),
+                .product(name: "Pipeline", package: "ledgerlift"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny"), .treatAllWarnings(as: .error)]
         ),

@@ -1,117 +1,12 @@
 import Foundation
 import GRDB
-public import LedgerModel
+import LedgerModel
 
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-
-/// Where a document stands. Written before and after every call, so a run that stops anywhere
-/// knows on resume what may have happened.
-public enum Phase: String, Sendable, Codable, CaseIterable {
-    /// Mapped and valid; nothing sent yet.
-    case pending
-    /// A create was sent; its outcome is unknown until it is answered or looked up.
-    case sending
-    /// The target has it as a draft (`remoteID`, `remoteVersion`).
-    case created
-    /// A book was sent for the draft; its outcome is unknown until answered or looked up.
-    case booking
-    /// Booked, with its voucher number. Final.
-    case booked
-    /// The target refused it, for a reason that re-sending would not change. Final.
-    case rejected
-    /// It could not be sent or booked after retries. Re-running tries again.
-    case failed
-
-    public var isFinal: Bool { self == .booked || self == .rejected }
-}
-
-/// One document of the job, as the state file keeps it.
-public struct DocumentRecord: Sendable, Hashable {
-    public var reference: String
-    public var kind: DocumentKind
-    public var document: Document
-    public var phase: Phase
-    /// The target's id: a voucher guid, or the ledger item id.
-    public var remoteID: String?
-    /// The target's `Timestamp` or `Version`.
-    public var remoteVersion: String?
-    public var voucherNumber: Int?
-    /// The uploaded attachment's id at the target.
-    public var fileID: String?
-    public var errorCode: String?
-    public var errorMessage: String?
-    public var attempts: Int
-    /// Position in file order, so documents are sent in the order they were read.
-    public var sequence: Int
-    /// The source file it is kept under in the job: its path, or the key an inbox gives a file.
-    public var file: String
-
-    public init(document: Document, sequence: Int, file: String? = nil) {
-        self.file = file ?? document.provenance.file
-        self.reference = document.reference
-        self.kind = document.kind
-        self.document = document
-        self.phase = .pending
-        self.attempts = 0
-        self.sequence = sequence
-    }
-}
-
-/// A source row that did not become a sent document: rejected by mapping or validation, or skipped.
-public struct RowRecord: Sendable, Hashable {
-    public enum Status: String, Sendable {
-        case rejected, skipped
-        /// Its document has the same reference as one already in the job (an overlapping file).
-        case duplicate
-    }
-
-    public var file: String
-    public var row: SourceRow
-    public var status: Status
-    public var code: String?
-    public var message: String
-
-    public init(file: String, row: SourceRow, status: Status, code: String?, message: String) {
-        self.file = file
-        self.row = row
-        self.status = status
-        self.code = code
-        self.message = message
-    }
-}
-
-/// A source file as first seen by the job: a changed file is refused on resume.
-public struct SourceFileRecord: Sendable, Hashable {
-    public var path: String
-    public var size: Int64
-    public var sha256: String
-    /// Every record of the file has been mapped and stored.
-    public var mapped: Bool
-
-    public init(path: String, size: Int64, sha256: String, mapped: Bool = false) {
-        self.path = path
-        self.size = size
-        self.sha256 = sha256
-        self.mapped = mapped
-    }
-}
-
-/// What the job is: the mapping, the target and organization it books into.
-public struct JobRecord: Sendable, Hashable {
-    public var mapping: String
-    public var target: String
-    public var organization: String
-
-    public init(mapping: String, target: String, organization: String) {
-        self.mapping = mapping
-        self.target = target
-        self.organization = organization
-    }
-}
 
 /// The state file: one SQLite database per job (GRDB, WAL, mode 0600). Every change is one
 /// transaction, committed before the caller goes on.
@@ -192,6 +87,33 @@ public final class StateFile: Sendable {
             // An inbox's job gathers files for months; its reports ask for one file's documents.
             try db.create(index: "documentFile", on: "document", columns: ["file", "sequence"])
         }
+        migrator.registerMigration("v3-target-neutral") { db in
+            // Target-neutral remote fields, the target's wire body kept from the first
+            // translation, and what the report and the submitter read of a document in columns
+            // of their own, so neither decodes the document again.
+            try db.alter(table: "document") { table in
+                table.add(column: "wire", .blob)
+                table.add(column: "remoteNumber", .text)
+                table.add(column: "date", .text)
+                table.add(column: "rows", .text)
+                table.add(column: "attachment", .text)
+                table.rename(column: "fileID", to: "attachmentID")
+            }
+            try db.execute(
+                sql: "UPDATE document SET remoteNumber = CAST(voucherNumber AS TEXT) WHERE voucherNumber IS NOT NULL")
+            try db.alter(table: "document") { table in table.drop(column: "voucherNumber") }
+            // Documents of a state file written before: their columns from their bodies, once.
+            let decoder = JSONDecoder()
+            for row in try Row.fetchAll(db, sql: "SELECT reference, body FROM document") {
+                let document = try decoder.decode(Document.self, from: row["body"] as Data)
+                try db.execute(
+                    sql: "UPDATE document SET date = ?, rows = ?, attachment = ? WHERE reference = ?",
+                    arguments: [
+                        document.date.description, Self.rowsText(document.provenance.rows), document.attachment,
+                        row["reference"] as String,
+                    ])
+            }
+        }
         return migrator
     }
 
@@ -246,16 +168,23 @@ public final class StateFile: Sendable {
     /// crash is recognised as this file's own and left alone.
     public func storeMapped(file: String, documents: [DocumentRecord], rows: [RowRecord], complete: Bool = true) throws
     {
-        let bodies = try documents.map { try Self.encoder.encode($0.document) }
+        let bodies = try documents.map { record in
+            guard let document = record.document else { throw StateFileError("a document to store has no body") }
+            return try Self.encoder.encode(document)
+        }
         try queue.write { db in
             let now = Date()
             for (record, body) in zip(documents, bodies) {
                 try db.execute(
                     sql: """
-                        INSERT OR IGNORE INTO document (reference, kind, file, body, phase, sequence, updatedAt)
-                        VALUES (?, ?, ?, ?, 'pending', ?, ?)
+                        INSERT OR IGNORE INTO document
+                        (reference, kind, file, body, wire, date, rows, attachment, phase, sequence, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                         """,
-                    arguments: [record.reference, record.kind.rawValue, file, body, record.sequence, now])
+                    arguments: [
+                        record.reference, record.kind.rawValue, file, body, record.wire, record.date.description,
+                        Self.rowsText(record.rows), record.attachment, record.sequence, now,
+                    ])
                 guard db.changesCount == 0 else { continue }
                 // The same document came from another file already: its rows are duplicates, not lost.
                 let first = try String.fetchOne(
@@ -265,13 +194,16 @@ public final class StateFile: Sendable {
                 // (a row dropped back in after its account was created, say). Nothing was booked.
                 try db.execute(
                     sql: """
-                        UPDATE document SET file = ?, body = ?, phase = 'pending', errorCode = NULL, errorMessage = NULL,
-                        attempts = 0, sequence = ?, updatedAt = ?
+                        UPDATE document SET file = ?, body = ?, wire = ?, date = ?, rows = ?, attachment = ?,
+                        phase = 'pending', errorCode = NULL, errorMessage = NULL, attempts = 0, sequence = ?, updatedAt = ?
                         WHERE reference = ? AND phase = 'rejected' AND remoteID IS NULL
                         """,
-                    arguments: [file, body, record.sequence, now, record.reference])
+                    arguments: [
+                        file, body, record.wire, record.date.description, Self.rowsText(record.rows),
+                        record.attachment, record.sequence, now, record.reference,
+                    ])
                 guard db.changesCount == 0 else { continue }
-                for row in record.document.provenance.rows {
+                for row in record.rows {
                     try db.execute(
                         sql:
                             "INSERT OR REPLACE INTO row (file, record, line, status, code, message) VALUES (?, ?, ?, 'duplicate', 'L002', ?)",
@@ -304,37 +236,66 @@ public final class StateFile: Sendable {
     /// The documents kept under one source file, in file order.
     public func documents(file: String) throws -> [DocumentRecord] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM document WHERE file = ? ORDER BY sequence", arguments: [file])
-                .map(Self.documentRecord)
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.columns) FROM document WHERE file = ? ORDER BY sequence", arguments: [file]
+            )
+            .map(Self.documentRecord)
         }
     }
 
+    /// The job's documents in file order; of some phases, or all.
     public func documents(in phases: Set<Phase>? = nil) throws -> [DocumentRecord] {
         try queue.read { db in
             let rows: [Row]
             if let phases {
                 let list = phases.map { "'\($0.rawValue)'" }.joined(separator: ",")
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM document WHERE phase IN (\(list)) ORDER BY sequence")
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT \(Self.columns) FROM document WHERE phase IN (\(list)) ORDER BY sequence")
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM document ORDER BY sequence")
+                rows = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM document ORDER BY sequence")
             }
             return try rows.map(Self.documentRecord)
         }
     }
 
+    /// Everything but the document's body, which is read only where no wire body was kept.
+    private static let columns = """
+        reference, kind, file, date, rows, attachment, wire, CASE WHEN wire IS NULL THEN body END AS body, phase,
+        remoteID, remoteVersion, remoteNumber, attachmentID, errorCode, errorMessage, attempts, sequence
+        """
+
     private static func documentRecord(_ row: Row) throws -> DocumentRecord {
-        let body: Data = row["body"]
-        let document = try JSONDecoder().decode(Document.self, from: body)
-        var record = DocumentRecord(document: document, sequence: row["sequence"], file: row["file"])
+        guard let kind = DocumentKind(rawValue: row["kind"]), let date = LocalDate(iso: row["date"]) else {
+            throw StateFileError("the document \(row["reference"] as String) has an unknown kind or date")
+        }
+        var record = DocumentRecord(
+            reference: row["reference"], kind: kind, date: date, rows: rows(fromText: row["rows"]),
+            sequence: row["sequence"], file: row["file"])
+        record.attachment = row["attachment"]
+        record.wire = row["wire"]
+        if let body = row["body"] as Data? { record.document = try JSONDecoder().decode(Document.self, from: body) }
         record.phase = Phase(rawValue: row["phase"]) ?? .pending
         record.remoteID = row["remoteID"]
         record.remoteVersion = row["remoteVersion"]
-        record.voucherNumber = row["voucherNumber"]
-        record.fileID = row["fileID"]
+        record.remoteNumber = row["remoteNumber"]
+        record.attachmentID = row["attachmentID"]
         record.errorCode = row["errorCode"]
         record.errorMessage = row["errorMessage"]
         record.attempts = row["attempts"]
         return record
+    }
+
+    /// Source rows as `record:line` pairs, comma-separated.
+    static func rowsText(_ rows: [SourceRow]) -> String {
+        rows.map { "\($0.record):\($0.line)" }.joined(separator: ",")
+    }
+
+    static func rows(fromText text: String?) -> [SourceRow] {
+        (text ?? "").split(separator: ",").compactMap { pair in
+            let parts = pair.split(separator: ":")
+            guard parts.count == 2, let record = Int(parts[0]), let line = Int(parts[1]) else { return nil }
+            return SourceRow(record: record, line: line)
+        }
     }
 
     /// Writes the documents' phases and remote state in one transaction.
@@ -345,12 +306,13 @@ public final class StateFile: Sendable {
             for record in records {
                 try db.execute(
                     sql: """
-                        UPDATE document SET phase = ?, remoteID = ?, remoteVersion = ?, voucherNumber = ?, fileID = ?,
-                        errorCode = ?, errorMessage = ?, attempts = ?, updatedAt = ? WHERE reference = ?
+                        UPDATE document SET phase = ?, remoteID = ?, remoteVersion = ?, remoteNumber = ?,
+                        attachmentID = ?, errorCode = ?, errorMessage = ?, attempts = ?, updatedAt = ? WHERE reference = ?
                         """,
                     arguments: [
-                        record.phase.rawValue, record.remoteID, record.remoteVersion, record.voucherNumber,
-                        record.fileID, record.errorCode, record.errorMessage, record.attempts, now, record.reference,
+                        record.phase.rawValue, record.remoteID, record.remoteVersion, record.remoteNumber,
+                        record.attachmentID, record.errorCode, record.errorMessage, record.attempts, now,
+                        record.reference,
                     ])
             }
         }
@@ -389,4 +351,10 @@ public final class StateFile: Sendable {
             return counts
         }
     }
+}
+
+/// A state file that cannot be used as it is.
+public struct StateFileError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,9 +1,7 @@
-public import Checkpoint
 import Foundation
-import LedgerModel
 
 /// One source row's final word: what became of it at the target.
-public struct ReportRow: Sendable, Hashable, Codable {
+public struct ReportRow: Sendable, Hashable, Encodable {
     public enum Status: String, Sendable, Codable {
         case booked, rejected, failed, skipped
         /// The row's document was already in the job (or at the target) and was not sent again.
@@ -19,14 +17,53 @@ public struct ReportRow: Sendable, Hashable, Codable {
     public var kind: String?
     public var date: String?
     public var reference: String?
-    public var voucherNumber: Int?
+    /// The document's number at the target once booked (Dinero's voucher number).
+    public var voucherNumber: String?
     public var remoteID: String?
     public var code: String?
     public var message: String?
 
+    public init(
+        file: String, line: Int, record: Int, status: Status, kind: String? = nil, date: String? = nil,
+        reference: String? = nil, voucherNumber: String? = nil, remoteID: String? = nil, code: String? = nil,
+        message: String? = nil
+    ) {
+        self.file = file
+        self.line = line
+        self.record = record
+        self.status = status
+        self.kind = kind
+        self.date = date
+        self.reference = reference
+        self.voucherNumber = voucherNumber
+        self.remoteID = remoteID
+        self.code = code
+        self.message = message
+    }
+
     enum CodingKeys: String, CodingKey {
         case file, line, record, status, kind, date, reference
         case voucherNumber = "voucher_number", remoteID = "remote_id", code, message
+    }
+
+    /// Absent fields are left out; a voucher number of digits is written as a number.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(line, forKey: .line)
+        try container.encode(record, forKey: .record)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(kind, forKey: .kind)
+        try container.encodeIfPresent(date, forKey: .date)
+        try container.encodeIfPresent(reference, forKey: .reference)
+        if let voucherNumber, let number = Int(voucherNumber) {
+            try container.encode(number, forKey: .voucherNumber)
+        } else {
+            try container.encodeIfPresent(voucherNumber, forKey: .voucherNumber)
+        }
+        try container.encodeIfPresent(remoteID, forKey: .remoteID)
+        try container.encodeIfPresent(code, forKey: .code)
+        try container.encodeIfPresent(message, forKey: .message)
     }
 }
 
@@ -40,45 +77,13 @@ public struct ReportSummary: Sendable, Hashable, Codable {
     public var duplicateSkipped = 0
     public var pending = 0
     public var documentsBooked = 0
+
+    public init() {}
 }
 
-/// The per-row report: every source row of the job, from the state file.
+/// The per-row report: every source row of a job, one line each, as CSV and JSON Lines. The
+/// pipeline hands it the rows (`JobReport` makes them from the state file).
 public enum Report {
-    /// Every row of the job, or of one of its source files (by the key the job keeps it under).
-    public static func rows(from state: StateFile, file: String? = nil) throws -> [ReportRow] {
-        var rows: [ReportRow] = []
-        for document in try file.map(state.documents(file:)) ?? state.documents() {
-            let status: ReportRow.Status =
-                switch document.phase {
-                case .booked: .booked
-                case .rejected: .rejected
-                case .failed: .failed
-                case .pending, .sending, .created, .booking: .pending
-                }
-            for row in document.document.provenance.rows {
-                rows.append(
-                    ReportRow(
-                        file: document.file, line: row.line, record: row.record, status: status,
-                        kind: document.kind.rawValue, date: document.document.date.description,
-                        reference: document.reference, voucherNumber: document.voucherNumber,
-                        remoteID: document.remoteID, code: document.errorCode, message: document.errorMessage))
-            }
-        }
-        for row in try state.rows(file: file) {
-            let status: ReportRow.Status =
-                switch row.status {
-                case .rejected: .rejected
-                case .skipped: .skipped
-                case .duplicate: .duplicateSkipped
-                }
-            rows.append(
-                ReportRow(
-                    file: row.file, line: row.row.line, record: row.row.record, status: status, code: row.code,
-                    message: row.message))
-        }
-        return rows.sorted { ($0.file, $0.record) < ($1.file, $1.record) }
-    }
-
     public static func summary(_ rows: [ReportRow]) -> ReportSummary {
         var summary = ReportSummary()
         var documents: Set<String> = []
@@ -122,7 +127,7 @@ public enum Report {
         for row in rows {
             let cells: [String] = [
                 row.file, String(row.line), String(row.record), row.status.rawValue, row.kind ?? "", row.date ?? "",
-                row.reference ?? "", row.voucherNumber.map(String.init) ?? "", row.remoteID ?? "", row.code ?? "",
+                row.reference ?? "", row.voucherNumber ?? "", row.remoteID ?? "", row.code ?? "",
                 row.message ?? "",
             ]
             csv += cells.map(csvCell).joined(separator: ",") + "\r\n"

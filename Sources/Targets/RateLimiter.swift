@@ -1,5 +1,46 @@
 import Foundation
 
+/// A target's rate limit, in one place: how many requests a window, how the window is known,
+/// the margin kept, how many 429s in a row end a run, and how long a run may wait for a window
+/// before it checkpoints and stops, to be resumed later (exit 75) rather than sleep inside cron.
+public struct RateLimitPolicy: Sendable, Hashable {
+    public enum Window: Sendable, Hashable {
+        /// Fixed windows of this many seconds whose start the client cannot see (Dinero: 60).
+        case fixed(TimeInterval)
+        /// The target tells what is left and when its window turns, in response headers
+        /// (``RateLimiter/announce(remaining:resetIn:)``); this length holds until it does.
+        case announced(TimeInterval)
+
+        public var seconds: TimeInterval {
+            switch self {
+            case .fixed(let seconds), .announced(let seconds): seconds
+            }
+        }
+    }
+
+    /// Requests a window.
+    public var limit: Int
+    public var window: Window
+    /// A request counts until this many windows after its answer came back: 61/60 keeps a second a
+    /// minute for the clocks and the network.
+    public var margin: Double = 61.0 / 60.0
+    /// Answers of 429 in a row after which the run stops (to resume later).
+    public var maxThrottles = 20
+    /// The longest a request waits for room. A wait longer than this stops the run with the
+    /// instant it could go on.
+    public var maxWait: TimeInterval = 300
+
+    public init(limit: Int, window: Window, maxWait: TimeInterval = 300) {
+        precondition(limit > 0)
+        self.limit = limit
+        self.window = window
+        self.maxWait = maxWait
+    }
+
+    /// How long a request counts after its answer.
+    public var countingWindow: TimeInterval { window.seconds * margin }
+}
+
 /// How many requests may start in any window of time: the arithmetic of a sliding log, with no
 /// clock of its own, so it can be tested instant by instant.
 ///
@@ -76,15 +117,17 @@ public struct SystemTime: TimeSource {
 /// One limiter per (organization, client id), shared by every request to it.
 public actor RateLimiter {
     public let key: String
+    public let policy: RateLimitPolicy
     private var budget: RequestBudget
     private let time: any TimeSource
     /// Requests sent and 429s seen, for progress and benchmarks.
     public private(set) var sent = 0
     public private(set) var limited = 0
 
-    public init(key: String, limit: Int, window: TimeInterval = 61, time: any TimeSource = SystemTime()) {
+    public init(key: String, policy: RateLimitPolicy, time: any TimeSource = SystemTime()) {
         self.key = key
-        self.budget = RequestBudget(limit: limit, window: window)
+        self.policy = policy
+        self.budget = RequestBudget(limit: policy.limit, window: policy.countingWindow)
         self.time = time
     }
 
@@ -93,9 +136,11 @@ public actor RateLimiter {
 
     /// Waits until the budget allows one more request, and counts it as started. Every
     /// `acquire()` must be followed by one ``finish()`` when the answer, or the failure, comes back.
-    public func acquire() async throws {
+    /// Throws `rateLimited` with the instant the run could go on when room is further away than
+    /// the policy's `maxWait`, and when the task is cancelled.
+    public func acquire() async throws(TargetError) {
         while true {
-            try Task.checkCancellation()
+            if Task.isCancelled { throw TargetError.rateLimited("cancelled while waiting for the rate window") }
             let now = time.now()
             guard let start = budget.nextStart(now: now) else {
                 await withCheckedContinuation { waiting.append($0) }
@@ -106,7 +151,16 @@ public actor RateLimiter {
                 sent += 1
                 return
             }
-            try await time.sleep(seconds: start - now)
+            if start - now > policy.maxWait {
+                throw TargetError.rateLimited(
+                    "the next request may go in \(Int((start - now).rounded(.up))) s, longer than the \(Int(policy.maxWait)) s a run waits",
+                    resumeAt: time.wallClock().addingTimeInterval(start - now))
+            }
+            do {
+                try await time.sleep(seconds: start - now)
+            } catch {
+                throw TargetError.rateLimited("cancelled while waiting for the rate window")
+            }
         }
     }
 
@@ -133,23 +187,30 @@ public actor RateLimiter {
         }
         budget.pause(until: now + wait)
     }
+
+    /// What a target announces in its answers (`X-RateLimit-Remaining`, `X-RateLimit-Reset`):
+    /// with nothing left, no request starts before the window turns.
+    public func announce(remaining: Int, resetIn seconds: TimeInterval) {
+        guard remaining <= 0, seconds > 0 else { return }
+        budget.pause(until: time.now() + seconds)
+    }
 }
 
-/// The limiters of a run, one per (organization, client id).
+/// The limiters of a run, one per (system, organization, client id): every request to an
+/// organization shares one, whichever job or route sends it.
 public actor RateLimiters {
     private var limiters: [String: RateLimiter] = [:]
     private let time: any TimeSource
-    private let window: TimeInterval
 
-    public init(time: any TimeSource = SystemTime(), window: TimeInterval = 61) {
+    public init(time: any TimeSource = SystemTime()) {
         self.time = time
-        self.window = window
     }
 
-    public func limiter(organization: String, clientID: String, limit: Int) -> RateLimiter {
+    /// The limiter for the key; the first caller's policy sets it up.
+    public func limiter(organization: String, clientID: String, policy: RateLimitPolicy) -> RateLimiter {
         let key = "\(organization)/\(clientID)"
         if let existing = limiters[key] { return existing }
-        let limiter = RateLimiter(key: key, limit: limit, window: window, time: time)
+        let limiter = RateLimiter(key: key, policy: policy, time: time)
         limiters[key] = limiter
         return limiter
     }

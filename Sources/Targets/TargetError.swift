@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Why a call to an accounting system did not do what was asked.
 public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The credentials were refused (401 after one fresh sign-in, or `invalid_grant`).
@@ -23,8 +25,11 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A write was sent and no answer came back (5xx, timeout, dropped connection): it may or
     /// may not have happened. Look the document up before sending it again.
     case ambiguous(String)
-    /// Rate limited for longer than the caller is willing to wait.
-    case rateLimited(String)
+    /// Rate limited for longer than the run waits; `resumeAt` is when it could go on, when known.
+    case rateLimited(String, resumeAt: Date? = nil)
+    /// The target holds as many unsent drafts as it takes (Dinero code 43): not the documents'
+    /// fault; the run stops and a later one goes on.
+    case capacity(String)
     /// The answer could not be read.
     case protocolError(String)
 
@@ -47,7 +52,8 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .deprecated(let message): "deprecated endpoint (480 brownout): \(message)"
         case .unavailable(let message): "the target is unavailable: \(message)"
         case .ambiguous(let message): "no answer to a write, so its outcome is unknown: \(message)"
-        case .rateLimited(let message): "rate limited: \(message)"
+        case .rateLimited(let message, _): "rate limited: \(message)"
+        case .capacity(let message): "the target is full: \(message)"
         case .protocolError(let message): "unexpected answer: \(message)"
         }
     }
@@ -67,6 +73,7 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unavailable: "T503"
         case .ambiguous: "T598"
         case .rateLimited: "T429"
+        case .capacity: "D43"
         case .protocolError: "T599"
         }
     }

@@ -86,26 +86,31 @@ struct Outcome {
 /// Books `documents` in one organization of a running sandbox; answers what it took.
 func book(
     _ documents: [Document], organization: Int, sandbox: SandboxServer, http: HTTPClient, limiters: RateLimiters,
-    limit: Int, folder: String
+    limit: Int, window: TimeInterval, folder: String
 ) async throws -> Outcome {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     let state = try StateFile(path: "\(folder)/\(organization).sqlite")
-    try state.storeMapped(
-        file: "bench", documents: documents.enumerated().map { DocumentRecord(document: $1, sequence: $0) }, rows: [])
     let credentials = PersonalCredentials(
         clientID: SandboxCredentials.personalClientID, clientSecret: SandboxCredentials.personalClientSecret,
         apiKey: SandboxCredentials.apiKey(organization: organization))
     let limiter = await limiters.limiter(
-        organization: String(organization), clientID: credentials.clientID, limit: limit)
+        organization: String(organization), clientID: credentials.clientID,
+        policy: RateLimitPolicy(limit: limit, window: .fixed(window)))
     let client = DineroClient(
         endpoint: DineroEndpoint(apiBaseURL: sandbox.baseURL, authBaseURL: sandbox.baseURL), credentials: credentials,
         organization: organization, http: http, limiter: limiter)
-    var options = DineroSubmitter.Options()
+    // Stored as an import stores them: each in Dinero's words, once.
+    try state.storeMapped(
+        file: "bench",
+        documents: try documents.enumerated().map {
+            DocumentRecord(document: $1, wire: try client.preflight($1), sequence: $0)
+        }, rows: [])
+    var options = SubmissionOptions()
     options.pollInterval = 0.05
     let start = Date()
     _ = try await client.checkAccess()
     _ = try await client.chart()
-    let (_, progress) = try await DineroSubmitter(client: client, state: state, options: options).run()
+    let (_, progress) = try await Submitter(target: client, state: state, options: options).run()
     return Outcome(
         documents: documents.count, booked: progress.booked, calls: await client.calls,
         throttled: await limiter.limited,
@@ -121,7 +126,7 @@ func run() async throws {
     options.pendingStatusReads = arguments.mode == "ledger" ? 0 : 1
     let sandbox = try await SandboxServer.start(options: options)
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
-    let limiters = RateLimiters(window: arguments.window * 61 / 60)
+    let limiters = RateLimiters()
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("importbench-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -133,11 +138,11 @@ func run() async throws {
     case "ledger":
         let count = arguments.documents ?? 10_000
         let documents = (0..<count).map(Make.dailySales)
-        var plan = CallPlan()
+        var plan = CallPlan.dinero()
         documents.forEach { plan.add($0) }
         let outcome = try await book(
             documents, organization: first, sandbox: sandbox, http: http, limiters: limiters, limit: arguments.limit,
-            folder: folder)
+            window: arguments.window, folder: folder)
         print(
             "ledger items: \(outcome.booked)/\(count) booked in \(String(format: "%.1f", outcome.seconds)) s, \(perWindow)"
         )
@@ -151,7 +156,7 @@ func run() async throws {
         let documents = (0..<count).map { Make.purchase($0, receipt: receipt) }
         let outcome = try await book(
             documents, organization: first, sandbox: sandbox, http: http, limiters: limiters, limit: arguments.limit,
-            folder: folder)
+            window: arguments.window, folder: folder)
         // The most a client may send in this time: a full window's allowance at the start, and
         // one more for every window that has begun since.
         let windows = (outcome.seconds / arguments.window).rounded(.down) + 1
@@ -175,7 +180,8 @@ func run() async throws {
                     group.addTask {
                         try await book(
                             documents, organization: id, sandbox: sandbox, http: http, limiters: limiters,
-                            limit: arguments.limit, folder: folder + "/\(organizations)")
+                            limit: arguments.limit, window: arguments.window,
+                            folder: folder + "/\(organizations)")
                     }
                 }
                 return try await group.reduce(into: [Outcome]()) { $0.append($1) }

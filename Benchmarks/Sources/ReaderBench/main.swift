@@ -16,8 +16,9 @@
 import Foundation
 import LedgerModel
 import Mapping
+import Pipeline
 import Readers
-import Submission
+import Targets
 import Validation
 
 let arguments = CommandLine.arguments
@@ -201,14 +202,13 @@ enum Measure {
             }
             let xml = reader.source.format == .xml
             let validator = try arguments.contains("--validate") ? exampleValidator(reference: !xml) : nil
-            // Validation as the commands run it: each document checked on the mapping workers,
-            // its reference registered in file order.
-            let builder = try DocumentBuilder(
-                bound, reader: reader, workers: workers,
-                makeCheck: validator?.workerCheck)
+            // Validation as the commands run it (the same step): each document checked on the
+            // mapping workers, then the run-wide pass in file order.
+            var step = ValidationStep(validator)
+            let builder = try DocumentBuilder(bound, reader: reader, workers: workers, makeCheck: step.makeCheck)
             let planning = arguments.contains("--plan")
             var summary = PlanSummary()
-            var calls = CallPlan()
+            var calls = CallPlan.dinero()
             var (documents, lines, checksum) = (0, 0, 0)
             // Each event is lent, as `plan` reads them: nothing is copied, and the worker that
             // mapped a document frees it. (`switch`: `if case` and `guard case` copied the
@@ -217,15 +217,10 @@ enum Measure {
                 switch event {
                 case .rejected, .skipped: break
                 case .document(let document):
-                    if let validator {
-                        var diagnostics = checked ?? []
-                        if let duplicate = validator.registerReference(
-                            of: document, distinctInFile: builder.referencesAreDistinct)
-                        {
-                            diagnostics.append(duplicate)
-                        }
-                        precondition(
-                            diagnostics.allSatisfy { $0.severity != .error }, "validation: \(diagnostics.prefix(3))")
+                    if case .rejected(let outcome) = step.review(
+                        event, checked: checked, distinct: builder.referencesAreDistinct)
+                    {
+                        preconditionFailure("validation: \(outcome.diagnostics.prefix(3))")
                     }
                     if planning {
                         summary.add(document)
@@ -240,7 +235,7 @@ enum Measure {
             }) != nil {}
             let stats = builder.stats
             precondition(stats.rowsRejected == 0, "rows rejected: \(stats.rowsRejected)")
-            if planning { checksum &+= calls.ledgerBatches &+ calls.vouchers &+ summary.accounts.count }
+            if planning { checksum &+= calls.batches(.ledgerItem) &+ calls.vouchers &+ summary.accounts.count }
             return (stats.records, documents, checksum)
         }
         let stages = ["read", "map"] + ["validate", "plan"].filter { arguments.contains("--" + $0) }

@@ -59,16 +59,17 @@ extension DineroClient {
     }
 
     /// Checks, before any write, that the credentials reach the organization and that it has Pro.
-    public func checkAccess() async throws(TargetError) -> DineroOrganization {
+    public func checkAccess() async throws(TargetError) -> TargetOrganization {
         let reachable = try await organizations()
-        guard let found = reachable.first(where: { $0.id == organization }) else {
+        guard let found = reachable.first(where: { $0.id == organizationID }) else {
             let names = reachable.map { "\($0.id) \($0.name)" }.joined(separator: ", ")
             throw TargetError.forbidden(
-                "these credentials do not reach organization \(organization)"
+                "these credentials do not reach organization \(organizationID)"
                     + (names.isEmpty ? "" : "; they reach \(names)"))
         }
         guard found.isPro else { throw TargetError.notPro }
-        return found
+        organizationName = found.name
+        return TargetOrganization(id: String(found.id), name: found.name)
     }
 
     public func chart() async throws(TargetError) -> DineroChart {
@@ -96,22 +97,16 @@ extension DineroClient {
 
     // MARK: Ledger items
 
-    /// Creates ledger items (drafts) for the documents, each under the id derived from its
+    /// Creates ledger items (drafts) from their wire bodies, each under the id derived from its
     /// reference. Answers each id's `Version`.
-    public func createLedgerItems(
-        _ documents: [(document: Document, fileGuid: String?)]
-    ) async throws(TargetError)
-        -> [String: String]
-    {
-        var items: [LedgerItemBody] = []
-        for (document, fileGuid) in documents {
-            items.append(try DineroTranslation.ledgerItem(document, fileGuid: fileGuid))
+    func createLedgerItems(_ bodies: [Data]) async throws(TargetError) -> [String: String] {
+        var body = ByteBuffer(integer: UInt8(ascii: "["))
+        for (index, item) in bodies.enumerated() {
+            if index > 0 { body.writeInteger(UInt8(ascii: ",")) }
+            body.writeBytes(item)
         }
-        return try await createLedgerItems(items)
-    }
-
-    func createLedgerItems(_ items: [LedgerItemBody]) async throws(TargetError) -> [String: String] {
-        let reply = try await send(.POST, "/v1.2/\(organization)/ledgeritems", body: try json(items), step: .write)
+        body.writeInteger(UInt8(ascii: "]"))
+        let reply = try await send(.POST, "/v1.2/\(organizationID)/ledgeritems", body: body, step: .write)
         return Self.versions(reply.json)
     }
 
@@ -155,26 +150,13 @@ extension DineroClient {
 
     // MARK: Vouchers
 
-    /// Checks that a document can be put in Dinero's words (whole account numbers, VAT codes
-    /// given, …) without sending anything.
-    public nonisolated static func check(_ document: Document) throws(TargetError) {
-        switch document.kind {
-        case .ledgerItem: _ = try DineroTranslation.ledgerItem(document, fileGuid: nil)
-        case .manualVoucher: _ = try DineroTranslation.manualVoucher(document, fileGuid: nil)
-        case .purchaseVoucher: _ = try DineroTranslation.purchaseVoucher(document, fileGuid: nil)
-        }
-    }
-
-    /// Creates a manual or purchase voucher as a draft, carrying the document's reference as
-    /// `ExternalReference`.
-    public func createVoucher(_ document: Document, fileGuid: String?) async throws(TargetError) -> RemoteVoucher {
-        switch document.kind {
-        case .manualVoucher:
-            try await createManualVoucher(DineroTranslation.manualVoucher(document, fileGuid: fileGuid))
-        case .purchaseVoucher:
-            try await createPurchaseVoucher(DineroTranslation.purchaseVoucher(document, fileGuid: fileGuid))
-        case .ledgerItem: throw DineroTranslation.refuse("ledger items are created in batches")
-        }
+    /// Creates a manual or purchase voucher as a draft from its wire body, which carries the
+    /// document's reference as `ExternalReference`.
+    func createVoucher(_ kind: DocumentKind, wire: Data) async throws(TargetError) -> RemoteVoucher {
+        let path =
+            kind == .purchaseVoucher ? "/v1.2/\(organizationID)/vouchers/purchase" : "\(base)/vouchers/manuel"
+        let reply = try await send(.POST, path, body: ByteBuffer(bytes: wire), step: .write)
+        return try Self.voucher(reply.json, fallbackReference: nil)
     }
 
     public func voucher(_ kind: DocumentKind, guid: String) async throws(TargetError) -> RemoteVoucher {
@@ -190,16 +172,6 @@ extension DineroClient {
     }
 
     static func path(_ kind: DocumentKind) -> String { kind == .purchaseVoucher ? "purchase" : "manuel" }
-
-    func createManualVoucher(_ body: ManualVoucherBody) async throws(TargetError) -> RemoteVoucher {
-        let reply = try await send(.POST, "\(base)/vouchers/manuel", body: try json(body), step: .write)
-        return try Self.voucher(reply.json, fallbackReference: body.externalReference)
-    }
-
-    func createPurchaseVoucher(_ body: PurchaseVoucherBody) async throws(TargetError) -> RemoteVoucher {
-        let reply = try await send(.POST, "/v1.2/\(organization)/vouchers/purchase", body: try json(body), step: .write)
-        return try Self.voucher(reply.json, fallbackReference: body.externalReference)
-    }
 
     func voucher(kind: String, guid: String) async throws(TargetError) -> RemoteVoucher {
         let reply = try await send(.GET, "\(base)/vouchers/\(kind)/\(guid)", step: .read)

@@ -39,7 +39,7 @@ public struct DineroOrganization: Sendable, Equatable {
 /// The calls ledgerlift makes to one Dinero organization. Every request goes through the
 /// organization's shared rate limiter; reads are retried with backoff, writes never blindly.
 public actor DineroClient {
-    public nonisolated let organization: Int
+    public nonisolated let organizationID: Int
     let apiBaseURL: String
     let auth: any AccessTokenProvider
     let http: HTTPClient
@@ -53,6 +53,8 @@ public actor DineroClient {
     let afterAnswer: (@Sendable (Int) -> Void)?
     /// API calls made (the token endpoint not counted).
     public private(set) var calls = 0
+    /// The organization's name, once ``checkAccess()`` has read it.
+    var organizationName: String?
 
     public init(
         apiBaseURL: String, auth: any AccessTokenProvider, organization: Int, http: HTTPClient, limiter: RateLimiter,
@@ -61,7 +63,7 @@ public actor DineroClient {
     ) {
         self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
         self.auth = auth
-        self.organization = organization
+        self.organizationID = organization
         self.http = http
         self.limiter = limiter
         self.time = time
@@ -108,11 +110,7 @@ public actor DineroClient {
         var throttles = 0
         while true {
             attempt += 1
-            do {
-                try await limiter.acquire()
-            } catch {
-                throw TargetError.rateLimited("cancelled while waiting for the rate window")
-            }
+            try await limiter.acquire()
             let token: String
             do {
                 token = try await accessToken()
@@ -157,12 +155,16 @@ public actor DineroClient {
             case 200..<300:
                 return Reply(status: status, json: json, text: text)
             case 401:
-                if renewed { throw TargetError.unauthorized("the token was refused for organization \(organization)") }
+                if renewed {
+                    throw TargetError.unauthorized("the token was refused for organization \(organizationID)")
+                }
                 renewed = true
                 _ = try await accessToken(forceNew: true)
             case 429:
                 throttles += 1
-                if throttles > 20 { throw TargetError.rateLimited("\(throttles) answers of 429 in a row") }
+                if throttles > limiter.policy.maxThrottles {
+                    throw TargetError.rateLimited("\(throttles) answers of 429 in a row")
+                }
                 await limiter.throttled(retryAfter: retryAfter)
             case 500..<600:
                 let reason = "\(method) \(path) answered \(status)"
@@ -188,6 +190,7 @@ public actor DineroClient {
         case 413: return .tooLarge
         case 480: return .deprecated(path)
         case 400 where code == 58: return .stale
+        case 400 where code == 43: return .capacity(message)
         default: return .rejected(code: code, message: message, fields: fields)
         }
     }
@@ -211,5 +214,5 @@ public actor DineroClient {
         }
     }
 
-    var base: String { "/v1/\(organization)" }
+    var base: String { "/v1/\(organizationID)" }
 }

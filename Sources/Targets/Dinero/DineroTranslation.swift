@@ -51,6 +51,30 @@ public enum DineroTranslation {
         }
     }
 
+    /// The document's wire body, as it will be sent (a receipt's `FileGuid` is added when sent).
+    static func wire(_ document: Document) throws(TargetError) -> Data {
+        do {
+            switch document.kind {
+            case .ledgerItem: return try DineroClient.encoder.encode(try ledgerItem(document, fileGuid: nil))
+            case .manualVoucher: return try DineroClient.encoder.encode(try manualVoucher(document, fileGuid: nil))
+            case .purchaseVoucher: return try DineroClient.encoder.encode(try purchaseVoucher(document, fileGuid: nil))
+            }
+        } catch let error as TargetError {
+            throw error
+        } catch {
+            throw .protocolError("cannot encode the document: \(error)")
+        }
+    }
+
+    /// A wire body with the receipt's `FileGuid` added: the body is an object written without
+    /// one (its nil was left out), so the member goes first. A guid is hex digits and dashes.
+    static func withFileGuid(_ wire: Data, _ guid: String?) -> Data {
+        guard let guid, wire.first == UInt8(ascii: "{") else { return wire }
+        var body = Data("{\"FileGuid\":\"\(guid)\",".utf8)
+        body.append(wire.dropFirst())
+        return body
+    }
+
     static func refuse(_ message: String) -> TargetError { .rejected(code: nil, message: message, fields: [:]) }
 
     static func ledgerItem(_ document: Document, fileGuid: String?) throws(TargetError) -> LedgerItemBody {

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import Pipeline
 import ServiceLifecycle
 import Synchronization
 import Targets
@@ -34,24 +35,10 @@ struct ConnectOptionGroup: ParsableArguments {
 
     static func settings(
         credentialsFile: String?, authorizeURL: String? = nil, tokenURL: String? = nil
-    ) throws
-        -> ConnectSettings
-    {
-        var values = ProcessInfo.processInfo.environment
-        if let credentialsFile {
-            values.merge(try DineroConnection.readCredentials(credentialsFile)) { _, fromFile in fromFile }
-        }
-        guard let id = values["DINERO_CONNECT_CLIENT_ID"], !id.isEmpty,
-            let secret = values["DINERO_CONNECT_CLIENT_SECRET"], !secret.isEmpty
-        else {
-            throw ConnectionError(
-                "set DINERO_CONNECT_CLIENT_ID and DINERO_CONNECT_CLIENT_SECRET (the Visma Connect app's id, isv_…, and secret), in the environment or in --credentials FILE"
-            )
-        }
-        var settings = ConnectSettings(clientID: id, clientSecret: secret)
-        if let url = authorizeURL ?? values["DINERO_CONNECT_AUTHORIZE_URL"] { settings.authorizeURL = url }
-        if let url = tokenURL ?? values["DINERO_CONNECT_TOKEN_URL"] { settings.tokenURL = url }
-        return settings
+    ) throws -> ConnectSettings {
+        try Credentials.connectSettings(
+            file: credentialsFile, environment: ProcessInfo.processInfo.environment, authorizeURL: authorizeURL,
+            tokenURL: tokenURL)
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerModel
 import Mapping
+import Pipeline
 import Readers
 import Validation
 
@@ -26,13 +27,21 @@ struct Check: ParsableCommand {
     var maxProblems = 50
 
     func run() throws {
-        let session = try MappingSession.load(mapping)
+        let sink = TerminalSink()
+        guard let session = MappingSession.load(mapping, sink: sink) else { throw ExitStatus.usage }
         var failed = false
-        var problems = ProblemPrinter(limit: maxProblems, sink: TerminalSink())
-        var step = ValidationStep(
-            files.isEmpty ? nil : try validation.makeValidator(mapping: session.mapping.validation))
+        var problems = ProblemPrinter(limit: maxProblems, sink: sink)
+        let validator: Validator?
+        do {
+            validator =
+                files.isEmpty
+                ? nil : try validation.choices.makeValidator(mapping: session.mapping.validation, sink: sink)
+        } catch {
+            throw ExitStatus.usage
+        }
+        var step = ValidationStep(validator)
         for file in files {
-            guard let (builder, reader) = try session.open(file, overrides: reader) else {
+            guard let (builder, reader) = try session.open(file, overrides: reader.overrides, sink: sink) else {
                 failed = true
                 continue
             }
@@ -43,7 +52,7 @@ struct Check: ParsableCommand {
                     if case .rejected(let outcome) = event { problems.report(outcome) }
                 }
             } catch {
-                try MappingSession.reportStop(error)
+                try MappingSession.reportStop(error, sink: sink)
                 failed = true
             }
             reader.diagnostics.filter { $0.code == ReaderCode.recordPathNotFound }.forEach(Console.report)

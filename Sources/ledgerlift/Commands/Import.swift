@@ -2,14 +2,11 @@ import ArgumentParser
 import Checkpoint
 import Crypto
 import Foundation
-import LedgerModel
-import Mapping
-import Readers
+import Pipeline
 import Reports
 import Submission
 import Synchronization
 import Targets
-import Validation
 
 /// `ledgerlift import MAPPING FILE...`: read, map, validate, book exactly once, report.
 struct Import: AsyncParsableCommand {
@@ -67,8 +64,8 @@ struct Import: AsyncParsableCommand {
         help: "Requests a minute to the organization (default: Dinero's 60 for personal integrations, 100 for apps).")
     var rateLimit: Int?
 
-    @Option(help: "The target's rate window in seconds (Dinero: 60). The client keeps a 1/60 margin on top.")
-    var rateWindow: Double = 60
+    @Option(help: "The target's rate window in seconds (default: Dinero's 60). The client keeps a 1/60 margin on top.")
+    var rateWindow: Double?
 
     @Option(help: "Ledger items per create and book call.")
     var batchSize = 100
@@ -84,7 +81,7 @@ struct Import: AsyncParsableCommand {
     @OptionGroup(title: "Validation") var validation: ValidationOptionGroup
 
     func validate() throws {
-        guard ["sandbox", "dinero"].contains(target) else { throw ValidationError("--target is sandbox or dinero") }
+        guard TargetSettings.targets.contains(target) else { throw ValidationError("--target is sandbox or dinero") }
         if files.isEmpty { throw ValidationError("name at least one file to import") }
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size is 1…1000") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }
@@ -94,12 +91,12 @@ struct Import: AsyncParsableCommand {
                 "--auth connect needs --target dinero (point --api-url and --token-url at a running ledgerlift sandbox to try it)"
             )
         }
-        guard rateWindow > 0 else { throw ValidationError("--rate-window must be positive") }
+        if let rateWindow, rateWindow <= 0 { throw ValidationError("--rate-window must be positive") }
     }
 
     func run() async throws {
         _ = Self.watchSignals()
-        let session = try MappingSession.load(mapping)
+        guard let session = MappingSession.load(mapping, sink: TerminalSink()) else { throw ExitStatus.usage }
         let jobName = jobName()
         let statePath = state ?? ".ledgerlift/\(jobName).sqlite"
         let reportDirectory = report ?? ((statePath as NSString).deletingLastPathComponent + "/reports")
@@ -123,24 +120,23 @@ struct Import: AsyncParsableCommand {
         if target == "sandbox" {
             Console.err("*** No --target: booking in the built-in sandbox. Nothing leaves this machine. ***")
         }
-        let connection: DineroConnection
+        let connection: TargetConnection
         do {
-            connection = try await DineroConnection.open(
-                .init(
-                    target: target, organization: org, apiURL: apiURL, authURL: authURL, credentialsFile: credentials,
-                    sandboxData: sandboxData, rateLimit: rateLimit, rateWindow: rateWindow, auth: auth,
-                    connect: auth == "connect" ? try connect.settings(credentialsFile: credentials) : nil,
-                    tokenStore: connect.tokenStore))
+            connection = try await TargetConnection.open(try targetSettings(), sandbox: .dinero)
         } catch let error as ConnectionError {
             Console.err("error: \(error)")
             throw ExitStatus.usage
         }
         Console.err("Target: \(connection.description)")
-        let job = ImportJob(
-            mapping: session, mappingPath: mapping,
-            inputs: files.map { ImportJob.Input(path: $0, key: $0) }, target: target, statePath: statePath,
-            batchSize: batchSize, refreshChart: refreshChart, reader: reader, validation: validation,
-            rateLimit: rateLimit ?? (auth == "connect" ? 100 : 60))
+        var job = ImportJob(
+            mapping: session, inputs: files.map { ImportJob.Input(path: $0, key: $0) }, targetName: target,
+            statePath: statePath)
+        job.batchSize = batchSize
+        job.refreshReference = refreshChart
+        job.reader = reader.overrides
+        job.validation = validation.choices
+        let progressLine = ProgressLine(rateLimit: connection.target.rateLimit.limit)
+        job.submission.onProgress = { progress, calls in progressLine.report(progress, calls: calls) }
         let result: ImportJob.Result
         do {
             result = try await job.run(connection: connection, sink: TerminalSink(), stop: { SignalFlag.shared.isSet })
@@ -148,9 +144,11 @@ struct Import: AsyncParsableCommand {
             await connection.close()
             throw error
         }
+        progressLine.finish()
         await connection.close()
-        if result.status != ExitStatus.usage, let stateFile = result.state, let organization = result.organization {
-            let rows = try Report.rows(from: stateFile)
+        if let hint = ExitStatus.resumeHint(result.outcome) { Console.err(hint) }
+        if result.outcome != .unusable, let stateFile = result.state, let organization = result.organization {
+            let rows = try JobReport.rows(from: stateFile)
             let summary = Report.summary(rows)
             let paths = try Report.write(rows, to: reportDirectory, name: jobName)
             Console.out(
@@ -162,9 +160,27 @@ struct Import: AsyncParsableCommand {
                           \(paths.jsonl)
                   state:  \(stateFile.path)
                 """)
-            if result.status == ExitStatus.ok && summary.rejected + summary.failed > 0 { throw ExitStatus.rowsFailed }
+            if result.outcome == .done && summary.rejected + summary.failed > 0 { throw ExitStatus.rowsFailed }
         }
-        throw result.status
+        throw ExitStatus.of(result.outcome)
+    }
+
+    /// Where to book, from the options, the credentials file and the environment.
+    func targetSettings() throws -> TargetSettings {
+        var settings = TargetSettings(target: target, sandboxData: sandboxData)
+        settings.organization = org
+        settings.apiURL = apiURL
+        settings.authURL = authURL
+        settings.credentialsFile = credentials
+        settings.rateLimit = rateLimit
+        settings.rateWindow = rateWindow
+        settings.auth = auth
+        settings.tokenStore = connect.tokenStore
+        settings.environment = ProcessInfo.processInfo.environment
+        settings.afterAnswer = Drills.afterAnswer
+        settings.refreshDrill = Drills.refresh
+        if auth == "connect" { settings.connect = try connect.settings(credentialsFile: credentials) }
+        return settings
     }
 
     /// The job's name: the mapping's and a digest of what makes it this job (mapping, files, target, organization).

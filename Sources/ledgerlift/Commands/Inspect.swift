@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerModel
+import Pipeline
 import Readers
 
 /// `ledgerlift inspect FILE`: what the reader sees.
@@ -22,7 +23,7 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let options = try reader.readerOptions()
+        let options = try reader.overrides.readerOptions()
         let inspection: Inspection
         do {
             inspection = try Inspection.inspect(file, options: options, sampleSize: max(0, show))

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import LedgerModel
 import Mapping
+import Pipeline
 import Readers
-import Submission
+import Targets
+import Validation
 
 /// `ledgerlift plan MAPPING FILE...`: a dry run. Nothing is sent anywhere.
 struct Plan: ParsableCommand {
@@ -42,15 +44,19 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
-        let session = try MappingSession.load(mapping)
+        let sink = TerminalSink()
+        guard let session = MappingSession.load(mapping, sink: sink) else { throw ExitStatus.usage }
         var plan = PlanOutput(mapping: session.mapping.name, kind: session.mapping.kind)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var unusable = false
-        var problems = ProblemPrinter(limit: maxProblems, sink: TerminalSink())
-        var step = ValidationStep(try validation.makeValidator(mapping: session.mapping.validation))
+        var problems = ProblemPrinter(limit: maxProblems, sink: sink)
+        var step = ValidationStep(try validator(session, sink: sink))
         for file in files {
-            guard let (builder, _) = try session.open(file, overrides: reader, makeCheck: step.makeCheck) else {
+            guard
+                let (builder, _) = try session.open(
+                    file, overrides: reader.overrides, makeCheck: step.makeCheck, sink: sink)
+            else {
                 unusable = true
                 continue
             }
@@ -77,7 +83,7 @@ struct Plan: ParsableCommand {
                     }
                 }) != nil {}
             } catch {
-                try MappingSession.reportStop(error)
+                try MappingSession.reportStop(error, sink: sink)
                 plan.stoppedFiles.append(file)
             }
             plan.files.append(PlanOutput.FileStats(file: file, stats: step.adjust(builder.stats)))
@@ -95,6 +101,14 @@ struct Plan: ParsableCommand {
             throw plan.files.isEmpty ? ExitStatus.usage : ExitStatus.rowsFailed
         }
         if plan.rejectedRows > 0 { throw ExitStatus.rowsFailed }
+    }
+
+    func validator(_ session: MappingSession, sink: TerminalSink) throws -> Validator? {
+        do {
+            return try validation.choices.makeValidator(mapping: session.mapping.validation, sink: sink)
+        } catch {
+            throw ExitStatus.usage
+        }
     }
 }
 
@@ -117,7 +131,7 @@ struct PlanOutput: Encodable {
     var warned: [RowOutcome] = []
     var summary = PlanSummary()
     /// What booking the documents in Dinero takes.
-    var dineroCalls = CallPlan()
+    var dineroCalls = CallPlan.dinero()
 
     var rejectedRows: Int { rejected.reduce(0) { $0 + $1.rows.count } }
     var skippedRows: Int { skipped.reduce(0) { $0 + $1.rows.count } }

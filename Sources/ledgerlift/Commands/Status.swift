@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checkpoint
 import Foundation
+import Pipeline
 import Reports
 
 /// `ledgerlift status STATE`: where a job stands, from its state file alone (no network).
@@ -26,7 +27,7 @@ struct Status: ParsableCommand {
             throw ExitStatus.usage
         }
         let phases = try file.phaseCounts()
-        let summary = Report.summary(try Report.rows(from: file))
+        let summary = Report.summary(try JobReport.rows(from: file))
         let sources = try file.sourceFiles()
         if json {
             var object: [String: Any] = [

@@ -3,6 +3,7 @@ import Checkpoint
 import Foundation
 import Inbox
 import Logging
+import Pipeline
 
 /// `ledgerlift watch INBOX [--once]`: book the files dropped into a folder, unattended.
 struct Watch: AsyncParsableCommand {
@@ -96,9 +97,10 @@ struct Watch: AsyncParsableCommand {
         }
         let runner = InboxRunner(
             inbox: folder, config: inboxConfig, configPath: configPath, logger: logger, debugData: debugData,
-            validation: validation, doorbell: doorbell, stop: { flag.isSet })
+            validation: validation.choices, sandbox: .dinero, environment: ProcessInfo.processInfo.environment,
+            drills: (Drills.afterAnswer, Drills.refresh), doorbell: doorbell, stop: { flag.isSet })
         await runner.run(once: once)
-        if once { throw runner.worst.exitCode }
+        if once { throw ExitStatus.of(runner.outcome) }
         // A service that was asked to stop: clean, unless a file waits half done.
         if !folder.leftInProcessing().isEmpty { throw ExitStatus.resumeLater }
     }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Pipeline
 
 /// The exit codes of ARCHITECTURE.md, in one place.
 enum ExitStatus {
@@ -14,4 +16,24 @@ enum ExitStatus {
     static let locked = ExitCode(73)
     /// Stopped early but safe to re-run (rate window exhausted, target down, interrupted).
     static let resumeLater = ExitCode(75)
+
+    /// The exit code for how a job ended.
+    static func of(_ outcome: JobOutcome) -> ExitCode {
+        switch outcome {
+        case .done: ok
+        case .rowsFailed: rowsFailed
+        case .unusable: usage
+        case .targetRefused: target
+        case .locked: locked
+        case .resumeLater: resumeLater
+        }
+    }
+
+    /// "resume after 14:05" (local time), for a run stopped by a far rate window.
+    static func resumeHint(_ outcome: JobOutcome) -> String? {
+        guard case .resumeLater(let at?) = outcome else { return nil }
+        let formatter = DateFormatter()
+        formatter.dateFormat = Calendar.current.isDateInToday(at) ? "HH:mm" : "yyyy-MM-dd HH:mm"
+        return "resume after \(formatter.string(from: at))"
+    }
 }

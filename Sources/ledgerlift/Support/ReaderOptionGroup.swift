@@ -1,4 +1,5 @@
 import ArgumentParser
+import Pipeline
 import Readers
 
 /// Reader overrides shared by every command that reads files.
@@ -35,49 +36,25 @@ struct ReaderOptionGroup: ParsableArguments {
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be 1 or more") }
+        do {
+            _ = try overrides.readerOptions()
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
-    /// The options given on the command line, over `base` (a mapping's `source:`, or defaults).
-    func readerOptions(over base: ReaderOptions = ReaderOptions()) throws -> ReaderOptions {
-        var options = base
-        if let headerLine { options.headerLine = headerLine }
-        if let skipLines { options.skipLines = skipLines }
-        if let recordPath { options.recordPath = recordPath }
-        if let format {
-            guard let parsed = SourceFormat(name: format) else {
-                throw ValidationError("unknown format '\(format)'; use csv, json, jsonl or xml")
-            }
-            options.format = parsed
-        }
-        if let encoding {
-            guard let parsed = TextEncoding(name: encoding) else {
-                throw ValidationError("unknown encoding '\(encoding)'; use \(TextEncoding.acceptedNames)")
-            }
-            options.encoding = parsed
-        }
-        if let delimiter {
-            switch delimiter.lowercased() {
-            case "tab", "\\t", "\t": options.delimiter = 0x09
-            case let d where d.utf8.count == 1 && d.utf8.first! < 0x80 && !["\"", "\n", "\r"].contains(d):
-                options.delimiter = d.utf8.first!
-            default:
-                throw ValidationError("the delimiter must be one ASCII character (or 'tab'), not '\(delimiter)'")
-            }
-        }
-        guard options.headerLine >= 0 else {
-            throw ValidationError("--header-line must be 0 (no header) or a line number")
-        }
-        if let maxRecordBytes {
-            guard maxRecordBytes >= 1024 else { throw ValidationError("--max-record-bytes must be at least 1024") }
-            options.maxRecordBytes = maxRecordBytes
-        }
-        for pair in namespaces {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--namespace takes prefix=uri, not '\(pair)'")
-            }
-            options.namespaces[String(parts[0])] = String(parts[1])
-        }
-        return options
+    /// The options as the pipeline takes them.
+    var overrides: ReaderOverrides {
+        var overrides = ReaderOverrides()
+        overrides.format = format
+        overrides.encoding = encoding
+        overrides.delimiter = delimiter
+        overrides.headerLine = headerLine
+        overrides.skipLines = skipLines
+        overrides.recordPath = recordPath
+        overrides.namespaces = namespaces
+        overrides.maxRecordBytes = maxRecordBytes
+        overrides.workers = workers
+        return overrides
     }
 }

@@ -1,10 +1,9 @@
-import ArgumentParser
 import Checkpoint
 import Crypto
 import Foundation
-import Inbox
+public import Inbox
 import LedgerModel
-import Logging
+public import Logging
 import Mapping
 import Readers
 import Reports
@@ -13,20 +12,23 @@ import Targets
 
 /// Works an inbox: takes complete files, books each through its route's job, and moves it to
 /// `done/` (with its report and rejected rows) or `failed/` (with what to fix). One file at a time.
-final class InboxRunner {
+public final class InboxRunner {
     let inbox: InboxFolder
     let config: InboxConfig
     let configPath: String
     let logger: Logger
     let debugData: Bool
-    let validation: ValidationOptionGroup
+    let validation: ValidationChoices
+    /// The process's environment, for credentials; and the fault drills, for tests.
+    let environment: [String: String]
+    let drills: (afterAnswer: (@Sendable (Int) -> Void)?, refresh: (@Sendable (String) -> Void)?)
     let transport: SharedTransport
     let doorbell: Doorbell
     let stop: @Sendable () -> Bool
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
 
-    private var connections: [String: DineroConnection] = [:]
+    private var connections: [String: TargetConnection] = [:]
     /// Routes whose target could not be used, until when (seconds on `now()`).
     private var paused: [String: Double] = [:]
     /// Routes whose mapping does not compile (or whose connection cannot be set up), by the
@@ -36,26 +38,32 @@ final class InboxRunner {
     private var told: Set<String> = []
     private(set) var worst = Severity.clean
 
-    /// What a run ends with, worst last; `--once` exits with the worst.
+    /// What a run ends with, worst last; `--once` ends with the worst.
     enum Severity: Int, Comparable {
         case clean, rowsRejected, fileFailed, locked, resumeLater, target
 
         static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
 
-        var exitCode: ExitCode {
+        /// A file waiting for a route's lock is one to take up later, not an inbox held.
+        var outcome: JobOutcome {
             switch self {
-            case .clean: ExitStatus.ok
-            case .rowsRejected: ExitStatus.rowsFailed
-            case .fileFailed: ExitStatus.usage
-            case .locked, .resumeLater: ExitStatus.resumeLater
-            case .target: ExitStatus.target
+            case .clean: .done
+            case .rowsRejected: .rowsFailed
+            case .fileFailed: .unusable
+            case .locked, .resumeLater: .resumeLater(at: nil)
+            case .target: .targetRefused
             }
         }
     }
 
-    init(
+    /// The worst of what the files met so far.
+    public var outcome: JobOutcome { worst.outcome }
+
+    public init(
         inbox: InboxFolder, config: InboxConfig, configPath: String, logger: Logger, debugData: Bool,
-        validation: ValidationOptionGroup, doorbell: Doorbell, stop: @escaping @Sendable () -> Bool
+        validation: ValidationChoices, sandbox: EmbeddedSandbox?, environment: [String: String] = [:],
+        drills: (afterAnswer: (@Sendable (Int) -> Void)?, refresh: (@Sendable (String) -> Void)?) = (nil, nil),
+        doorbell: Doorbell, stop: @escaping @Sendable () -> Bool
     ) {
         self.inbox = inbox
         self.config = config
@@ -63,9 +71,11 @@ final class InboxRunner {
         self.logger = logger
         self.debugData = debugData
         self.validation = validation
+        self.environment = environment
+        self.drills = drills
         self.doorbell = doorbell
         self.stop = stop
-        transport = SharedTransport()
+        transport = SharedTransport(sandbox: sandbox)
         started = clock.now
     }
 
@@ -80,7 +90,7 @@ final class InboxRunner {
 
     /// Works the inbox: with `once`, what is there now (waiting for files still settling, up to
     /// twice the settle time), then returns; otherwise until `stop`.
-    func run(once: Bool) async {
+    public func run(once: Bool) async {
         let events = once ? nil : FolderEvents.start(folder: inbox.root, doorbell: doorbell)
         if !once {
             logger.info(
@@ -166,10 +176,7 @@ final class InboxRunner {
             broken[route.name] = nil
         }
         let collector = CollectingSink(logger: routeLogger, debugData: debugData)
-        let session: MappingSession
-        do {
-            session = try MappingSession.load(route.mapping, sink: collector)
-        } catch {
+        guard let session = MappingSession.load(route.mapping, sink: collector) else {
             broken[route.name] = mappingChanged
             routeLogger.error(
                 "the route's mapping \(route.mapping) has errors; its files wait in the inbox until it is mended:\n\(collector.text)"
@@ -177,7 +184,7 @@ final class InboxRunner {
             note(.fileFailed)
             return false
         }
-        let connection: DineroConnection
+        let connection: TargetConnection
         do {
             connection = try await self.connection(for: route)
         } catch {
@@ -202,14 +209,14 @@ final class InboxRunner {
 
     /// Books a file now in `processing/` and moves it on; false when it stays there for later.
     private func book(
-        _ name: String, route: InboxConfig.Route, session: MappingSession, connection: DineroConnection,
+        _ name: String, route: InboxConfig.Route, session: MappingSession, connection: TargetConnection,
         logger: Logger
     ) async -> Bool {
         let path = inbox.processing + "/" + name
         let collector = CollectingSink(logger: logger, debugData: debugData)
-        let fingerprint: ImportJob.Fingerprint
+        let fingerprint: Fingerprint
         do {
-            fingerprint = try ImportJob.fingerprint(path)
+            fingerprint = try Fingerprint(of: path)
         } catch {
             logger.error("cannot read processing/\(name): \(error)")
             note(.fileFailed)
@@ -235,12 +242,11 @@ final class InboxRunner {
         defer { withExtendedLifetime(lock) {} }
 
         var job = ImportJob(
-            mapping: session, mappingPath: route.mapping,
+            mapping: session,
             inputs: [ImportJob.Input(path: path, key: key, attachmentFolder: inbox.root, fingerprint: fingerprint)],
-            target: route.target,
-            statePath: statePath, reader: Self.noOverrides, validation: validation)
+            targetName: route.target, statePath: statePath)
+        job.validation = validation
         job.batchSize = route.batchSize
-        job.showProgress = false
         let result: ImportJob.Result
         do {
             result = try await job.run(connection: connection, sink: collector, stop: stop)
@@ -250,19 +256,19 @@ final class InboxRunner {
             return false
         }
 
-        switch result.status {
-        case ExitStatus.usage:
+        switch result.outcome {
+        case .unusable:
             try? result.state?.forget(file: key)
             // The messages name the file where it was read; the accountant knows it by its name.
             return fail(name, because: collector.text.replacingOccurrences(of: path, with: name), logger: logger)
-        case ExitStatus.target:
+        case .targetRefused:
             paused[route.name] = now() + config.retrySeconds
             logger.error(
                 "\(name): the target refused or cannot be reached; it stays in processing/ and is tried again in \(Int(config.retrySeconds)) s"
             )
             note(.target)
             return false
-        case ExitStatus.resumeLater:
+        case .resumeLater:
             if !stop() { paused[route.name] = now() + config.retrySeconds }
             logger.notice(
                 "\(name): stopped before every document was booked; it stays in processing/ and is taken up again")
@@ -285,7 +291,7 @@ final class InboxRunner {
     ) -> Bool {
         let rows: [ReportRow]
         do {
-            rows = try Report.rows(from: state, file: key)
+            rows = try JobReport.rows(from: state, file: key)
         } catch {
             logger.error("cannot read the state for \(name): \(error)")
             note(.resumeLater)
@@ -374,12 +380,6 @@ final class InboxRunner {
 
     // MARK: Helpers
 
-    /// The mapping's own reader settings, nothing over them.
-    static let noOverrides: ReaderOptionGroup = {
-        guard let none = try? ReaderOptionGroup.parse([]) else { fatalError("reader options without arguments") }
-        return none
-    }()
-
     static func errorText(_ text: String) -> InboxFolder.Companion {
         InboxFolder.Companion(suffix: "error.txt") { path in try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
     }
@@ -396,20 +396,25 @@ final class InboxRunner {
         return "\(route.name)-\(digest)"
     }
 
-    private func connection(for route: InboxConfig.Route) async throws -> DineroConnection {
+    private func connection(for route: InboxConfig.Route) async throws -> TargetConnection {
         let key = stateName(route)
         if let open = connections[key] { return open }
-        var connect: ConnectSettings?
+        var settings = TargetSettings(
+            target: route.target, sandboxData: config.sandboxData ?? inbox.work + "/sandbox")
+        settings.organization = route.organization
+        settings.apiURL = route.apiURL
+        settings.authURL = route.authURL
+        settings.credentialsFile = route.credentials
+        settings.rateLimit = route.rateLimit
+        settings.auth = route.auth
+        settings.tokenStore = route.tokenStore ?? ".ledgerlift/tokens.json"
+        settings.environment = environment
+        settings.afterAnswer = drills.afterAnswer
+        settings.refreshDrill = drills.refresh
         if route.auth == "connect" {
-            connect = try ConnectOptionGroup.settings(credentialsFile: route.credentials)
+            settings.connect = try Credentials.connectSettings(file: route.credentials, environment: environment)
         }
-        let connection = try await DineroConnection.open(
-            .init(
-                target: route.target, organization: route.organization, apiURL: route.apiURL, authURL: route.authURL,
-                credentialsFile: route.credentials, sandboxData: config.sandboxData ?? inbox.work + "/sandbox",
-                rateLimit: route.rateLimit, auth: route.auth, connect: connect,
-                tokenStore: route.tokenStore ?? ".ledgerlift/tokens.json"),
-            sharing: transport)
+        let connection = try await TargetConnection.open(settings, sharing: transport)
         logger.info("route \(route.name) books in \(connection.description)")
         connections[key] = connection
         return connection

@@ -1,10 +1,7 @@
-import Foundation
-public import LedgerModel
-
 /// What an organization's books look like: its chart of accounts, deposit accounts, accounting
-/// years and VAT codes. Read from a snapshot file for offline runs; later filled from the
-/// target and cached.
-public struct ReferenceData: Sendable {
+/// years and VAT codes. Validation checks documents against it; it comes from a snapshot file
+/// (`--reference`, read by Validation) or from the target itself (`Target.referenceData()`).
+public struct ReferenceData: Sendable, Hashable {
     public enum AccountKind: String, Sendable, Codable, CaseIterable {
         case sales, expense, asset, liability, equity
 
@@ -73,51 +70,32 @@ public struct ReferenceData: Sendable {
 
     /// The accounting year a date falls in.
     public func year(of date: LocalDate) -> AccountingYear? { years.first { $0.from <= date && date <= $0.to } }
+}
 
-    // MARK: Loading
-
-    struct File: Decodable {
-        var version: Int
-        var organization: String?
-        var vatModel: String?
-        var accounts: [Account]
-        var depositAccounts: [Account]?
-        var accountingYears: [AccountingYear]?
-        var vatCodes: [String]?
-
-        enum CodingKeys: String, CodingKey {
-            case version, organization, accounts
-            case vatModel = "vat_model"
-            case depositAccounts = "deposit_accounts"
-            case accountingYears = "accounting_years"
-            case vatCodes = "vat_codes"
-        }
+extension ReferenceData: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case organization, accounts, depositAccounts, years, vatCodes, vatModelPath
     }
 
-    /// Reads a snapshot file (YAML or JSON).
-    public static func load(path: String) throws(ValidationSetupError) -> ReferenceData {
-        let file: File = try SetupFile.decode(path: path, what: "reference data")
-        let location = SourceLocation(file: path)
-        guard file.version == 1 else {
-            throw ValidationSetupError(
-                .error(
-                    ValidationCode.setupFile, "unsupported reference data version \(file.version)",
-                    hint: "write `version: 1`", at: location))
-        }
-        for year in file.accountingYears ?? [] where year.to < year.from {
-            throw ValidationSetupError(
-                .error(
-                    ValidationCode.setupFile, "accounting year \(year.name) ends before it starts", at: location))
-        }
-        var data = ReferenceData(
-            organization: file.organization, accounts: file.accounts, depositAccounts: file.depositAccounts ?? [],
-            years: file.accountingYears ?? [], vatCodes: file.vatCodes)
-        data.path = path
-        if let model = file.vatModel {
-            data.vatModelPath =
-                model.hasPrefix("/")
-                ? model : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(model).path
-        }
-        return data
+    /// Accounts as lists in chart order (by number), so the encoding is stable.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(organization, forKey: .organization)
+        try container.encode(accounts.values.sorted { $0.number < $1.number }, forKey: .accounts)
+        try container.encode(depositAccounts.values.sorted { $0.number < $1.number }, forKey: .depositAccounts)
+        try container.encode(years, forKey: .years)
+        try container.encodeIfPresent(vatCodes?.sorted(), forKey: .vatCodes)
+        try container.encodeIfPresent(vatModelPath, forKey: .vatModelPath)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            organization: try container.decodeIfPresent(String.self, forKey: .organization),
+            accounts: try container.decode([Account].self, forKey: .accounts),
+            depositAccounts: try container.decode([Account].self, forKey: .depositAccounts),
+            years: try container.decode([AccountingYear].self, forKey: .years),
+            vatCodes: try container.decodeIfPresent([String].self, forKey: .vatCodes))
+        vatModelPath = try container.decodeIfPresent(String.self, forKey: .vatModelPath)
     }
 }

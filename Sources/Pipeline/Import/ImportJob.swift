@@ -1,96 +1,108 @@
-import ArgumentParser
-import Checkpoint
-import Crypto
+public import Checkpoint
 import Foundation
 import LedgerModel
 import Mapping
 import Readers
-import Reports
-import Submission
-import Targets
+public import Submission
+public import Targets
 import Validation
 
 /// The import pipeline, once: map and validate the files into the job's state file, book what
-/// is open exactly once, and write the report. `import` runs it for the files it is given;
-/// `watch` for each file an inbox takes, against the inbox route's state file.
+/// is open exactly once. `import` runs it for the files it is given; the inbox for each file it
+/// takes, against the route's state file. The report is made from the state file afterwards
+/// (``JobReport``).
 ///
 /// The caller holds the state file's lock and owns the connection.
-struct ImportJob {
+public struct ImportJob: Sendable {
     /// A file to import, and the key the state file keeps it under: its path for `import`; for
     /// an inbox, its name and content digest, so the same name dropped again tomorrow is a new file.
-    struct Input {
-        var path: String
-        var key: String
+    public struct Input: Sendable {
+        public var path: String
+        public var key: String
         /// Where its relative attachment paths start (default: the file's folder).
-        var attachmentFolder: String?
+        public var attachmentFolder: String?
         /// Its size and digest, when the caller has read them already.
-        var fingerprint: Fingerprint?
+        public var fingerprint: Fingerprint?
+
+        public init(path: String, key: String, attachmentFolder: String? = nil, fingerprint: Fingerprint? = nil) {
+            self.path = path
+            self.key = key
+            self.attachmentFolder = attachmentFolder
+            self.fingerprint = fingerprint
+        }
     }
 
-    typealias Fingerprint = (size: Int64, sha256: String)
+    public var mapping: MappingSession
+    public var inputs: [Input]
+    /// The target's name as the job records it (`sandbox`, `dinero`).
+    public var targetName: String
+    public var statePath: String
+    public var batchSize = 100
+    /// Read the organization's reference data again even if a fresh copy is cached.
+    public var refreshReference = false
+    public var reader = ReaderOverrides()
+    public var validation = ValidationChoices()
+    /// How booking goes: status polls, attempts, who hears of progress (`batchSize` above wins).
+    public var submission = SubmissionOptions()
+    /// The clock status polls wait on.
+    public var time: any TimeSource = SystemTime()
 
-    struct UnreadableFile: Error, CustomStringConvertible {
-        var description: String { "the file cannot be opened" }
+    public init(mapping: MappingSession, inputs: [Input], targetName: String, statePath: String) {
+        self.mapping = mapping
+        self.inputs = inputs
+        self.targetName = targetName
+        self.statePath = statePath
     }
 
-    var mapping: MappingSession
-    var mappingPath: String
-    var inputs: [Input]
-    var target: String
-    var statePath: String
-    var batchSize = 100
-    var refreshChart = false
-    var reader: ReaderOptionGroup
-    var validation: ValidationOptionGroup
-    /// Requests a window, for the progress line's pace.
-    var rateLimit = 60
-    /// Show the progress line (on the terminal, or a line every ten seconds).
-    var showProgress = true
-
-    struct Result {
-        /// 0 done; 1 rows rejected or failed; 2 unusable input or job; 3 target refused; 75 stopped early.
-        var status: ExitCode
-        var organization: DineroOrganization?
-        var progress = SubmissionProgress()
-        var calls = 0
-        var state: StateFile?
+    public struct Result: Sendable {
+        public var outcome: JobOutcome
+        public var organization: TargetOrganization?
+        public var progress = SubmissionProgress()
+        public var calls = 0
+        public var state: StateFile?
         /// The inputs the job had mapped completely before this run (the same file again).
-        var alreadyMapped: Set<String> = []
+        public var alreadyMapped: Set<String> = []
 
-        static func stopped(_ status: ExitCode) -> Result { Result(status: status) }
+        static func stopped(_ outcome: JobOutcome) -> Result { Result(outcome: outcome) }
     }
 
-    func run(
-        connection: DineroConnection, sink: some ProblemSink, stop: @escaping @Sendable () -> Bool
-    )
-        async throws -> Result
-    {
-        let organization: DineroOrganization
-        let chart: DineroChart
-        let cache = ChartCache(
+    /// Runs the job against the connection's target; `stop` is asked between calls.
+    public func run(
+        connection: TargetConnection, sink: some ProblemSink, stop: @escaping @Sendable () -> Bool = { false }
+    ) async throws -> Result {
+        try await run(target: connection.target, sink: sink, stop: stop)
+    }
+
+    /// Runs the job against `target`.
+    public func run<T: Target>(
+        target: T, sink: some ProblemSink, stop: @escaping @Sendable () -> Bool = { false }
+    ) async throws -> Result {
+        let organization: TargetOrganization
+        let reference: ReferenceData
+        let cache = ReferenceCache(
             path: (statePath as NSString).deletingLastPathComponent
-                + "/cache/\(target)-\(connection.client.organization).json")
+                + "/cache/\(targetName)-\(target.organization).json")
         do {
-            organization = try await connection.client.checkAccess()
-            if !refreshChart, let cached = cache.load(maxAge: 3600) {
-                chart = cached
+            organization = try await target.checkAccess()
+            if !refreshReference, let cached = cache.load(maxAge: 3600) {
+                reference = cached
             } else {
-                chart = try await connection.client.chart()
-                cache.save(chart)
+                reference = try await target.referenceData()
+                cache.save(reference)
             }
         } catch {
             sink.error("cannot use the organization: \(error)")
-            return .stopped(ExitStatus.target)
+            return .stopped(.targetRefused)
         }
         let stateFile = try StateFile(path: statePath)
         let jobRecord = JobRecord(
-            mapping: Self.absolute(mappingPath), target: target, organization: String(organization.id))
+            mapping: Self.absolute(mapping.path), target: targetName, organization: organization.id)
         if let existing = try stateFile.job() {
             guard existing == jobRecord else {
                 sink.error(
                     "\(statePath) belongs to another job (mapping \(existing.mapping), \(existing.target) organization \(existing.organization)). Name another --state, or --restart."
                 )
-                return .stopped(ExitStatus.usage)
+                return .stopped(.unusable)
             }
             sink.note("Resuming the job in \(statePath)")
         } else {
@@ -98,53 +110,49 @@ struct ImportJob {
         }
 
         let alreadyMapped = Set(try inputs.map(\.key).filter { try stateFile.sourceFile($0)?.mapped == true })
-        guard
-            try mapAndValidate(
-                into: stateFile, reference: DineroConnection.reference(from: chart, name: organization.name),
-                sink: sink)
-        else { return Result(status: ExitStatus.usage, organization: organization, state: stateFile) }
+        guard try mapAndValidate(into: stateFile, target: target, reference: reference, sink: sink) else {
+            return Result(outcome: .unusable, organization: organization, state: stateFile)
+        }
 
-        // Submit.
-        var options = DineroSubmitter.Options()
+        var options = submission
         options.batchSize = batchSize
-        let progressLine = showProgress ? ProgressLine(rateLimit: rateLimit) : nil
-        options.onProgress = { progress, calls in progressLine?.report(progress, calls: calls) }
-        let submitter = DineroSubmitter(client: connection.client, state: stateFile, options: options, stop: stop)
+        let submitter = Submitter(target: target, state: stateFile, options: options, time: time, stop: stop)
         let (end, progress) = try await submitter.run()
-        let calls = await connection.client.calls
-        progressLine?.report(progress, calls: calls)
-        progressLine?.finish()
-
         var result = Result(
-            status: ExitStatus.ok, organization: organization, progress: progress, calls: calls, state: stateFile,
-            alreadyMapped: alreadyMapped)
+            outcome: .done, organization: organization, progress: progress, calls: await target.calls,
+            state: stateFile, alreadyMapped: alreadyMapped)
         switch end {
         case .targetRefused(let error):
             sink.error("the target refused: \(error)")
-            result.status = ExitStatus.target
-        case .stoppedEarly(let reason):
+            result.outcome = .targetRefused
+        case .stoppedEarly(let reason, let resumeAt):
             sink.note("stopped early (\(reason)); run the same command again to resume")
-            result.status = ExitStatus.resumeLater
+            result.outcome = .resumeLater(at: resumeAt)
         case .finished:
             break
         }
         return result
     }
 
-    /// Maps and validates each file once into the state file; a file that changed since is refused.
+    /// Maps and validates each file once into the state file, each document put in the
+    /// target's words once (``Target/preflight(_:)``); a file that changed since is refused.
     /// False when a file (or the job) cannot be used.
     private func mapAndValidate(
-        into stateFile: StateFile, reference: ReferenceData, sink: some ProblemSink
-    ) throws
-        -> Bool
-    {
-        let validator = try validation.makeValidator(mapping: mapping.mapping.validation, fromTarget: reference)
+        into stateFile: StateFile, target: some Target, reference: ReferenceData, sink: some ProblemSink
+    ) throws -> Bool {
+        let validator: Validator?
+        do {
+            validator = try validation.makeValidator(
+                mapping: mapping.mapping.validation, fromTarget: reference, sink: sink)
+        } catch {
+            return false
+        }
         var problems = ProblemPrinter(limit: 20, sink: sink)
         var usable = true
         for input in inputs {
             let fingerprint: Fingerprint
             do {
-                fingerprint = try input.fingerprint ?? Self.fingerprint(input.path)
+                fingerprint = try input.fingerprint ?? Fingerprint(of: input.path)
             } catch {
                 sink.error("cannot read \(input.path): \(error)")
                 usable = false
@@ -185,8 +193,9 @@ struct ImportJob {
                     switch event {
                     case .document(let document):
                         do {
-                            try DineroClient.check(document)
-                            documents.append(DocumentRecord(document: document, sequence: sequence, file: input.key))
+                            let wire = try target.preflight(document)
+                            documents.append(
+                                DocumentRecord(document: document, wire: wire, sequence: sequence, file: input.key))
                             sequence += 1
                         } catch {
                             let outcome = RowOutcome(
@@ -224,44 +233,12 @@ struct ImportJob {
         return usable
     }
 
-    static func absolute(_ path: String) -> String {
+    /// A path made absolute and standard, as the job record keeps the mapping's.
+    public static func absolute(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
-    }
-
-    /// A file's size and SHA-256, read a megabyte at a time.
-    static func fingerprint(_ path: String) throws -> Fingerprint {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw UnreadableFile() }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-            size += Int64(chunk.count)
-        }
-        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
     }
 
     static func rowRecords(_ outcome: RowOutcome, key: String, status: RowRecord.Status, code: String?) -> [RowRecord] {
         outcome.rows.map { RowRecord(file: key, row: $0, status: status, code: code, message: outcome.reason) }
-    }
-}
-
-/// The organization's chart (accounts, deposit accounts, VAT codes, years) kept for an hour, so
-/// runs close together spend four calls less. `--refresh-chart` reads it again.
-struct ChartCache {
-    let path: String
-
-    func load(maxAge: TimeInterval) -> DineroChart? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let modified = attributes[.modificationDate] as? Date, Date().timeIntervalSince(modified) < maxAge,
-            let data = FileManager.default.contents(atPath: path)
-        else { return nil }
-        return try? JSONDecoder().decode(DineroChart.self, from: data)
-    }
-
-    func save(_ chart: DineroChart) {
-        let directory = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try? JSONEncoder().encode(chart).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

@@ -1,0 +1,92 @@
+public import LedgerModel
+
+/// The fewest calls a target's contract allows for a set of documents: what `plan` shows and
+/// what `import` makes on a clean run (status polls may add calls while a target books).
+public struct CallPlan: Sendable, Encodable {
+    /// The target's name, for people.
+    public var system: String
+    /// Calls to read the organization before anything is sent.
+    public var setupCalls: Int
+    public var batchSize: Int
+    /// Documents per kind, in `DocumentKind.allCases` order (an array: `plan` adds every document).
+    private var counts: [Int]
+    public var attachments = 0
+    /// How the target takes each kind, in the same order.
+    private let handling: [DocumentHandling]
+
+    public init(system: String, setupCalls: Int, batchSize: Int = 100, handling: (DocumentKind) -> DocumentHandling) {
+        self.system = system
+        self.setupCalls = setupCalls
+        self.batchSize = batchSize
+        self.handling = DocumentKind.allCases.map(handling)
+        self.counts = Array(repeating: 0, count: DocumentKind.allCases.count)
+    }
+
+    private static func index(_ kind: DocumentKind) -> Int {
+        switch kind {
+        case .manualVoucher: 0
+        case .purchaseVoucher: 1
+        case .ledgerItem: 2
+        }
+    }
+
+    /// Documents of a kind.
+    public func count(_ kind: DocumentKind) -> Int { counts[Self.index(kind)] }
+
+    public mutating func add(_ document: Document) {
+        let index = Self.index(document.kind)
+        counts[index] += 1
+        if handling[index].attachments, document.attachment != nil { attachments += 1 }
+    }
+
+    /// Batches of a kind: as many as `batchSize` (within the target's limit) documents each.
+    public func batches(_ kind: DocumentKind) -> Int {
+        let handling = handling[Self.index(kind)]
+        guard handling.callsPerBatch > 0 else { return 0 }
+        let size = max(1, min(batchSize, handling.batchLimit))
+        return (count(kind) + size - 1) / size
+    }
+
+    public var calls: Int {
+        var documents = attachments
+        for kind in DocumentKind.allCases {
+            let handling = handling[Self.index(kind)]
+            documents += batches(kind) * handling.callsPerBatch + count(kind) * handling.callsPerDocument
+        }
+        return documents == 0 ? 0 : setupCalls + documents
+    }
+
+    /// "310 calls at least: 5 to read the organization; 1 create, 1 book and 1+ status for 8 ledger items; …"
+    public var description: String {
+        var parts = ["\(setupCalls) to read the organization (1 while its chart is cached)"]
+        if ledgerItems > 0 {
+            let batches = batches(.ledgerItem)
+            parts.append(
+                "\(batches) create, \(batches) book and \(batches)+ status for \(ledgerItems) ledger items in batches of \(batchSize)"
+            )
+        }
+        if vouchers > 0 {
+            parts.append(
+                "\(vouchers) create and \(vouchers) book for \(vouchers) vouchers"
+                    + (attachments > 0 ? ", \(attachments) receipt uploads" : ""))
+        }
+        return "\(calls) calls at least: " + parts.joined(separator: "; ")
+    }
+
+    public var ledgerItems: Int { count(.ledgerItem) }
+    public var vouchers: Int { count(.manualVoucher) + count(.purchaseVoucher) }
+
+    private enum CodingKeys: String, CodingKey {
+        case system, calls, batchSize, ledgerItems, vouchers, attachments
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(system, forKey: .system)
+        try container.encode(calls, forKey: .calls)
+        try container.encode(batchSize, forKey: .batchSize)
+        try container.encode(ledgerItems, forKey: .ledgerItems)
+        try container.encode(vouchers, forKey: .vouchers)
+        try container.encode(attachments, forKey: .attachments)
+    }
+}

@@ -1,0 +1,243 @@
+import AsyncHTTPClient
+import Checkpoint
+import Foundation
+import LedgerModel
+import Mapping
+import NIOCore
+import NIOFoundationCompat
+import Pipeline
+import Reports
+import Sandbox
+import Submission
+import Synchronization
+import Targets
+import Testing
+
+/// The import job in this process, against the sandbox on a loopback port: no binary.
+@Suite("The import job, in process")
+struct ImportJobTests {
+    /// A sandbox, a folder for the job, and the pipeline's own way to reach the sandbox.
+    struct Bench {
+        let server: SandboxServer
+        let http: HTTPClient
+        let folder: String
+        var statePath: String { folder + "/job.sqlite" }
+        let organization = SandboxCredentials.organizationID
+
+        static func with<T>(
+            _ configure: (inout SandboxOptions) -> Void = { _ in }, _ body: (Bench) async throws -> T
+        ) async throws -> T {
+            var options = SandboxOptions()
+            options.pendingStatusReads = 0
+            configure(&options)
+            let server = try await SandboxServer.start(options: options)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let bench = Bench(server: server, http: http, folder: folder)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            do {
+                let value = try await body(bench)
+                try await http.shutdown()
+                await server.stop()
+                return value
+            } catch {
+                try? await http.shutdown()
+                await server.stop()
+                throw error
+            }
+        }
+
+        /// A client for the sandbox's organization, with its own limiter of `policy`.
+        func target(_ policy: RateLimitPolicy = RateLimitPolicy(limit: 1000, window: .fixed(60))) -> DineroClient {
+            DineroClient(
+                endpoint: DineroEndpoint(apiBaseURL: server.baseURL, authBaseURL: server.baseURL),
+                credentials: PersonalCredentials(
+                    clientID: SandboxCredentials.personalClientID,
+                    clientSecret: SandboxCredentials.personalClientSecret, apiKey: SandboxCredentials.apiKey),
+                organization: organization, http: http, limiter: RateLimiter(key: "test", policy: policy))
+        }
+
+        func job(_ mapping: String, _ files: [String]) throws -> ImportJob {
+            let session = try #require(MappingSession.load(mapping, sink: Collected()))
+            var job = ImportJob(
+                mapping: session, inputs: files.map { ImportJob.Input(path: $0, key: $0) }, targetName: "sandbox",
+                statePath: statePath)
+            job.validation.today = LocalDate(year: 2026, month: 12, day: 31)
+            job.submission.pollInterval = 0
+            return job
+        }
+
+        /// The documents the sandbox holds, by kind.
+        func held() async throws -> [String: Int] {
+            let request = HTTPClientRequest(url: server.baseURL + "/_sandbox/organizations/\(organization)/documents")
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 24)
+            let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: [Any]] ?? [:]
+            return object.mapValues(\.count)
+        }
+    }
+
+    /// Problems kept for the test to read.
+    final class Collected: ProblemSink {
+        let lines = Mutex<[String]>([])
+        var text: String { lines.withLock { $0.joined(separator: "\n") } }
+        func report(_ diagnostic: Diagnostic) { lines.withLock { $0.append(diagnostic.description) } }
+        func error(_ text: String) { lines.withLock { $0.append("error: " + text) } }
+        func note(_ text: String) { lines.withLock { $0.append(text) } }
+    }
+
+    @Test("a job stopped after its first voucher resumes and books every voucher once")
+    func resumed() async throws {
+        try await Bench.with { bench in
+            var job = try bench.job("mappings/expenses.yaml", ["samples/expenses.csv"])
+            let booked = Atomic<Int>(0)
+            job.submission.onProgress = { progress, _ in booked.store(progress.booked, ordering: .relaxed) }
+            let first = try await job.run(target: bench.target(), sink: Collected()) {
+                booked.load(ordering: .relaxed) >= 1
+            }
+            #expect(first.outcome == .resumeLater(at: nil))
+            #expect(first.progress.booked == 1)
+            let state = try #require(first.state)
+            let open = try state.openCount()
+            #expect(open > 0)
+
+            let second = try await job.run(target: bench.target(), sink: Collected())
+            #expect(second.outcome == .done)
+            #expect(second.progress.booked == open)
+            #expect(second.progress.adopted == 0)
+            let rows = try JobReport.rows(from: state)
+            let documents = Set(rows.filter { $0.status == .booked }.compactMap(\.reference))
+            #expect(documents.count == open + 1)
+            #expect(rows.filter { $0.status == .booked }.allSatisfy { $0.voucherNumber != nil })
+            // Each voucher is at the target once, booked.
+            #expect(try await bench.held()["purchaseVouchers"] == documents.count)
+        }
+    }
+
+    @Test("a document left in `sending` (its answer lost) is looked up and taken over, not sent again")
+    func sendingReconciled() async throws {
+        try await Bench.with { bench in
+            let job = try bench.job("mappings/daily-sales.yaml", ["samples/daily-sales.csv"])
+            let first = try await job.run(target: bench.target(), sink: Collected())
+            #expect(first.outcome == .done)
+            let state = try #require(first.state)
+            let before = try await bench.held()["ledgerItems"]
+            // As after a crash between the create reaching Dinero and its answer being stored.
+            var record = try #require(try state.documents().last)
+            record.phase = .sending
+            record.remoteID = nil
+            record.remoteVersion = nil
+            record.remoteNumber = nil
+            try state.update([record])
+
+            let second = try await job.run(target: bench.target(), sink: Collected())
+            #expect(second.outcome == .done)
+            #expect(second.progress.adopted == 1)
+            #expect(second.calls == 2)  // the organization (its chart is cached) and one status look-up
+            let reconciled = try #require(try state.documents().last)
+            #expect(reconciled.phase == .booked)
+            #expect(reconciled.remoteNumber != nil)
+            #expect(try await bench.held()["ledgerItems"] == before)
+        }
+    }
+
+    @Test("a batch the target refuses: the refused document is rejected with the target's reason, the rest booked")
+    func rejectedBatch() async throws {
+        try await Bench.with { bench in
+            let mapping = bench.folder + "/tiny.yaml"
+            try """
+            version: 1
+            name: tiny
+            source:
+              format: csv
+              delimiter: ";"
+            locale:
+              decimal_mark: ","
+              date_format: yyyy-mm-dd
+              currency: DKK
+            document:
+              kind: ledger_item
+              date: "{Date}"
+              lines:
+                - description: "{Text}"
+                  account: "{Account}"
+                  balancing_account: 1000
+                  amount: "{Amount}"
+                  vat: none
+                  balancing_vat: U25
+            """.write(toFile: mapping, atomically: true, encoding: .utf8)
+            let file = bench.folder + "/sales.csv"
+            try """
+            Date;Text;Account;Amount
+            2026-03-01;cash;5820;100,00
+            2026-03-02;nowhere;4242;200,00
+            2026-03-03;card;5810;300,00
+            2026-03-04;mobile;5830;400,00
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            var job = try bench.job(mapping, [file])
+            job.validation.enabled = false  // so the target, not validation, meets the unknown account
+            let result = try await job.run(target: bench.target(), sink: Collected())
+            #expect(result.progress.booked == 3)
+            #expect(result.progress.rejected == 1)
+            let state = try #require(result.state)
+            let rows = try JobReport.rows(from: state)
+            #expect(rows.map(\.status) == [.booked, .rejected, .booked, .booked])
+            #expect(rows[1].code?.hasPrefix("D") == true || rows[1].code == "T400")
+            #expect(rows[1].message?.contains("4242") == true)
+            #expect(try await bench.held()["ledgerItems"] == 3)
+        }
+    }
+
+    @Test("a rate window further away than the policy waits: the job stops with when to resume; the next run finishes")
+    func farWindow() async throws {
+        try await Bench.with { bench in
+            let job = try bench.job("mappings/daily-sales.yaml", ["samples/daily-sales.csv"])
+            // Room for the five calls that read the organization and the create; the book would
+            // wait a window (61 s) for the next.
+            var tight = RateLimitPolicy(limit: 6, window: .fixed(60))
+            tight.maxWait = 5
+            let before = Date()
+            let first = try await job.run(target: bench.target(tight), sink: Collected())
+            guard case .resumeLater(let at?) = first.outcome else {
+                Issue.record("expected to stop with a time to resume, got \(first.outcome)")
+                return
+            }
+            #expect(at > before.addingTimeInterval(55))
+            #expect(at < Date().addingTimeInterval(62))
+            #expect(try #require(first.state).openCount() > 0)
+
+            let second = try await job.run(target: bench.target(), sink: Collected())
+            #expect(second.outcome == .done)
+            #expect(try #require(second.state).openCount() == 0)
+        }
+    }
+
+    @Test("the job refuses a state file of another job, and a file that changed since it was read")
+    func wrongJob() async throws {
+        try await Bench.with { bench in
+            let copy = bench.folder + "/sales.csv"
+            try FileManager.default.copyItem(atPath: "samples/daily-sales.csv", toPath: copy)
+            let job = try bench.job("mappings/daily-sales.yaml", [copy])
+            #expect(try await job.run(target: bench.target(), sink: Collected()).outcome == .done)
+            let other = try bench.job("mappings/expenses.yaml", ["samples/expenses.csv"])
+            let sink = Collected()
+            #expect(try await other.run(target: bench.target(), sink: sink).outcome == .unusable)
+            #expect(sink.text.contains("belongs to another job"))
+            try Data("\n".utf8).append(toFile: copy)
+            let changed = Collected()
+            #expect(try await job.run(target: bench.target(), sink: changed).outcome == .unusable)
+            #expect(changed.text.contains("changed since this job first read it"))
+        }
+    }
+}
+
+extension Data {
+    func append(toFile path: String) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: self)
+    }
+}
