@@ -39,6 +39,11 @@ public final class StateFile: Sendable {
         try Self.migrator.migrate(queue)
     }
 
+    /// Deletes a state file and its WAL files (`--restart`).
+    public static func remove(path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in

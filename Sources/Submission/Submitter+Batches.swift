@@ -163,12 +163,15 @@ extension Submitter {
             try markFailed(batch, .capacity(message), records: &records, progress: &progress)
             throw Stop(end: .stoppedEarly(TargetError.capacity(message).description))
         } catch .rejected(let code, let message, let fields) {
-            try await refusedCreate(
-                batch, .rejected(code: code, message: message, fields: fields), records: &records,
-                progress: &progress)
+            try await refused(
+                batch, .rejected(code: code, message: message, fields: fields), backTo: .pending, records: &records,
+                progress: &progress
+            ) { try await create($0, records: &$1, progress: &$2) }
             return
         } catch .tooLarge {
-            try await refusedCreate(batch, .tooLarge, records: &records, progress: &progress)
+            try await refused(batch, .tooLarge, backTo: .pending, records: &records, progress: &progress) {
+                try await create($0, records: &$1, progress: &$2)
+            }
             return
         } catch {
             try stopIfFatal(error)
@@ -211,34 +214,35 @@ extension Submitter {
         try await create(batch, records: &records, progress: &progress)
     }
 
-    /// A create the target refused as invalid: the documents it names are rejected and the rest
-    /// created; if it names none, the batch is split until the refused ones stand alone.
-    private func refusedCreate(
-        _ batch: [String], _ error: TargetError, records: inout Records, progress: inout SubmissionProgress
+    /// A batch the target refused as invalid: the documents it names are rejected and the rest
+    /// go back to `phase` and `again`; if it names none, the batch is split in halves, each sent
+    /// `again`, until the refused ones stand alone.
+    private func refused(
+        _ batch: [String], _ error: TargetError, backTo phase: Phase, records: inout Records,
+        progress: inout SubmissionProgress,
+        again: ([String], inout Records, inout SubmissionProgress) async throws -> Void
     ) async throws {
         let named = batch.count == 1 ? [batch[0]: error] : culprits(of: error, in: batch, records: records)
-        guard !named.isEmpty else {
-            let middle = batch.count / 2
-            for half in [Array(batch[..<middle]), Array(batch[middle...])] {
-                try setPhase(.pending, half, records: &records)
-                try await create(half, records: &records, progress: &progress)
-            }
-            return
-        }
         var changed: [DocumentRecord] = []
         for reference in batch {
             guard var record = records[reference] else { continue }
             if let own = named[reference] {
                 reject(&record, own, progress: &progress)
             } else {
-                record.phase = .pending
+                record.phase = phase
             }
             records[reference] = record
             changed.append(record)
         }
         try save(changed)
-        let rest = batch.filter { named[$0] == nil }
-        if !rest.isEmpty { try await create(rest, records: &records, progress: &progress) }
+        if named.isEmpty {
+            let middle = batch.count / 2
+            try await again(Array(batch[..<middle]), &records, &progress)
+            try await again(Array(batch[middle...]), &records, &progress)
+        } else {
+            let rest = batch.filter { named[$0] == nil }
+            if !rest.isEmpty { try await again(rest, &records, &progress) }
+        }
     }
 
     /// Books drafts `size` at a time, following each batch until it is booked.
@@ -277,9 +281,10 @@ extension Submitter {
             }
             states = [:]
         } catch .rejected(let code, let message, let fields) {
-            try await refusedBook(
-                batch, .rejected(code: code, message: message, fields: fields), records: &records,
-                progress: &progress)
+            try await refused(
+                batch, .rejected(code: code, message: message, fields: fields), backTo: .created, records: &records,
+                progress: &progress
+            ) { try await bookBatch($0, records: &$1, progress: &$2) }
             return
         } catch {
             try stopIfFatal(error)
@@ -305,34 +310,6 @@ extension Submitter {
         if !waiting.isEmpty { try await poll(waiting, records: &records, progress: &progress) }
     }
 
-    /// A book the target refused: the drafts it names are rejected, the rest booked; if it
-    /// names none, the batch is split until the refused ones stand alone.
-    private func refusedBook(
-        _ batch: [String], _ error: TargetError, records: inout Records, progress: inout SubmissionProgress
-    ) async throws {
-        let named = batch.count == 1 ? [batch[0]: error] : culprits(of: error, in: batch, records: records)
-        var changed: [DocumentRecord] = []
-        for reference in batch {
-            guard var record = records[reference] else { continue }
-            if let own = named[reference] {
-                reject(&record, own, progress: &progress)
-            } else {
-                record.phase = .created
-            }
-            records[reference] = record
-            changed.append(record)
-        }
-        try save(changed)
-        if named.isEmpty {
-            let middle = batch.count / 2
-            try await bookBatch(Array(batch[..<middle]), records: &records, progress: &progress)
-            try await bookBatch(Array(batch[middle...]), records: &records, progress: &progress)
-        } else {
-            let rest = batch.filter { named[$0] == nil }
-            if !rest.isEmpty { try await bookBatch(rest, records: &records, progress: &progress) }
-        }
-    }
-
     /// Asks until every document is booked, or the polls run out (they stay `booking`).
     func poll(_ batch: [String], records: inout Records, progress: inout SubmissionProgress) async throws {
         var waiting = batch
@@ -346,17 +323,6 @@ extension Submitter {
 
     private func culprits(of error: TargetError, in batch: [String], records: Records) -> [String: TargetError] {
         target.culprits(of: error, in: batch.compactMap { records[$0].map(Self.sent) })
-    }
-
-    private func setPhase(_ phase: Phase, _ batch: [String], records: inout Records) throws {
-        var changed: [DocumentRecord] = []
-        for reference in batch {
-            guard var record = records[reference] else { continue }
-            record.phase = phase
-            records[reference] = record
-            changed.append(record)
-        }
-        try save(changed)
     }
 
     /// Could not be sent or booked for now; the next run looks it up and goes on.

@@ -1,4 +1,5 @@
 public import Checkpoint
+import Crypto
 import Foundation
 import LedgerModel
 import Mapping
@@ -231,6 +232,16 @@ public struct ImportJob: Sendable {
         }
         problems.finish("see the report")
         return usable
+    }
+
+    /// A job's name: the mapping's, and a digest of what makes it this job (mapping, files,
+    /// target, organization), so the same command finds the same state file.
+    public static func name(mapping: String, files: [String], target: String, organization: String?) -> String {
+        let stem = ((mapping as NSString).lastPathComponent as NSString).deletingPathExtension
+        let identity = ([absolute(mapping)] + files.map(absolute) + [target, organization ?? ""]).joined(
+            separator: "\n")
+        let digest = SHA256.hash(data: Data(identity.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "\(stem)-\(digest)"
     }
 
     /// A path made absolute and standard, as the job record keeps the mapping's.

@@ -268,10 +268,13 @@ public final class InboxRunner {
             )
             note(.target)
             return false
-        case .resumeLater:
-            if !stop() { paused[route.name] = now() + config.retrySeconds }
+        case .resumeLater(let at):
+            // A rate window far away: the route waits for it, not just the usual retry time.
+            let wait = max(config.retrySeconds, at.map { $0.timeIntervalSinceNow } ?? 0)
+            if !stop() { paused[route.name] = now() + wait }
             logger.notice(
-                "\(name): stopped before every document was booked; it stays in processing/ and is taken up again")
+                "\(name): stopped before every document was booked; it stays in processing/ and is taken up again"
+                    + (at.map { " after \($0.formatted(date: .omitted, time: .shortened))" } ?? ""))
             note(.resumeLater)
             return false
         default:

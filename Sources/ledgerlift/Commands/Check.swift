@@ -2,8 +2,6 @@ import ArgumentParser
 import LedgerModel
 import Mapping
 import Pipeline
-import Readers
-import Validation
 
 /// `ledgerlift check MAPPING [FILE...]`: compile the mapping; with files, map every row too.
 struct Check: ParsableCommand {
@@ -29,41 +27,21 @@ struct Check: ParsableCommand {
     func run() throws {
         let sink = TerminalSink()
         guard let session = MappingSession.load(mapping, sink: sink) else { throw ExitStatus.usage }
-        var failed = false
-        var problems = ProblemPrinter(limit: maxProblems, sink: sink)
-        let validator: Validator?
+        var job = CheckJob(mapping: session, files: files)
+        job.reader = reader.overrides
+        job.validation = validation.choices
+        job.maxProblems = maxProblems
+        let clean: Bool
         do {
-            validator =
-                files.isEmpty
-                ? nil : try validation.choices.makeValidator(mapping: session.mapping.validation, sink: sink)
-        } catch {
+            clean = try job.run(sink: sink) { file, stats in
+                Console.out(
+                    "\(file): \(stats.records) records → \(stats.documents) documents, \(stats.rowsRejected) rows rejected, "
+                        + "\(stats.rowsSkipped) skipped")
+            }
+        } catch is UsageError {
             throw ExitStatus.usage
         }
-        var step = ValidationStep(validator)
-        for file in files {
-            guard let (builder, reader) = try session.open(file, overrides: reader.overrides, sink: sink) else {
-                failed = true
-                continue
-            }
-            do {
-                while let mapped = try builder.next() {
-                    let (event, warnings) = step.apply(mapped, distinct: builder.referencesAreDistinct)
-                    if let warnings { problems.report(warnings) }
-                    if case .rejected(let outcome) = event { problems.report(outcome) }
-                }
-            } catch {
-                try MappingSession.reportStop(error, sink: sink)
-                failed = true
-            }
-            reader.diagnostics.filter { $0.code == ReaderCode.recordPathNotFound }.forEach(Console.report)
-            let stats = step.adjust(builder.stats)
-            Console.out(
-                "\(file): \(stats.records) records → \(stats.documents) documents, \(stats.rowsRejected) rows rejected, "
-                    + "\(stats.rowsSkipped) skipped")
-            if stats.rowsRejected > 0 { failed = true }
-        }
-        problems.finish("raise --max-problems to see them")
         if files.isEmpty { Console.out("\(mapping): ok (\(session.mapping.kind.rawValue))") }
-        if failed { throw ExitStatus.usage }
+        if !clean { throw ExitStatus.usage }
     }
 }

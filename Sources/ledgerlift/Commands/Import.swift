@@ -1,6 +1,5 @@
 import ArgumentParser
 import Checkpoint
-import Crypto
 import Foundation
 import Pipeline
 import Reports
@@ -115,7 +114,7 @@ struct Import: AsyncParsableCommand {
             throw ExitStatus.usage
         }
         defer { withExtendedLifetime(lock) {} }
-        if restart { Self.removeState(statePath) }
+        if restart { StateFile.remove(path: statePath) }
 
         if target == "sandbox" {
             Console.err("*** No --target: booking in the built-in sandbox. Nothing leaves this machine. ***")
@@ -183,18 +182,9 @@ struct Import: AsyncParsableCommand {
         return settings
     }
 
-    /// The job's name: the mapping's and a digest of what makes it this job (mapping, files, target, organization).
+    /// The job's name: the mapping's and a digest of what makes it this job.
     func jobName() -> String {
-        let stem = ((mapping as NSString).lastPathComponent as NSString).deletingPathExtension
-        let identity =
-            ([ImportJob.absolute(mapping)] + files.map(ImportJob.absolute) + [target, org.map(String.init) ?? ""])
-            .joined(separator: "\n")
-        let digest = SHA256.hash(data: Data(identity.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
-        return "\(stem)-\(digest)"
-    }
-
-    static func removeState(_ path: String) {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        ImportJob.name(mapping: mapping, files: files, target: target, organization: org.map(String.init))
     }
 
     /// SIGINT and SIGTERM let the call in flight finish, then the run stops with its state saved.

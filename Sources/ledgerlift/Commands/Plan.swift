@@ -46,118 +46,35 @@ struct Plan: ParsableCommand {
     func run() throws {
         let sink = TerminalSink()
         guard let session = MappingSession.load(mapping, sink: sink) else { throw ExitStatus.usage }
-        var plan = PlanOutput(mapping: session.mapping.name, kind: session.mapping.kind)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var unusable = false
-        var problems = ProblemPrinter(limit: maxProblems, sink: sink)
-        var step = ValidationStep(try validator(session, sink: sink))
-        for file in files {
-            guard
-                let (builder, _) = try session.open(
-                    file, overrides: reader.overrides, makeCheck: step.makeCheck, sink: sink)
-            else {
-                unusable = true
-                continue
-            }
-            do {
-                // Each event is lent where the mapping left it: a plan only reads documents (and
-                // keeps the few it shows), so none is copied, and each is freed by the thread
-                // that mapped it.
-                func take(_ event: borrowing MappingEvent, warnings: RowOutcome?) throws {
-                    if jsonl { Console.out(try PlanOutput.line(for: event, encoder)) }
-                    plan.add(event, keepDocuments: json ? .max : show)
-                    if let warnings {
-                        plan.warned.append(warnings)
-                        if !json, !jsonl { problems.report(warnings) }
-                    }
-                    switch event {
-                    case .rejected(let outcome) where !json && !jsonl: problems.report(outcome)
-                    case .rejected, .skipped, .document: break
-                    }
-                }
-                while try builder.withNext({ (event, checked) throws -> Void in
-                    switch step.review(event, checked: checked, distinct: builder.referencesAreDistinct) {
-                    case .kept(let warnings): try take(event, warnings: warnings)
-                    case .rejected(let outcome): try take(MappingEvent.rejected(outcome), warnings: nil)
-                    }
-                }) != nil {}
-            } catch {
-                try MappingSession.reportStop(error, sink: sink)
-                plan.stoppedFiles.append(file)
-            }
-            plan.files.append(PlanOutput.FileStats(file: file, stats: step.adjust(builder.stats)))
+        var job = PlanJob(mapping: session, files: files)
+        job.reader = reader.overrides
+        job.validation = validation.choices
+        job.keepDocuments = json ? .max : show
+        job.maxProblems = json || jsonl ? 0 : maxProblems
+        if jsonl { job.eachEvent = { event in Console.out(try PlanLines.line(for: event, encoder)) } }
+        let plan: PlanOutput
+        let outcome: JobOutcome
+        do {
+            (plan, outcome) = try job.run(sink: sink)
+        } catch is UsageError {
+            throw ExitStatus.usage  // the validation setup was refused, and said why
         }
-        problems.finish("see --json or --jsonl")
         if json {
             encoder.outputFormatting.insert(.prettyPrinted)
             Console.out(String(decoding: try encoder.encode(plan), as: UTF8.self))
         } else if jsonl {
-            Console.out(try PlanOutput.summaryLine(plan, encoder))
+            Console.out(try PlanLines.summaryLine(plan, encoder))
         } else {
             Console.out(PlanText.render(plan, shown: show))
         }
-        if unusable || !plan.stoppedFiles.isEmpty {
-            throw plan.files.isEmpty ? ExitStatus.usage : ExitStatus.rowsFailed
-        }
-        if plan.rejectedRows > 0 { throw ExitStatus.rowsFailed }
-    }
-
-    func validator(_ session: MappingSession, sink: TerminalSink) throws -> Validator? {
-        do {
-            return try validation.choices.makeValidator(mapping: session.mapping.validation, sink: sink)
-        } catch {
-            throw ExitStatus.usage
-        }
+        throw ExitStatus.of(outcome)
     }
 }
 
-/// Everything a plan found, for the table or `--json`.
-struct PlanOutput: Encodable {
-    struct FileStats: Encodable {
-        var file: String
-        var stats: MappingStats
-    }
-
-    var mapping: String
-    var kind: DocumentKind
-    var files: [FileStats] = []
-    var stoppedFiles: [String] = []
-    var documents: [Document] = []
-    var documentCount = 0
-    var rejected: [RowOutcome] = []
-    var skipped: [RowOutcome] = []
-    /// Documents that passed validation with warnings.
-    var warned: [RowOutcome] = []
-    var summary = PlanSummary()
-    /// What booking the documents in Dinero takes.
-    var dineroCalls = CallPlan.dinero()
-
-    var rejectedRows: Int { rejected.reduce(0) { $0 + $1.rows.count } }
-    var skippedRows: Int { skipped.reduce(0) { $0 + $1.rows.count } }
-
-    init(mapping: String, kind: DocumentKind) {
-        self.mapping = mapping
-        self.kind = kind
-    }
-
-    mutating func add(_ event: borrowing MappingEvent, keepDocuments: Int) {
-        switch event {
-        case .document(let document):
-            documentCount += 1
-            summary.add(document)
-            dineroCalls.add(document)
-            if documents.count < keepDocuments { documents.append(document) }
-        case .rejected(let outcome): rejected.append(outcome)
-        case .skipped(let outcome): skipped.append(outcome)
-        }
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case mapping, kind, files, stoppedFiles, documents, documentCount, rejected, skipped, warned, summary
-        case dineroCalls
-    }
-
+/// The plan as JSON Lines: one object per event, then a summary.
+enum PlanLines {
     static func line(for event: borrowing MappingEvent, _ encoder: JSONEncoder) throws -> String {
         struct Tagged<T: Encodable>: Encodable {
             var type: String
@@ -182,7 +99,7 @@ struct PlanOutput: Encodable {
         struct Summary: Encodable {
             var type = "summary"
             var mapping: String
-            var files: [FileStats]
+            var files: [PlanOutput.FileStats]
             var documentCount: Int
             var rejectedRows: Int
             var skippedRows: Int
