@@ -272,9 +272,10 @@ public final class InboxRunner {
             // A rate window far away: the route waits for it, not just the usual retry time.
             let wait = max(config.retrySeconds, at.map { $0.timeIntervalSinceNow } ?? 0)
             if !stop() { paused[route.name] = now() + wait }
+            let after = at.map { " after \($0.formatted(date: .omitted, time: .shortened))" } ?? ""
             logger.notice(
-                "\(name): stopped before every document was booked; it stays in processing/ and is taken up again"
-                    + (at.map { " after \($0.formatted(date: .omitted, time: .shortened))" } ?? ""))
+                "\(name): stopped before every document was booked; it stays in processing/ and is taken up again\(after)"
+            )
             note(.resumeLater)
             return false
         default:
