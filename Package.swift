@@ -78,6 +78,8 @@ let package = Package(
                 "LedgerModel", "Readers", "Mapping", "Validation", "Checkpoint", "Targets", "Submission", "Reports",
                 "Inbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(

@@ -1,11 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import Hummingbird
-import Logging
 import Pipeline
-import ServiceLifecycle
-import Synchronization
 import Targets
 
 /// `ledgerlift auth …`: sign-in flows and stored tokens.
@@ -65,102 +61,32 @@ struct AuthLogin: AsyncParsableCommand {
     var timeout = 300
 
     func run() async throws {
-        let settings: ConnectSettings
+        var signIn: ConnectSignIn
         do {
-            settings = try connect.settings(credentialsFile: credentials)
+            signIn = ConnectSignIn(
+                settings: try connect.settings(credentialsFile: credentials), tokenStore: connect.tokenStore)
         } catch let error as ConnectionError {
             Console.err("error: \(error)")
             throw ExitStatus.usage
         }
-        let (verifier, challenge) = ConnectSettings.pkce()
-        let state = UUID().uuidString
+        signIn.port = port
+        signIn.timeout = timeout
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { Task { try? await http.shutdown() } }
-        let store = TokenStore(path: connect.tokenStore)
-
-        let (outcomes, outcome) = AsyncStream.makeStream(of: Result<StoredTokens, any Error>.self)
-        let (ports, portFound) = AsyncStream.makeStream(of: Int.self)
-        let router = Router()
-        let handle: @Sendable (String?, String?, String?, Int) async -> Response = { code, returnedState, error, port in
-            guard returnedState == state else {
-                return Self.page(
-                    "The answer does not belong to this sign-in (state differs). Start again.", status: .badRequest)
-            }
-            guard let code else {
-                outcome.yield(.failure(ConnectionError("Visma Connect refused the sign-in: \(error ?? "no code")")))
-                return Self.page(
-                    "The sign-in was refused: \(error ?? "no code"). You can close this window.", status: .ok)
-            }
-            do {
-                let tokens = try await settings.exchange(
-                    code: code, verifier: verifier, redirectURI: Self.redirect(port), http: http)
-                try store.save(tokens, for: settings.storeKey)
-                outcome.yield(.success(tokens))
-                return Self.page("Signed in to ledgerlift. You can close this window.", status: .ok)
-            } catch {
-                outcome.yield(.failure(error))
-                return Self.page("The sign-in failed: \(error). You can close this window.", status: .ok)
-            }
-        }
-        let boundPort = Mutex(0)
-        router.get("/callback") { request, _ in
-            let query = request.uri.queryParameters
-            return await handle(
-                query["code"].map(String.init), query["state"].map(String.init), query["error"].map(String.init),
-                boundPort.withLock { $0 })
-        }
-        let quiet = Logger(label: "ledgerlift.auth", factory: { _ in SwiftLogNoOpLogHandler() })
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                boundPort.withLock { $0 = port }
-                portFound.yield(port)
-                portFound.finish()
-            }, logger: quiet)
-        // Shut down gracefully, so the browser's page is answered before the listener closes.
-        let group = ServiceGroup(
-            configuration: .init(services: [app], logger: quiet))
-        let server = Task { try await group.run() }
-        var portIterator = ports.makeAsyncIterator()
-        guard let listening = await portIterator.next() else {
-            await group.triggerGracefulShutdown()
-            Console.err("error: cannot listen on 127.0.0.1:\(port)")
-            throw ExitStatus.usage
-        }
-        let url = settings.authorizationURL(redirectURI: Self.redirect(listening), state: state, challenge: challenge)
-        Console.out("Open this address in a browser and sign in:\n\n    \(url)\n")
-        Console.err("Waiting for the answer on \(Self.redirect(listening)) (up to \(timeout) seconds)…")
-
         let timeout = self.timeout
-        let timer = Task {
-            try await Task.sleep(for: .seconds(timeout))
-            outcome.yield(.failure(ConnectionError("no answer from the browser within \(timeout) seconds")))
-        }
-        var results = outcomes.makeAsyncIterator()
-        let result = await results.next()
-        timer.cancel()
-        await group.triggerGracefulShutdown()
-        _ = await server.result
-        switch result {
-        case .success(let tokens)?:
+        do {
+            let tokens = try await signIn.run(http: http) { url, redirect in
+                Console.out("Open this address in a browser and sign in:\n\n    \(url)\n")
+                Console.err("Waiting for the answer on \(redirect) (up to \(timeout) seconds)…")
+            }
             Console.out(
                 "Signed in. Tokens are in \(connect.tokenStore) (mode 0600)"
                     + (tokens.refreshToken == nil ? "; no refresh token was granted (ask for offline_access)." : "."))
-        case .failure(let error)?:
+        } catch {
             Console.err("error: \(error)")
-            throw ExitStatus.target
-        case nil:
+            if case .cannotListen = error { throw ExitStatus.usage }
             throw ExitStatus.target
         }
-    }
-
-    static func redirect(_ port: Int) -> String { "http://127.0.0.1:\(port)/callback" }
-
-    static func page(_ text: String, status: HTTPResponse.Status) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: "<!DOCTYPE html><html><body><p>\(text)</p></body></html>")))
     }
 }
 
