@@ -14,9 +14,13 @@ extension Submitter {
         let batchSize = max(1, min(options.batchSize, target.handling(of: kind).batchLimit))
         var records = Dictionary(uniqueKeysWithValues: open.map { ($0.reference, $0) })
         let order = open.map(\.reference)
-        // 1. Anything past `pending` may exist at the target: ask.
-        let unsettled = open.filter { $0.phase != .pending }.map(\.reference)
+        // 1. Anything a call may have reached the target with: ask. A document that failed
+        // before any create went out is simply sent.
+        let unsettled = open.filter(Self.mayBeAtTarget).map(\.reference)
         if !unsettled.isEmpty { try await settle(unsettled, records: &records, progress: &progress) }
+        for record in open where record.phase == .failed && !Self.mayBeAtTarget(record) {
+            records[record.reference]?.phase = .pending
+        }
         // 2. Book what an earlier run left as drafts; follow what it left booking.
         try await bookAll(
             order.filter { records[$0]?.phase == .created }, size: batchSize, records: &records, progress: &progress)
@@ -41,18 +45,35 @@ extension Submitter {
     }
 
     /// Reads what the target holds of the documents and takes it over: booked, booking, a
-    /// draft, or nothing (pending again).
-    func settle(_ references: [String], records: inout Records, progress: inout SubmissionProgress) async throws {
+    /// draft, or nothing (pending again). False when the target could not tell.
+    @discardableResult
+    func settle(
+        _ references: [String], records: inout Records, progress: inout SubmissionProgress
+    ) async throws -> Bool {
         let states: [String: RemoteState]
         do {
             states = try await target.lookup(references.compactMap { records[$0].map(Self.sent) })
         } catch {
+            // Unknown for now: these documents keep their phase, so the next run looks them up
+            // again, and fail for this run with the reason; the others go on.
             try stopIfFatal(error)
-            throw Stop(end: .stoppedEarly("cannot look the documents up at the target: \(error)"))
+            var failed: [DocumentRecord] = []
+            for reference in references {
+                guard var record = records[reference] else { continue }
+                record.errorCode = error.code
+                record.errorMessage = "cannot look it up at the target: \(error)"
+                progress.failed += 1
+                records[reference] = record
+                failed.append(record)
+            }
+            try save(failed)
+            return false
         }
         var changed: [DocumentRecord] = []
         for reference in references {
             guard var record = records[reference], let remote = states[reference] else { continue }
+            // Found although no answer said it was sent: a call whose answer was lost.
+            let unannounced = record.remoteID == nil && record.phase != .pending
             switch remote {
             case .absent:
                 record.phase = .pending
@@ -65,22 +86,25 @@ extension Submitter {
                 record.errorCode = Self.strayDraftCode
                 record.errorMessage = note
             case .draft(let id, let version):
+                if unannounced { progress.adopted += 1 }
                 record.phase = .created
                 record.remoteID = id
                 record.remoteVersion = version
             case .booking(let id, let version):
+                if unannounced { progress.adopted += 1 }
                 record.phase = .booking
                 record.remoteID = id
                 record.remoteVersion = version
             case .booked(let id, let version, let number):
                 // Booked without this run asking: an earlier run's call whose answer was lost.
-                if record.phase != .booking { progress.adopted += 1 }
+                if record.phase != .booking || unannounced { progress.adopted += 1 }
                 book(&record, id: id, version: version, number: number, progress: &progress)
             }
             records[reference] = record
             changed.append(record)
         }
         try save(changed)
+        return true
     }
 
     /// Uploads the batch's receipts that are not uploaded yet; answers the documents ready to
@@ -174,6 +198,9 @@ extension Submitter {
             }
             return
         } catch {
+            // The target answered (or nothing was sent): nothing was created.
+            for reference in batch { records[reference]?.phase = .pending }
+            try save(batch.compactMap { records[$0] })
             try stopIfFatal(error)
             try markFailed(batch, error, records: &records, progress: &progress)
             return
@@ -207,7 +234,7 @@ extension Submitter {
     private func retry(_ batch: [String], records: inout Records, progress: inout SubmissionProgress) async throws {
         guard let attempts = batch.first.flatMap({ records[$0]?.attempts }), attempts < options.attempts else {
             try markFailed(
-                batch, .unavailable("no answer after \(options.attempts) attempts"), records: &records,
+                batch, .ambiguous("no answer after \(options.attempts) attempts"), records: &records,
                 progress: &progress)
             return
         }
@@ -261,7 +288,9 @@ extension Submitter {
     ) async throws {
         var booking: [DocumentRecord] = []
         for reference in batch {
-            guard var record = records[reference], record.remoteID != nil else { continue }
+            guard var record = records[reference], record.remoteID != nil, record.remoteVersion != nil else {
+                continue
+            }
             record.phase = .booking
             records[reference] = record
             booking.append(record)
@@ -273,13 +302,12 @@ extension Submitter {
             states = try await target.book(booking.map(Self.sent))
         } catch .ambiguous, .stale {
             // Read back what happened; book what is still a draft (with its current version), once.
-            try await settle(batch, records: &records, progress: &progress)
+            guard try await settle(batch, records: &records, progress: &progress) else { return }
             let drafts = batch.filter { records[$0]?.phase == .created }
             if !drafts.isEmpty && settleAgain {
                 try await bookBatch(drafts, records: &records, progress: &progress, settleAgain: false)
-                return
             }
-            states = [:]
+            states = [:]  // the rest of the batch is being booked: followed below
         } catch .rejected(let code, let message, let fields) {
             try await refused(
                 batch, .rejected(code: code, message: message, fields: fields), backTo: .created, records: &records,
@@ -315,7 +343,7 @@ extension Submitter {
         var waiting = batch
         for attempt in 0..<options.statusPolls {
             if attempt > 0 { try await time.sleep(seconds: options.pollInterval) }
-            try await settle(waiting, records: &records, progress: &progress)
+            guard try await settle(waiting, records: &records, progress: &progress) else { return }
             waiting = waiting.filter { records[$0]?.phase == .booking }
             if waiting.isEmpty { return }
         }

@@ -154,6 +154,17 @@ public final class Submitter<T: Target>: Sendable {
         progress.booked += 1
     }
 
+    /// Whether a call may have reached the target with the document, so it must be looked up
+    /// before it is sent again: it is past `pending`, unless it failed with nothing sent or
+    /// answered (a receipt that could not be uploaded, a create the target answered with an error).
+    static func mayBeAtTarget(_ record: DocumentRecord) -> Bool {
+        switch record.phase {
+        case .pending, .booked, .rejected: false
+        case .sending, .created, .booking: true
+        case .failed: record.remoteID != nil || record.errorCode == TargetError.ambiguous("").code
+        }
+    }
+
     /// The document as the target knows it.
     static func sent(_ record: DocumentRecord) -> SentDocument {
         SentDocument(

@@ -8,40 +8,61 @@ public struct CallPlan: Sendable, Encodable {
     /// Calls to read the organization before anything is sent.
     public var setupCalls: Int
     public var batchSize: Int
-    /// Documents per kind, in `DocumentKind.allCases` order (an array: `plan` adds every document).
-    private var counts: [Int]
+    /// Documents per kind: three counters, not a table, since `plan` adds every document.
+    private var manualVouchers = 0
+    private var purchaseVouchers = 0
+    private var ledgerItemCount = 0
     public var attachments = 0
-    /// How the target takes each kind, in the same order.
-    private let handling: [DocumentHandling]
+    /// How the target takes each kind.
+    private let manualHandling: DocumentHandling
+    private let purchaseHandling: DocumentHandling
+    private let ledgerHandling: DocumentHandling
 
     public init(system: String, setupCalls: Int, batchSize: Int = 100, handling: (DocumentKind) -> DocumentHandling) {
         self.system = system
         self.setupCalls = setupCalls
         self.batchSize = batchSize
-        self.handling = DocumentKind.allCases.map(handling)
-        self.counts = Array(repeating: 0, count: DocumentKind.allCases.count)
-    }
-
-    private static func index(_ kind: DocumentKind) -> Int {
-        switch kind {
-        case .manualVoucher: 0
-        case .purchaseVoucher: 1
-        case .ledgerItem: 2
-        }
+        manualHandling = handling(.manualVoucher)
+        purchaseHandling = handling(.purchaseVoucher)
+        ledgerHandling = handling(.ledgerItem)
     }
 
     /// Documents of a kind.
-    public func count(_ kind: DocumentKind) -> Int { counts[Self.index(kind)] }
+    public func count(_ kind: DocumentKind) -> Int {
+        switch kind {
+        case .manualVoucher: manualVouchers
+        case .purchaseVoucher: purchaseVouchers
+        case .ledgerItem: ledgerItemCount
+        }
+    }
+
+    private func handling(_ kind: DocumentKind) -> DocumentHandling {
+        switch kind {
+        case .manualVoucher: manualHandling
+        case .purchaseVoucher: purchaseHandling
+        case .ledgerItem: ledgerHandling
+        }
+    }
 
     public mutating func add(_ document: Document) {
-        let index = Self.index(document.kind)
-        counts[index] += 1
-        if handling[index].attachments, document.attachment != nil { attachments += 1 }
+        let takesReceipts: Bool
+        switch document.kind {
+        case .manualVoucher:
+            manualVouchers += 1
+            takesReceipts = manualHandling.attachments
+        case .purchaseVoucher:
+            purchaseVouchers += 1
+            takesReceipts = purchaseHandling.attachments
+        case .ledgerItem:
+            ledgerItemCount += 1
+            takesReceipts = ledgerHandling.attachments
+        }
+        if takesReceipts, document.attachment != nil { attachments += 1 }
     }
 
     /// Batches of a kind: as many as `batchSize` (within the target's limit) documents each.
     public func batches(_ kind: DocumentKind) -> Int {
-        let handling = handling[Self.index(kind)]
+        let handling = handling(kind)
         guard handling.callsPerBatch > 0 else { return 0 }
         let size = max(1, min(batchSize, handling.batchLimit))
         return (count(kind) + size - 1) / size
@@ -50,7 +71,7 @@ public struct CallPlan: Sendable, Encodable {
     public var calls: Int {
         var documents = attachments
         for kind in DocumentKind.allCases {
-            let handling = handling[Self.index(kind)]
+            let handling = handling(kind)
             documents += batches(kind) * handling.callsPerBatch + count(kind) * handling.callsPerDocument
         }
         return documents == 0 ? 0 : setupCalls + documents

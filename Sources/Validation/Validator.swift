@@ -612,22 +612,15 @@ private struct Check {
 }
 
 extension Validator {
-    /// What validation makes of a document in the end: clean, kept with warnings, or rejected.
-    public enum Verdict: Sendable {
-        case clean
-        case warned([Diagnostic])
-        case rejected([Diagnostic])
-    }
-
-    /// The run's second pass, in file order, after ``check(_:)`` (on a worker or here): the
-    /// run-wide check on references added to what the document's own checks found.
+    /// The run's second pass, in file order, after ``check(_:)`` (on a worker or here): what the
+    /// document's own checks found (`checked`), with the run-wide check on references added.
+    /// Empty for a document that passes; errors among them reject it, warnings alone do not.
     /// `distinctInFile`: as for ``registerReference(of:distinctInFile:)``.
-    public func finish(_ document: Document, checked: [Diagnostic], distinctInFile: Bool = false) -> Verdict {
+    public func finish(_ document: Document, checked: [Diagnostic], distinctInFile: Bool = false) -> [Diagnostic] {
         var diagnostics = checked
         if let duplicate = registerReference(of: document, distinctInFile: distinctInFile) {
             diagnostics.append(duplicate)
         }
-        if diagnostics.isEmpty { return .clean }
-        return diagnostics.contains { $0.severity == .error } ? .rejected(diagnostics) : .warned(diagnostics)
+        return diagnostics
     }
 }

@@ -5,9 +5,10 @@ import LedgerModel
 import NIOCore
 import NIOFoundationCompat
 import Sandbox
-import Submission
 import Targets
 import Testing
+
+@testable import Submission
 
 /// The generic submitter driving Dinero's `Target` against the sandbox, with its faults.
 @Suite("The submitter, exactly once")
@@ -135,7 +136,7 @@ struct SubmitterTests {
         }
     }
 
-    @Test("the target's credentials refused: the run stops at once, nothing is marked failed")
+    @Test("the target's credentials refused: the run stops at once, and what was not sent stays pending")
     func refusedCredentials() async throws {
         try await Self.with { _, state, sandbox in
             let wrong = DineroClient(
@@ -150,7 +151,36 @@ struct SubmitterTests {
                 Issue.record("expected the target to refuse, got \(end)")
                 return
             }
-            #expect(try state.documents().map(\.phase) == [.sending])
+            #expect(try state.documents().map(\.phase) == [.pending])
         }
+    }
+}
+
+@Suite("Which documents are looked up before they are sent again")
+struct LookupRuleTests {
+    static func record(_ phase: Phase, remoteID: String? = nil, errorCode: String? = nil) -> DocumentRecord {
+        var record = DocumentRecord(
+            document: SubmitterTests.document(0, kind: .manualVoucher), wire: nil, sequence: 0)
+        record.phase = phase
+        record.remoteID = remoteID
+        record.errorCode = errorCode
+        return record
+    }
+
+    @Test("anything a call may have reached the target with is looked up; a definite failure is simply sent")
+    func rule() {
+        typealias Rule = Submitter<DineroClient>
+        #expect(!Rule.mayBeAtTarget(Self.record(.pending)))
+        #expect(Rule.mayBeAtTarget(Self.record(.sending)))
+        #expect(Rule.mayBeAtTarget(Self.record(.created, remoteID: "g")))
+        #expect(Rule.mayBeAtTarget(Self.record(.booking, remoteID: "g")))
+        // Creates that got no answer, however often: looked up.
+        #expect(Rule.mayBeAtTarget(Self.record(.failed, errorCode: TargetError.ambiguous("").code)))
+        // A draft the target has, whose book failed: looked up.
+        #expect(Rule.mayBeAtTarget(Self.record(.failed, remoteID: "g", errorCode: "T503")))
+        // A receipt that could not be uploaded, a create the target answered with an error.
+        #expect(!Rule.mayBeAtTarget(Self.record(.failed, errorCode: "T503")))
+        #expect(!Rule.mayBeAtTarget(Self.record(.booked, remoteID: "g")))
+        #expect(!Rule.mayBeAtTarget(Self.record(.rejected)))
     }
 }

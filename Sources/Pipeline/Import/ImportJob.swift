@@ -67,7 +67,8 @@ public struct ImportJob: Sendable {
         static func stopped(_ outcome: JobOutcome) -> Result { Result(outcome: outcome) }
     }
 
-    /// Runs the job against the connection's target; `stop` is asked between calls.
+    /// Runs the job against the connection's target; `stop` is asked between calls. Throws a
+    /// `ValidationSetupError` (reported to the sink) when the validation setup cannot be used.
     public func run(
         connection: TargetConnection, sink: some ProblemSink, stop: @escaping @Sendable () -> Bool = { false }
     ) async throws -> Result {
@@ -141,13 +142,10 @@ public struct ImportJob: Sendable {
     private func mapAndValidate(
         into stateFile: StateFile, target: some Target, reference: ReferenceData, sink: some ProblemSink
     ) throws -> Bool {
-        let validator: Validator?
-        do {
-            validator = try validation.makeValidator(
-                mapping: mapping.mapping.validation, fromTarget: reference, sink: sink)
-        } catch {
-            return false
-        }
+        // A setup that cannot be used (a reference or VAT model file) is thrown: it is the
+        // configuration's fault, not the files'.
+        let validator = try validation.makeValidator(
+            mapping: mapping.mapping.validation, fromTarget: reference, sink: sink)
         var problems = ProblemPrinter(limit: 20, sink: sink)
         var usable = true
         for input in inputs {

@@ -107,6 +107,7 @@ public struct PlanJob {
                 }
                 while try builder.withNext({ (event, checked) throws -> Void in
                     switch step.review(event, checked: checked, distinct: builder.referencesAreDistinct) {
+                    case .clean: try take(event, warnings: nil)
                     case .kept(let warnings): try take(event, warnings: warnings)
                     case .rejected(let outcome): try take(MappingEvent.rejected(outcome), warnings: nil)
                     }

@@ -18,9 +18,11 @@ public struct ValidationStep {
     /// A check per mapping worker: the document's own checks, run beside the mapping.
     public var makeCheck: (() -> DocumentBuilder.Check)? { validator?.workerCheck }
 
-    /// What validation made of an event: kept (with warnings, if any), or rejected.
+    /// What validation made of an event: nothing to say (nearly every document), kept with
+    /// warnings, or rejected.
     public enum Verdict {
-        case kept(warnings: RowOutcome?)
+        case clean
+        case kept(warnings: RowOutcome)
         case rejected(RowOutcome)
     }
 
@@ -33,10 +35,10 @@ public struct ValidationStep {
     public mutating func review(
         _ event: borrowing MappingEvent, checked: [Diagnostic]?, distinct: Bool = false
     ) -> Verdict {
-        guard let validator else { return .kept(warnings: nil) }
+        guard let validator else { return .clean }
         switch event {
         case .rejected, .skipped:
-            return .kept(warnings: nil)
+            return .clean
         case .document(let document):
             let diagnostics: [Diagnostic]
             if let checked {
@@ -45,17 +47,15 @@ public struct ValidationStep {
                 var copy = document
                 diagnostics = validator.check(&copy)
             }
-            switch validator.finish(document, checked: diagnostics, distinctInFile: distinct) {
-            case .clean:
-                return .kept(warnings: nil)
-            case .warned(let warnings):
-                return .kept(warnings: Self.outcome(document, warnings))
-            case .rejected(let problems):
-                rejectedDocuments += 1
-                rejectedRows += document.provenance.rowCount
-                rejectedLines += document.lines.count
-                return .rejected(Self.outcome(document, problems))
+            let found = validator.finish(document, checked: diagnostics, distinctInFile: distinct)
+            if found.isEmpty { return .clean }
+            guard found.contains(where: { $0.severity == .error }) else {
+                return .kept(warnings: Self.outcome(document, found))
             }
+            rejectedDocuments += 1
+            rejectedRows += document.provenance.rowCount
+            rejectedLines += document.lines.count
+            return .rejected(Self.outcome(document, found))
         }
     }
 
@@ -76,6 +76,7 @@ public struct ValidationStep {
         // it derives (so it is checked in place, not through `review`'s copy).
         let diagnostics = checked ?? validator.check(&document)
         switch review(MappingEvent.document(document), checked: diagnostics, distinct: distinct) {
+        case .clean: return (.document(document), nil)
         case .kept(let warnings): return (.document(document), warnings)
         case .rejected(let outcome): return (.rejected(outcome), nil)
         }

@@ -149,12 +149,7 @@ extension DineroClient: Target {
         var links: [String: String]?
         for document in documents where document.kind != .ledgerItem {
             if let guid = document.remoteID {
-                do {
-                    states[document.reference] = Self.state(of: try await voucher(document.kind, guid: guid))
-                } catch .notFound {
-                    // A booked voucher cannot be deleted: a draft that is gone left nothing booked.
-                    states[document.reference] = .absent
-                }
+                states[document.reference] = Self.state(of: try await voucher(document.kind, guid: guid))
                 continue
             }
             // A create whose answer never came. Dinero has no lookup by `ExternalReference`, but

@@ -190,7 +190,7 @@ public actor DineroClient {
         case 413: return .tooLarge
         case 480: return .deprecated(path)
         case 400 where code == 58: return .stale
-        case 400 where code == 43: return .capacity(message)
+        case 400 where code == 43 && path.contains("/ledgeritems"): return .capacity(message)
         default: return .rejected(code: code, message: message, fields: fields)
         }
     }

@@ -6,6 +6,7 @@ import Reports
 import Submission
 import Synchronization
 import Targets
+import Validation
 
 /// `ledgerlift import MAPPING FILE...`: read, map, validate, book exactly once, report.
 struct Import: AsyncParsableCommand {
@@ -139,6 +140,9 @@ struct Import: AsyncParsableCommand {
         let result: ImportJob.Result
         do {
             result = try await job.run(connection: connection, sink: TerminalSink(), stop: { SignalFlag.shared.isSet })
+        } catch is ValidationSetupError {
+            await connection.close()
+            throw ExitStatus.usage  // the sink said why
         } catch {
             await connection.close()
             throw error
