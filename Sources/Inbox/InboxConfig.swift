@@ -58,8 +58,14 @@ public struct InboxConfig: Sendable, Equatable {
         routes.first { $0.matches(name) }
     }
 
+    /// The targets a route may name when the caller does not say.
+    public static let defaultTargets = ["sandbox", "dinero"]
+
     /// Reads and checks a config file. Every problem is reported at once, with its line.
-    public static func load(path: String) throws(InboxConfigError) -> InboxConfig {
+    /// `targets`: the names a route's `target` may have.
+    public static func load(
+        path: String, targets: [String] = defaultTargets
+    ) throws(InboxConfigError) -> InboxConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw InboxConfigError(
                 path: path,
@@ -71,7 +77,7 @@ public struct InboxConfig: Sendable, Equatable {
                     )
                 ])
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, targets: targets)
     }
 
     static let topKeys = ["version", "settle_seconds", "poll_seconds", "retry_seconds", "sandbox_data", "routes"]
@@ -80,7 +86,9 @@ public struct InboxConfig: Sendable, Equatable {
         "rate_limit", "batch_size",
     ]
 
-    public static func parse(_ text: String, path: String) throws(InboxConfigError) -> InboxConfig {
+    public static func parse(
+        _ text: String, path: String, targets: [String] = defaultTargets
+    ) throws(InboxConfigError) -> InboxConfig {
         var problems: [InboxConfigError.Problem] = []
         func problem(_ node: Node?, _ message: String) {
             problems.append(.init(line: node?.mark.map { $0.line }, message: message))
@@ -136,7 +144,9 @@ public struct InboxConfig: Sendable, Equatable {
                     continue
                 }
                 for item in items {
-                    if let route = parseRoute(item, resolve: resolve, problem: problem) { config.routes.append(route) }
+                    if let route = parseRoute(item, targets: targets, resolve: resolve, problem: problem) {
+                        config.routes.append(route)
+                    }
                 }
             default:
                 problem(keyNode, "unknown key `\(key)`; the keys are \(topKeys.joined(separator: ", "))")
@@ -173,7 +183,7 @@ public struct InboxConfig: Sendable, Equatable {
     }
 
     private static func parseRoute(
-        _ node: Node, resolve: (String) -> String, problem: (Node?, String) -> Void
+        _ node: Node, targets: [String], resolve: (String) -> String, problem: (Node?, String) -> Void
     ) -> Route? {
         guard case .mapping(let fields) = node else {
             problem(node, "a route is a mapping with `match` and `mapping`")
@@ -222,8 +232,8 @@ public struct InboxConfig: Sendable, Equatable {
             case "mapping": mapping = text().map(resolve)
             case "target":
                 if let target = text() {
-                    guard ["sandbox", "dinero"].contains(target) else {
-                        problem(value, "`target` is sandbox or dinero, not `\(target)`")
+                    guard targets.contains(target) else {
+                        problem(value, "`target` is \(targets.joined(separator: " or ")), not `\(target)`")
                         continue
                     }
                     route.target = target

@@ -34,42 +34,6 @@ public struct RunningSandbox: Sendable {
     }
 }
 
-/// Where an import books and how it signs in. Values only: the caller reads the environment
-/// and hands it in (`environment`), so the pipeline reads none itself.
-public struct TargetSettings: Sendable {
-    /// `sandbox` (the built-in one) or `dinero`.
-    public var target: String
-    public var organization: Int?
-    public var apiURL: String?
-    public var authURL: String?
-    /// A `KEY=value` file with the credentials (mode 0600).
-    public var credentialsFile: String?
-    /// Where the built-in sandbox keeps its books.
-    public var sandboxData: String
-    /// Requests a window, when not the target's own limit.
-    public var rateLimit: Int?
-    /// The window's length in seconds, when not the target's own.
-    public var rateWindow: Double?
-    /// `personal` (an API key) or `connect` (the tokens of `auth login`).
-    public var auth = "personal"
-    public var connect: ConnectSettings?
-    public var tokenStore = ".ledgerlift/tokens.json"
-    /// The process's environment (credentials may come from it).
-    public var environment: [String: String] = [:]
-    /// Fault drills: called after each API answer with the count so far, and at a token
-    /// refresh's steps.
-    public var afterAnswer: (@Sendable (Int) -> Void)?
-    public var refreshDrill: (@Sendable (String) -> Void)?
-
-    public init(target: String, sandboxData: String) {
-        self.target = target
-        self.sandboxData = sandboxData
-    }
-
-    /// The targets `--target` takes.
-    public static let targets = ["sandbox", "dinero"]
-}
-
 /// The target an import talks to, opened from ``TargetSettings``: the built-in sandbox (started
 /// here, nothing leaves the machine), or a real or separately running Dinero.
 public final class TargetConnection: Sendable {
@@ -101,71 +65,44 @@ public final class TargetConnection: Sendable {
     public static func open(
         _ settings: TargetSettings, sharing transport: SharedTransport, owned: Bool = false
     ) async throws -> TargetConnection {
-        let http = transport.http
-        func policy(connect: Bool) -> RateLimitPolicy {
-            var policy = DineroClient.rateLimit(connect: connect)
-            if let limit = settings.rateLimit { policy.limit = limit }
-            if let window = settings.rateWindow { policy.window = .fixed(window) }
-            return policy
-        }
         if settings.target == "sandbox" {
             guard let embedded = transport.embedded else {
                 throw ConnectionError("this build has no built-in sandbox; name a --target")
             }
             let sandbox = try await transport.sandbox(data: settings.sandboxData)
-            let organization = settings.organization ?? embedded.organizationID
-            let credentials = embedded.credentials(organization)
-            let limiter = await transport.limiters.limiter(
-                organization: String(organization), clientID: credentials.clientID, policy: policy(connect: false))
-            let client = DineroClient(
-                endpoint: DineroEndpoint(apiBaseURL: sandbox.baseURL, authBaseURL: sandbox.baseURL),
-                credentials: credentials, organization: organization, http: http, limiter: limiter,
-                afterAnswer: settings.afterAnswer)
+            var local = settings
+            local.organization = settings.organization ?? embedded.organizationID
+            local.apiURL = sandbox.baseURL
+            local.authURL = sandbox.baseURL
+            let (client, _) = try await DineroClient.open(
+                local, http: transport.http, limiters: transport.limiters,
+                personal: embedded.credentials(local.organization ?? embedded.organizationID))
             return TargetConnection(
                 target: client,
                 description:
-                    "the built-in sandbox (\(sandbox.baseURL), organization \(organization), books in \(settings.sandboxData))",
+                    "the built-in sandbox (\(sandbox.baseURL), organization \(client.organizationID), books in \(settings.sandboxData))",
                 owned: owned ? transport : nil)
         }
-        var values = settings.environment
-        if let file = settings.credentialsFile {
-            values.merge(try Credentials.read(file)) { _, fromFile in fromFile }
+        guard let open = openers[settings.target] else {
+            throw ConnectionError("unknown target '\(settings.target)'; use \(targets.joined(separator: " or "))")
         }
-        guard let organization = settings.organization ?? values["DINERO_ORGANIZATION_ID"].flatMap({ Int($0) }) else {
-            throw ConnectionError("name the organization: --org ID or DINERO_ORGANIZATION_ID (the firmaID in Dinero)")
-        }
-        let apiURL = settings.apiURL ?? values["DINERO_API_URL"] ?? "https://api.dinero.dk"
-        let auth: any AccessTokenProvider
-        let connect = settings.auth == "connect"
-        var description = "Dinero at \(apiURL), organization \(organization)"
-        if connect, let connectSettings = settings.connect {
-            auth = ConnectTokenProvider(
-                settings: connectSettings, store: TokenStore(path: settings.tokenStore), http: http,
-                drill: settings.refreshDrill)
-            description += ", signed in through Visma Connect"
-        } else {
-            func required(_ name: String) throws -> String {
-                guard let value = values[name], !value.isEmpty else {
-                    throw ConnectionError(
-                        "\(name) is not set. Give the personal integration's client id, secret and API key as DINERO_CLIENT_ID, DINERO_CLIENT_SECRET and DINERO_API_KEY, in the environment or in --credentials FILE (mode 0600)."
-                    )
-                }
-                return value
-            }
-            let credentials = PersonalCredentials(
-                clientID: try required("DINERO_CLIENT_ID"), clientSecret: try required("DINERO_CLIENT_SECRET"),
-                apiKey: try required("DINERO_API_KEY"))
-            auth = PersonalTokenProvider(
-                credentials: credentials,
-                authBaseURL: settings.authURL ?? values["DINERO_AUTH_URL"] ?? "https://authz.dinero.dk", http: http)
-        }
-        let limiter = await transport.limiters.limiter(
-            organization: String(organization), clientID: auth.clientID, policy: policy(connect: connect))
-        let client = DineroClient(
-            apiBaseURL: apiURL, auth: auth, organization: organization, http: http, limiter: limiter,
-            afterAnswer: settings.afterAnswer)
-        return TargetConnection(target: client, description: description, owned: owned ? transport : nil)
+        let (target, description) = try await open(settings, transport.http, transport.limiters)
+        return TargetConnection(target: target, description: description, owned: owned ? transport : nil)
     }
+
+    /// Opens a target from settings, over a shared HTTP client and rate limiters; answers it
+    /// and its description for people.
+    public typealias Opener =
+        @Sendable (TargetSettings, HTTPClient, RateLimiters) async throws -> (any Target, String)
+
+    /// The accounting systems an import can book into, by the name `--target` and an inbox
+    /// route give them. A new target adds its opener here.
+    public static let openers: [String: Opener] = [
+        "dinero": { settings, http, limiters in try await DineroClient.open(settings, http: http, limiters: limiters) }
+    ]
+
+    /// The names `--target` takes: the built-in sandbox, and every system of ``openers``.
+    public static let targets = ["sandbox"] + openers.keys.sorted()
 
     /// Closes the transport if this connection owns it.
     public func close() async {
@@ -203,59 +140,5 @@ public final class SharedTransport: Sendable {
         for start in sandboxes.withLock({ Array($0.values) }) {
             if let server = try? await start.value { await server.stop() }
         }
-    }
-}
-
-/// A target that cannot be set up from what was given: say what to give.
-public struct ConnectionError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// Credentials files: `KEY=value` lines.
-public enum Credentials {
-    /// Reads a credentials file. It must not be readable by others: it holds secrets.
-    public static func read(_ path: String) throws(ConnectionError) -> [String: String] {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-            throw ConnectionError("cannot read the credentials file \(path)")
-        }
-        if let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue, mode & 0o077 != 0 {
-            throw ConnectionError(
-                "\(path) can be read by others (mode \(String(mode, radix: 8))); it holds secrets. Run: chmod 600 \(path)"
-            )
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConnectionError("cannot read the credentials file \(path)")
-        }
-        var values: [String: String] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
-            values[String(trimmed[..<equals]).trimmingCharacters(in: .whitespaces)] =
-                String(trimmed[trimmed.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
-        }
-        return values
-    }
-}
-
-extension Credentials {
-    /// The Visma Connect app's id and secret (`DINERO_CONNECT_CLIENT_ID`, `DINERO_CONNECT_CLIENT_SECRET`)
-    /// and where Visma Connect is, from a credentials file over the environment.
-    public static func connectSettings(
-        file: String?, environment: [String: String], authorizeURL: String? = nil, tokenURL: String? = nil
-    ) throws(ConnectionError) -> ConnectSettings {
-        var values = environment
-        if let file { values.merge(try read(file)) { _, fromFile in fromFile } }
-        guard let id = values["DINERO_CONNECT_CLIENT_ID"], !id.isEmpty,
-            let secret = values["DINERO_CONNECT_CLIENT_SECRET"], !secret.isEmpty
-        else {
-            throw ConnectionError(
-                "set DINERO_CONNECT_CLIENT_ID and DINERO_CONNECT_CLIENT_SECRET (the Visma Connect app's id, isv_…, and secret), in the environment or in --credentials FILE"
-            )
-        }
-        var settings = ConnectSettings(clientID: id, clientSecret: secret)
-        if let url = authorizeURL ?? values["DINERO_CONNECT_AUTHORIZE_URL"] { settings.authorizeURL = url }
-        if let url = tokenURL ?? values["DINERO_CONNECT_TOKEN_URL"] { settings.tokenURL = url }
-        return settings
     }
 }

@@ -28,7 +28,8 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The files to import.")
     var files: [String]
 
-    @Option(help: "Where to book: sandbox (built in, the default) or dinero.")
+    @Option(
+        help: "Where to book: \(TargetConnection.targets.joined(separator: ", ")) (sandbox: built in, the default).")
     var target = "sandbox"
 
     @Option(help: "The Dinero organization id (firmaID); or DINERO_ORGANIZATION_ID.")
@@ -81,7 +82,9 @@ struct Import: AsyncParsableCommand {
     @OptionGroup(title: "Validation") var validation: ValidationOptionGroup
 
     func validate() throws {
-        guard TargetSettings.targets.contains(target) else { throw ValidationError("--target is sandbox or dinero") }
+        guard TargetConnection.targets.contains(target) else {
+            throw ValidationError("--target is \(TargetConnection.targets.joined(separator: " or "))")
+        }
         if files.isEmpty { throw ValidationError("name at least one file to import") }
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size is 1…1000") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }

@@ -64,7 +64,7 @@ struct Watch: AsyncParsableCommand {
         let inboxConfig: InboxConfig
         do {
             try folder.prepare()
-            inboxConfig = try InboxConfig.load(path: configPath)
+            inboxConfig = try InboxConfig.load(path: configPath, targets: TargetConnection.targets)
         } catch let error as InboxConfigError {
             logger.critical("the inbox configuration cannot be used:\n\(error)")
             throw ExitStatus.usage
