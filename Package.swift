@@ -137,19 +137,26 @@ let package = Package(
             name: "CheckpointTests",
             dependencies: ["Checkpoint", "LedgerModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Sandbox", "Targets", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "TargetsTests",
             dependencies: [
-                "Targets", "LedgerModel", "Sandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Targets", "LedgerModel", "Sandbox", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "SubmissionTests",
             dependencies: [
-                "Submission", "Targets", "Checkpoint", "LedgerModel", "Sandbox",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                "Submission", "Targets", "Checkpoint", "LedgerModel", "Sandbox", "TestSupport",
             ]
         ),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
@@ -157,9 +164,7 @@ let package = Package(
             name: "PipelineTests",
             dependencies: [
                 "Pipeline", "Sandbox", "Checkpoint", "Targets", "Submission", "Reports", "LedgerModel", "Mapping",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                "TestSupport",
             ]
         ),
         .testTarget(name: "InboxTests", dependencies: ["Inbox"]),

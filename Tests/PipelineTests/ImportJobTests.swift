@@ -1,61 +1,35 @@
-import AsyncHTTPClient
 import Checkpoint
 import Foundation
 import LedgerModel
 import Mapping
-import NIOCore
-import NIOFoundationCompat
 import Pipeline
 import Reports
 import Sandbox
 import Submission
 import Synchronization
 import Targets
+import TestSupport
 import Testing
 
 /// The import job in this process, against the sandbox on a loopback port: no binary.
 @Suite("The import job, in process")
 struct ImportJobTests {
-    /// A sandbox, a folder for the job, and the pipeline's own way to reach the sandbox.
+    /// The sandbox and a folder for the job.
     struct Bench {
-        let server: SandboxServer
-        let http: HTTPClient
+        let sandbox: SandboxDinero
         let folder: String
         var statePath: String { folder + "/job.sqlite" }
-        let organization = SandboxCredentials.organizationID
 
-        static func with<T>(
-            _ configure: (inout SandboxOptions) -> Void = { _ in }, _ body: (Bench) async throws -> T
-        ) async throws -> T {
-            var options = SandboxOptions()
-            options.pendingStatusReads = 0
-            configure(&options)
-            let server = try await SandboxServer.start(options: options)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        static func with<T>(_ body: (Bench) async throws -> T) async throws -> T {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let bench = Bench(server: server, http: http, folder: folder)
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            do {
-                let value = try await body(bench)
-                try await http.shutdown()
-                await server.stop()
-                return value
-            } catch {
-                try? await http.shutdown()
-                await server.stop()
-                throw error
-            }
+            return try await SandboxDinero.with { sandbox in try await body(Bench(sandbox: sandbox, folder: folder)) }
         }
 
         /// A client for the sandbox's organization, with its own limiter of `policy`.
         func target(_ policy: RateLimitPolicy = RateLimitPolicy(limit: 1000, window: .fixed(60))) -> DineroClient {
-            DineroClient(
-                endpoint: DineroEndpoint(apiBaseURL: server.baseURL, authBaseURL: server.baseURL),
-                credentials: PersonalCredentials(
-                    clientID: SandboxCredentials.personalClientID,
-                    clientSecret: SandboxCredentials.personalClientSecret, apiKey: SandboxCredentials.apiKey),
-                organization: organization, http: http, limiter: RateLimiter(key: "test", policy: policy))
+            sandbox.client(policy)
         }
 
         func job(_ mapping: String, _ files: [String]) throws -> ImportJob {
@@ -68,14 +42,8 @@ struct ImportJobTests {
             return job
         }
 
-        /// The documents the sandbox holds, by kind.
-        func held() async throws -> [String: Int] {
-            let request = HTTPClientRequest(url: server.baseURL + "/_sandbox/organizations/\(organization)/documents")
-            let response = try await http.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 1 << 24)
-            let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: [Any]] ?? [:]
-            return object.mapValues(\.count)
-        }
+        /// How many documents of a kind the sandbox holds.
+        func held(_ kind: String) async throws -> Int { try await sandbox.held(kind).count }
     }
 
     /// Problems kept for the test to read.
@@ -111,7 +79,7 @@ struct ImportJobTests {
             #expect(documents.count == open + 1)
             #expect(rows.filter { $0.status == .booked }.allSatisfy { $0.voucherNumber != nil })
             // Each voucher is at the target once, booked.
-            #expect(try await bench.held()["purchaseVouchers"] == documents.count)
+            #expect(try await bench.held("purchaseVouchers") == documents.count)
         }
     }
 
@@ -122,7 +90,7 @@ struct ImportJobTests {
             let first = try await job.run(target: bench.target(), sink: Collected())
             #expect(first.outcome == .done)
             let state = try #require(first.state)
-            let before = try await bench.held()["ledgerItems"]
+            let before = try await bench.held("ledgerItems")
             // As after a crash between the create reaching Dinero and its answer being stored.
             var record = try #require(try state.documents().last)
             record.phase = .sending
@@ -138,7 +106,7 @@ struct ImportJobTests {
             let reconciled = try #require(try state.documents().last)
             #expect(reconciled.phase == .booked)
             #expect(reconciled.remoteNumber != nil)
-            #expect(try await bench.held()["ledgerItems"] == before)
+            #expect(try await bench.held("ledgerItems") == before)
         }
     }
 
@@ -186,7 +154,7 @@ struct ImportJobTests {
             #expect(rows.map(\.status) == [.booked, .rejected, .booked, .booked])
             #expect(rows[1].code?.hasPrefix("D") == true || rows[1].code == "T400")
             #expect(rows[1].message?.contains("4242") == true)
-            #expect(try await bench.held()["ledgerItems"] == 3)
+            #expect(try await bench.held("ledgerItems") == 3)
         }
     }
 

@@ -1,11 +1,9 @@
-import AsyncHTTPClient
 import Checkpoint
 import Foundation
 import LedgerModel
-import NIOCore
-import NIOFoundationCompat
 import Sandbox
 import Targets
+import TestSupport
 import Testing
 
 @testable import Submission
@@ -13,34 +11,18 @@ import Testing
 /// The generic submitter driving Dinero's `Target` against the sandbox, with its faults.
 @Suite("The submitter, exactly once")
 struct SubmitterTests {
+    /// The sandbox (a status read before a booking shows, and `faults`), a client, and an empty
+    /// state file.
     static func with<T>(
-        faults: FaultSettings = FaultSettings(), _ body: (DineroClient, StateFile, Harness) async throws -> T
+        faults: FaultSettings = FaultSettings(), _ body: (DineroClient, StateFile, SandboxDinero) async throws -> T
     ) async throws -> T {
-        var options = SandboxOptions()
-        options.pendingStatusReads = 1
-        options.faults = faults
-        let server = try await SandboxServer.start(options: options)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let client = DineroClient(
-            endpoint: DineroEndpoint(apiBaseURL: server.baseURL, authBaseURL: server.baseURL),
-            credentials: PersonalCredentials(
-                clientID: SandboxCredentials.personalClientID, clientSecret: SandboxCredentials.personalClientSecret,
-                apiKey: SandboxCredentials.apiKey),
-            organization: SandboxCredentials.organizationID, http: http,
-            limiter: RateLimiter(key: "test", policy: RateLimitPolicy(limit: 1000, window: .fixed(60))))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sub-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let state = try StateFile(path: folder + "/job.sqlite")
-        do {
-            let value = try await body(client, state, Harness(server: server, http: http))
-            try await http.shutdown()
-            await server.stop()
-            return value
-        } catch {
-            try? await http.shutdown()
-            await server.stop()
-            throw error
-        }
+        return try await SandboxDinero.with({
+            $0.pendingStatusReads = 1
+            $0.faults = faults
+        }) { sandbox in try await body(sandbox.client(), state, sandbox) }
     }
 
     static func document(_ index: Int, kind: DocumentKind) -> Document {
@@ -67,21 +49,6 @@ struct SubmitterTests {
                 DocumentRecord(
                     document: document, wire: wire ? try target.preflight(document) : nil, sequence: index)
             }, rows: [])
-    }
-
-    struct Harness {
-        let server: SandboxServer
-        let http: HTTPClient
-
-        /// The documents of a kind the sandbox holds (its admin API).
-        func held(_ kind: String) async throws -> [[String: Any]] {
-            let request = HTTPClientRequest(
-                url: server.baseURL + "/_sandbox/organizations/\(SandboxCredentials.organizationID)/documents")
-            let response = try await http.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 1 << 24)
-            let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-            return object?[kind] as? [[String: Any]] ?? []
-        }
     }
 
     static var quick: SubmissionOptions {
@@ -139,12 +106,7 @@ struct SubmitterTests {
     @Test("the target's credentials refused: the run stops at once, and what was not sent stays pending")
     func refusedCredentials() async throws {
         try await Self.with { _, state, sandbox in
-            let wrong = DineroClient(
-                endpoint: DineroEndpoint(apiBaseURL: sandbox.server.baseURL, authBaseURL: sandbox.server.baseURL),
-                credentials: PersonalCredentials(
-                    clientID: SandboxCredentials.personalClientID, clientSecret: "wrong", apiKey: "wrong"),
-                organization: SandboxCredentials.organizationID, http: sandbox.http,
-                limiter: RateLimiter(key: "w", policy: RateLimitPolicy(limit: 100, window: .fixed(60))))
+            let wrong = sandbox.client(secret: "wrong")
             try Self.store([Self.document(0, kind: .ledgerItem)], in: state, target: wrong)
             let (end, _) = try await Submitter(target: wrong, state: state, options: Self.quick).run()
             guard case .targetRefused = end else {

@@ -3,36 +3,15 @@ import Foundation
 import LedgerModel
 import Sandbox
 import Targets
+import TestSupport
 import Testing
 
 /// Dinero as a `Target`, against the sandbox on a loopback port through a real HTTP client.
 @Suite("Dinero through the Target protocol")
 struct DineroTargetTests {
-    static func withDinero<T>(
-        _ configure: (inout SandboxOptions) -> Void = { _ in }, _ body: (DineroClient, SandboxServer) async throws -> T
-    ) async throws -> T {
-        var options = SandboxOptions()
-        options.pendingStatusReads = 0
-        configure(&options)
-        let server = try await SandboxServer.start(options: options)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let limiter = RateLimiter(key: "test", policy: RateLimitPolicy(limit: 1000, window: .fixed(60)))
-        let client = DineroClient(
-            endpoint: DineroEndpoint(apiBaseURL: server.baseURL, authBaseURL: server.baseURL),
-            credentials: PersonalCredentials(
-                clientID: SandboxCredentials.personalClientID, clientSecret: SandboxCredentials.personalClientSecret,
-                apiKey: SandboxCredentials.apiKey),
-            organization: SandboxCredentials.organizationID, http: http, limiter: limiter)
-        do {
-            let value = try await body(client, server)
-            try await http.shutdown()
-            await server.stop()
-            return value
-        } catch {
-            try? await http.shutdown()
-            await server.stop()
-            throw error
-        }
+    /// The sandbox and a client for its organization.
+    static func withDinero<T>(_ body: (DineroClient, SandboxDinero) async throws -> T) async throws -> T {
+        try await SandboxDinero.with { sandbox in try await body(sandbox.client(), sandbox) }
     }
 
     static func ledgerItem(_ reference: String, account: AccountNumber = 5820) -> Document {
