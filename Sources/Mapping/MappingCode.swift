@@ -24,6 +24,7 @@ public enum MappingCode {
     public static let groupNotTogether: DiagnosticCode = "M107"
     public static let groupBufferFull: DiagnosticCode = "M108"
     public static let invalidRowValue: DiagnosticCode = "M109"
+    public static let bothSides: DiagnosticCode = "M110"
 }
 
 /// A problem that stops mapping a whole file (an invalid mapping, a full group buffer).

@@ -16,6 +16,8 @@ public protocol Target: Sendable {
     var organization: String { get }
     /// How fast requests may go, and how long a run may wait for a window.
     var rateLimit: RateLimitPolicy { get }
+    /// The currencies it books each kind of document in; validation refuses any other.
+    var currencies: CurrencyRules { get }
     /// API calls made so far (sign-in not counted).
     var calls: Int { get async }
 

@@ -12,6 +12,7 @@ public enum ValidationCode {
     public static let tooManyDecimals: DiagnosticCode = "V103"
     public static let noAccount: DiagnosticCode = "V104"
     public static let noLines: DiagnosticCode = "V105"
+    public static let currencyNotBooked: DiagnosticCode = "V106"
 
     public static let futureDate: DiagnosticCode = "V201"
     public static let noAccountingYear: DiagnosticCode = "V202"

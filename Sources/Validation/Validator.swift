@@ -11,6 +11,8 @@ public struct ValidationOptions: Sendable {
     public var strict = false
     /// How far a stated VAT amount may be from rate × net, in minor units.
     public var vatToleranceMinorUnits: Int64 = 1
+    /// The currencies the target books each kind of document in; nil checks none.
+    public var currencies: CurrencyRules?
 
     public init(today: LocalDate) { self.today = today }
 }
@@ -139,7 +141,31 @@ public final class Validator {
 
     // MARK: Amounts and balance
 
+    /// A document in a currency its target does not book for its kind would be booked with the
+    /// same numbers in the organization's currency: refused. (A cash purchase has its own rule,
+    /// V311, with its own advice.)
+    private func checkCurrency(_ document: Document, _ check: inout Check) {
+        guard let rules = options.currencies,
+            !(document.kind == .purchaseVoucher && document.purchase?.payment != .credit),
+            let allowed = rules.allowed(document.kind, payment: document.purchase?.payment),
+            !allowed.contains(document.currency)
+        else { return }
+        let kind = document.kind.rawValue.split(separator: "_").joined(separator: " ")
+        check.error(
+            ValidationCode.currencyNotBooked,
+            "\(rules.system) books a \(kind) in \(Self.list(allowed)) only; this one is in \(document.currency.code), and its amounts would be booked as \(Self.list(allowed))",
+            hint: document.kind == .purchaseVoucher
+                ? "convert the amounts to \(Self.list(allowed)) before importing"
+                : "convert the amounts to \(Self.list(allowed)) before importing, or book foreign-currency costs as purchase vouchers on credit",
+            field: "currency")
+    }
+
+    static func list(_ currencies: Set<Currency>) -> String {
+        currencies.map(\.code).sorted().joined(separator: " or ")
+    }
+
     private func checkAmounts(_ document: Document, _ check: inout Check) {
+        checkCurrency(document, &check)
         if document.lines.isEmpty {
             check.error(ValidationCode.noLines, "the document has no lines", hint: nil, field: "lines")
         }
@@ -254,11 +280,12 @@ public final class Validator {
                     ValidationCode.cashWithPaymentDate, "a cash purchase must not have a payment date",
                     hint: "drop `purchase.payment_date`, or make it a credit purchase", field: "purchase.payment_date")
             }
-            if document.currency != .dkk {
+            if let allowed = options.currencies?.cashPurchase, !allowed.contains(document.currency) {
                 check.error(
                     ValidationCode.foreignCurrencyCash,
-                    "a cash purchase is booked in DKK; this one is in \(document.currency.code)",
-                    hint: "make it a credit purchase, or convert the amount to DKK", field: "currency")
+                    "a cash purchase is booked in \(Self.list(allowed)); this one is in \(document.currency.code)",
+                    hint: "make it a credit purchase, or convert the amount to \(Self.list(allowed))",
+                    field: "currency")
             }
         case .credit:
             if purchase.contact?.isEmpty ?? true {

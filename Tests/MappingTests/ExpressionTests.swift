@@ -59,7 +59,10 @@ struct ExpressionTests {
         ("{ multiply: \"{amount}\", by: 0.8, round: down }", "987.64"),
         ("{ divide: \"{amount}\", by: 1.25 }", "987.65"),
         ("{ divide: \"{amount}\", by: 1.25, round: half_up }", "987.65"),
-        ("{ debit: \"{amount}\", credit: \"{other}\" }", "1224.56"),
+        ("{ debit: \"{amount}\", credit: \"{other}\", both: net }", "1224.56"),
+        ("{ debit: \"{amount}\", credit: \"{other}\" }", "M110"),
+        ("{ debit: \"{amount}\", credit: \"0,00\" }", "1234.56"),
+        ("{ debit: \"0\", credit: \"{other}\", both: reject }", "-10.00"),
         ("{ credit: \"{amount}\" }", "-1234.56"),
         ("\"100\"", "100.00"),
         ("42", "42.00"),
@@ -73,6 +76,12 @@ struct ExpressionTests {
         let events = try harness.run(lineMapping(amount: expression, extra: Self.extra), data: Self.csv)
         if expected == "-" {
             #expect(events.rejections.first?.diagnostics.first?.code == MappingCode.notAnAmount)
+            return
+        }
+        if expected == "M110" {
+            // Both sides stated: netting would book an amount the row does not say.
+            #expect(events.rejections.first?.diagnostics.first?.code == MappingCode.bothSides)
+            #expect(events.documents.isEmpty)
             return
         }
         let document = try #require(events.documents.first, "\(events)")

@@ -42,6 +42,33 @@ struct ImportJobTests {
             return job
         }
 
+        /// A mapping of `Date;Text;Account;Amount` rows to one ledger item each, against sales.
+        func tinyMapping(currency: String = "DKK") throws -> String {
+            let path = folder + "/tiny-\(currency).yaml"
+            try """
+            version: 1
+            name: tiny
+            source:
+              format: csv
+              delimiter: ";"
+            locale:
+              decimal_mark: ","
+              date_format: yyyy-mm-dd
+              currency: \(currency)
+            document:
+              kind: ledger_item
+              date: "{Date}"
+              lines:
+                - description: "{Text}"
+                  account: "{Account}"
+                  balancing_account: 1000
+                  amount: "{Amount}"
+                  vat: none
+                  balancing_vat: U25
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
         /// How many documents of a kind the sandbox holds.
         func held(_ kind: String) async throws -> Int { try await sandbox.held(kind).count }
     }
@@ -113,28 +140,7 @@ struct ImportJobTests {
     @Test("a batch the target refuses: the refused document is rejected with the target's reason, the rest booked")
     func rejectedBatch() async throws {
         try await Bench.with { bench in
-            let mapping = bench.folder + "/tiny.yaml"
-            try """
-            version: 1
-            name: tiny
-            source:
-              format: csv
-              delimiter: ";"
-            locale:
-              decimal_mark: ","
-              date_format: yyyy-mm-dd
-              currency: DKK
-            document:
-              kind: ledger_item
-              date: "{Date}"
-              lines:
-                - description: "{Text}"
-                  account: "{Account}"
-                  balancing_account: 1000
-                  amount: "{Amount}"
-                  vat: none
-                  balancing_vat: U25
-            """.write(toFile: mapping, atomically: true, encoding: .utf8)
+            let mapping = try bench.tinyMapping()
             let file = bench.folder + "/sales.csv"
             try """
             Date;Text;Account;Amount
@@ -155,6 +161,22 @@ struct ImportJobTests {
             #expect(rows[1].code?.hasPrefix("D") == true || rows[1].code == "T400")
             #expect(rows[1].message?.contains("4242") == true)
             #expect(try await bench.held("ledgerItems") == 3)
+        }
+    }
+
+    @Test("a mapping in euro against Dinero books nothing, and says why for every row")
+    func foreignCurrency() async throws {
+        try await Bench.with { bench in
+            let file = bench.folder + "/sales.csv"
+            try "Date;Text;Account;Amount\n2026-03-01;cash;5820;100,00\n2026-03-02;card;5810;200,00\n"
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            let job = try bench.job(try bench.tinyMapping(currency: "EUR"), [file])
+            let result = try await job.run(target: bench.target(), sink: Collected())
+            #expect(result.progress.booked == 0)
+            let rows = try JobReport.rows(from: try #require(result.state))
+            #expect(rows.map(\.status) == [.rejected, .rejected])
+            #expect(rows.allSatisfy { $0.code == "V106" && $0.message?.contains("in EUR") == true })
+            #expect(try await bench.held("ledgerItems") == 0)
         }
     }
 

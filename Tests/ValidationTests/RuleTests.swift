@@ -142,6 +142,41 @@ struct RuleTests {
         #expect(Fixture.validator().validate(&document).errorCodes == expected)
     }
 
+    @Test("a document in a currency its target does not book for its kind is refused, saying what it books")
+    func currencies() {
+        func codes(_ document: Document, rules: CurrencyRules? = Fixture.dineroCurrencies) -> [String] {
+            var options = Fixture.options()
+            options.currencies = rules
+            var copy = document
+            return Validator(vat: .dineroDenmark, reference: Fixture.reference, options: options).validate(&copy)
+                .errorCodes
+        }
+        let nok = Currency(code: "NOK")!
+        let manual = Fixture.document(
+            .manualVoucher, lines: [Fixture.line(2750, 100, balancing: 5500)], currency: nok)
+        #expect(codes(manual).contains("V106"))
+        var document = manual
+        let diagnostic = Fixture.validator().validate(&document).first { $0.code.rawValue == "V106" }
+        #expect(diagnostic?.message.contains("Dinero books a manual voucher in DKK only; this one is in NOK") == true)
+        #expect(diagnostic?.location?.field == "currency")
+        let ledger = Fixture.document(.ledgerItem, lines: [Fixture.line(5820, 100, balancing: 1000)], currency: .eur)
+        #expect(codes(ledger).contains("V106"))
+        let credit = Fixture.document(
+            .purchaseVoucher, lines: [Fixture.line(2750, 100)],
+            purchase: PurchaseTerms(
+                payment: .credit, contact: "Leverandør A/S", paymentDate: Fixture.date("2026-03-31")),
+            currency: .eur)
+        #expect(!codes(credit).contains("V106"))
+        let cash = Fixture.document(
+            .purchaseVoucher, lines: [Fixture.line(2750, 100)], purchase: Fixture.cash, currency: .eur)
+        #expect(codes(cash).contains("V311") && !codes(cash).contains("V106"))
+        // A target that books NOK takes it; without rules nothing is checked.
+        var norwegian = Fixture.dineroCurrencies
+        norwegian.manualVoucher = [nok]
+        #expect(!codes(manual, rules: norwegian).contains("V106"))
+        #expect(!codes(manual, rules: nil).contains("V106"))
+    }
+
     @Test("a balance-sheet account on a purchase voucher says to use a manual voucher")
     func balanceSheetHint() {
         var document = Fixture.document(.purchaseVoucher, lines: [Fixture.line(5600, 100)], purchase: Fixture.cash)

@@ -27,7 +27,15 @@ enum Fixture {
 
     static func date(_ text: String) -> LocalDate { LocalDate(iso: text)! }
 
-    static func options(today: String = "2026-06-30") -> ValidationOptions { ValidationOptions(today: date(today)) }
+    static func options(today: String = "2026-06-30") -> ValidationOptions {
+        var options = ValidationOptions(today: date(today))
+        options.currencies = dineroCurrencies
+        return options
+    }
+
+    /// Dinero's currencies, as its target states them.
+    static let dineroCurrencies = CurrencyRules(
+        system: "Dinero", manualVoucher: [.dkk], ledgerItem: [.dkk], cashPurchase: [.dkk], creditPurchase: nil)
 
     static func validator(
         vat: VatModel = .dineroDenmark, reference: ReferenceData? = Fixture.reference,

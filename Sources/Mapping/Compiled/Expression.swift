@@ -55,8 +55,9 @@ enum Expr: Sendable {
     indirect case absolute(Expr)
     indirect case multiply(Expr, by: ExactDecimal, rounding: RoundingMode?)
     indirect case divide(Expr, by: ExactDecimal, rounding: RoundingMode)
-    /// Debit minus credit; an empty side counts as zero.
-    indirect case debitCredit(debit: Expr?, credit: Expr?)
+    /// Debit minus credit; an empty side counts as zero. A row with both sides non-zero is
+    /// rejected unless `netBoth` (the mapping's `both: net`).
+    indirect case debitCredit(debit: Expr?, credit: Expr?, netBoth: Bool)
     // Dates
     indirect case date(Expr, DateFormat?)
 

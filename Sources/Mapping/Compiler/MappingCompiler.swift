@@ -1040,11 +1040,24 @@ final class Compiler {
             }
             result = .divide(inner, by: by, rounding: mode ?? .halfEven)
         case "debit":
-            _ = pairs(node, allowed: ["debit", "credit"], in: context)
+            _ = pairs(node, allowed: ["debit", "credit", "both"], in: context)
             let debit = list.contains { $0.key == "debit" } ? operand("debit", .amount) : nil
             let credit = list.contains { $0.key == "credit" } ? operand("credit", .amount) : nil
+            var netBoth = false
+            if let both = list.first(where: { $0.key == "both" }) {
+                switch both.value.text {
+                case "net"?: netBoth = true
+                case "reject"?: netBoth = false
+                default:
+                    error(
+                        MappingCode.invalidValue,
+                        "`\(context).both` is `reject` (a row with both sides is refused; the default) or `net` (book debit minus credit)",
+                        at: both.value)
+                    return nil
+                }
+            }
             guard debit != nil || credit != nil else { return nil }
-            result = .debitCredit(debit: debit, credit: credit)
+            result = .debitCredit(debit: debit, credit: credit, netBoth: netBoth)
         default:
             return nil
         }

@@ -289,9 +289,16 @@ final class Evaluator {
         case .divide(let inner, let rate, let rounding):
             guard let value = try amount(inner, row) else { return nil }
             return try checked(value.divided(by: rate, scale: currencyDigits(row), rounding: rounding))
-        case .debitCredit(let debit, let credit):
+        case .debitCredit(let debit, let credit, let netBoth):
             let d = try debit.flatMap { e throws(EvalFailure) in try amount(e, row) } ?? .zero
             let c = try credit.flatMap { e throws(EvalFailure) in try amount(e, row) } ?? .zero
+            if !netBoth && !d.isZero && !c.isZero {
+                // Netting would book an amount the row does not state: say so instead.
+                throw EvalFailure(
+                    code: MappingCode.bothSides,
+                    message: "the row has both a debit and a credit amount",
+                    hint: "fix the row, or write `both: net` beside `debit:` and `credit:` to book their difference")
+            }
             return try checked(d.subtracting(c))
         case .conditional(let condition, let then, let otherwise):
             if try holds(condition, row) { return try amount(then, row) }

@@ -144,7 +144,9 @@ public struct ImportJob: Sendable {
     ) throws -> Bool {
         // A setup that cannot be used (a reference or VAT model file) is thrown: it is the
         // configuration's fault, not the files'.
-        let validator = try validation.makeValidator(
+        var choices = validation
+        choices.currencies = target.currencies
+        let validator = try choices.makeValidator(
             mapping: mapping.mapping.validation, fromTarget: reference, sink: sink)
         var problems = ProblemPrinter(limit: 20, sink: sink)
         var usable = true

@@ -1,6 +1,7 @@
 import LedgerModel
 public import Mapping
 import Readers
+import Targets
 import Validation
 
 /// `check`'s job: maps and validates every row of the files, nothing sent, and counts what
@@ -18,6 +19,14 @@ public struct CheckJob {
         self.files = files
     }
 
+    /// The validation choices, with the target's currencies: plans are for Dinero, the one
+    /// target so far, unless the caller names others.
+    var choices: ValidationChoices {
+        var choices = validation
+        if choices.currencies == nil { choices.currencies = DineroClient.currencyRules }
+        return choices
+    }
+
     /// Each file's counts, in order (a file that cannot be read has none), and whether every row
     /// of every file mapped and validated. Throws ``UsageError`` when the validation setup cannot
     /// be used (the sink has heard why).
@@ -25,7 +34,7 @@ public struct CheckJob {
         let validator: Validator?
         do {
             validator =
-                files.isEmpty ? nil : try validation.makeValidator(mapping: mapping.mapping.validation, sink: sink)
+                files.isEmpty ? nil : try choices.makeValidator(mapping: mapping.mapping.validation, sink: sink)
         } catch {
             throw UsageError(error.description)
         }

@@ -17,6 +17,8 @@ public struct ValidationChoices: Sendable {
     public var strict = false
     /// Map only; no validation.
     public var enabled = true
+    /// The currencies the target books each kind of document in.
+    public var currencies: CurrencyRules?
 
     public init() {}
 
@@ -43,6 +45,7 @@ public struct ValidationChoices: Sendable {
             options.futureDays = futureDays ?? mapping.futureDays ?? 7
             options.allowZeroLines = allowZeroLines || mapping.allowZeroLines == true
             options.strict = strict || mapping.strict == true
+            options.currencies = currencies
             let validator = Validator(vat: model, reference: referenceData, options: options)
             validator.setupDiagnostics.forEach(sink.report)
             return validator

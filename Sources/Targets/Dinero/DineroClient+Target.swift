@@ -10,6 +10,12 @@ extension DineroClient: Target {
     public nonisolated var system: String { "dinero" }
     public nonisolated var organization: String { String(organizationID) }
     public nonisolated var rateLimit: RateLimitPolicy { limiter.policy }
+    public nonisolated var currencies: CurrencyRules { Self.currencyRules }
+
+    /// Dinero books in the organization's currency, DKK: manual vouchers and ledger items carry
+    /// no currency at all, and only a purchase on credit takes another (`CurrencyKey`).
+    public static let currencyRules = CurrencyRules(
+        system: "Dinero", manualVoucher: [.dkk], ledgerItem: [.dkk], cashPurchase: [.dkk], creditPurchase: nil)
 
     /// Dinero's limit: 100 requests a minute for apps signed in through Visma Connect, 60 for
     /// personal integrations, counted in fixed minutes per organization and client id.
