@@ -164,7 +164,7 @@ let package = Package(
             name: "PipelineTests",
             dependencies: [
                 "Pipeline", "Sandbox", "Checkpoint", "Targets", "Submission", "Reports", "LedgerModel", "Mapping",
-                "TestSupport",
+                "Validation", "TestSupport",
             ]
         ),
         .testTarget(name: "InboxTests", dependencies: ["Inbox"]),

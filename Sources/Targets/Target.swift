@@ -18,6 +18,8 @@ public protocol Target: Sendable {
     var rateLimit: RateLimitPolicy { get }
     /// The currencies it books each kind of document in; validation refuses any other.
     var currencies: CurrencyRules { get }
+    /// How it names a line's VAT; a VAT model of another scheme is refused at the start.
+    var vatScheme: VatScheme { get }
     /// API calls made so far (sign-in not counted).
     var calls: Int { get async }
 

@@ -6,6 +6,7 @@ public import LedgerModel
 public enum ValidationCode {
     public static let noReferenceData: DiagnosticCode = "V001"
     public static let setupFile: DiagnosticCode = "V002"
+    public static let vatModelTarget: DiagnosticCode = "V003"
 
     public static let unbalanced: DiagnosticCode = "V101"
     public static let zeroLine: DiagnosticCode = "V102"

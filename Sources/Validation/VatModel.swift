@@ -13,10 +13,7 @@ import Yams
 ///   (`excludeListedTaxes`). A line's VAT ids are zone ∩ category (zone − category when the
 ///   category excludes), of the line's direction.
 public struct VatModel: Sendable {
-    public enum Shape: String, Sendable, Codable {
-        case codes
-        case zonesAndCategories = "zones_and_categories"
-    }
+    public typealias Shape = VatScheme
 
     /// One VAT code of a codes model.
     public struct Code: Sendable, Hashable {

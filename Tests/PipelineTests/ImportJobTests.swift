@@ -10,6 +10,7 @@ import Synchronization
 import Targets
 import TestSupport
 import Testing
+import Validation
 
 /// The import job in this process, against the sandbox on a loopback port: no binary.
 @Suite("The import job, in process")
@@ -161,6 +162,32 @@ struct ImportJobTests {
             #expect(rows[1].code?.hasPrefix("D") == true || rows[1].code == "T400")
             #expect(rows[1].message?.contains("4242") == true)
             #expect(try await bench.held("ledgerItems") == 3)
+        }
+    }
+
+    @Test(
+        "a VAT model of zones and categories against Dinero stops the import at the start, in one message; plan takes it"
+    )
+    func vatModelForAnotherTarget() async throws {
+        try await Bench.with { bench in
+            var job = try bench.job("mappings/daily-sales.yaml", ["samples/daily-sales.csv"])
+            job.validation.vatModel = "mappings/vat/vismanet-example.yaml"
+            let sink = Collected()
+            await #expect(throws: ValidationSetupError.self) {
+                _ = try await job.run(target: bench.target(), sink: sink)
+            }
+            let said = sink.lines.withLock { $0 }
+            #expect(said.filter { $0.contains("[V003]") }.count == 1)
+            #expect(said.contains { $0.contains("Dinero takes VAT codes") })
+            #expect(try await bench.held("ledgerItems") == 0)
+            // plan names no target: it tries the mapping against either scheme's model.
+            var plan = PlanJob(
+                mapping: try #require(MappingSession.load("mappings/daily-sales.yaml", sink: sink)),
+                files: ["samples/daily-sales.csv"])
+            plan.validation.vatModel = "mappings/vat/vismanet-example.yaml"
+            let planned = Collected()
+            _ = try plan.run(sink: planned)
+            #expect(!planned.text.contains("[V003]"))
         }
     }
 

@@ -146,6 +146,7 @@ public struct ImportJob: Sendable {
         // configuration's fault, not the files'.
         var choices = validation
         choices.currencies = target.currencies
+        choices.target = (target.currencies.system, target.vatScheme)
         let validator = try choices.makeValidator(
             mapping: mapping.mapping.validation, fromTarget: reference, sink: sink)
         var problems = ProblemPrinter(limit: 20, sink: sink)

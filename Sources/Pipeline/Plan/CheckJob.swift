@@ -20,7 +20,8 @@ public struct CheckJob {
     }
 
     /// The validation choices, with the target's currencies: plans are for Dinero, the one
-    /// target so far, unless the caller names others.
+    /// target so far, unless the caller names others. Either VAT scheme is taken (no target is
+    /// named), so a mapping can be tried against a Visma.net company's model.
     var choices: ValidationChoices {
         var choices = validation
         if choices.currencies == nil { choices.currencies = DineroClient.currencyRules }

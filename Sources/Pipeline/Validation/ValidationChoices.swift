@@ -19,6 +19,8 @@ public struct ValidationChoices: Sendable {
     public var enabled = true
     /// The currencies the target books each kind of document in.
     public var currencies: CurrencyRules?
+    /// How the target names VAT, and its name: a VAT model of another scheme is refused.
+    public var target: (system: String, vat: VatScheme)?
 
     public init() {}
 
@@ -30,7 +32,7 @@ public struct ValidationChoices: Sendable {
         mapping: ValidationSettings = ValidationSettings(), fromTarget: ReferenceData? = nil, sink: some ProblemSink
     ) throws(ValidationSetupError) -> Validator? {
         guard enabled else { return nil }
-        do {
+        do throws(ValidationSetupError) {
             let referencePath = reference ?? (fromTarget == nil ? mapping.reference : nil)
             let referenceData =
                 try referencePath.map { path throws(ValidationSetupError) in
@@ -41,6 +43,16 @@ public struct ValidationChoices: Sendable {
                     path throws(ValidationSetupError) in
                     try VatModel.load(path: path)
                 } ?? VatModel.dineroDenmark
+            if let target, model.shape != target.vat {
+                throw ValidationSetupError(
+                    .error(
+                        ValidationCode.vatModelTarget,
+                        "the VAT model \(model.name) names VAT by \(model.shape.name), but \(target.system) takes \(target.vat.name)",
+                        hint: target.vat == .codes
+                            ? "use a model of VAT codes (mappings/vat/dk-dinero.yaml is Dinero's, and the default), or leave --vat-model and vat_model out"
+                            : "use a model of the company's VAT zones and categories",
+                        at: SourceLocation(file: model.path)))
+            }
             var options = ValidationOptions(today: today ?? Self.localToday())
             options.futureDays = futureDays ?? mapping.futureDays ?? 7
             options.allowZeroLines = allowZeroLines || mapping.allowZeroLines == true

@@ -11,6 +11,8 @@ extension DineroClient: Target {
     public nonisolated var organization: String { String(organizationID) }
     public nonisolated var rateLimit: RateLimitPolicy { limiter.policy }
     public nonisolated var currencies: CurrencyRules { Self.currencyRules }
+    /// A line's VAT is a code (`I25`, `U25`, `none`).
+    public nonisolated var vatScheme: VatScheme { .codes }
 
     /// Dinero books in the organization's currency, DKK: manual vouchers and ledger items carry
     /// no currency at all, and only a purchase on credit takes another (`CurrencyKey`).
