@@ -77,6 +77,9 @@ public struct ReportSummary: Sendable, Hashable, Codable {
     public var duplicateSkipped = 0
     public var pending = 0
     public var documentsBooked = 0
+    /// Rejected rows whose draft could not be removed from the target (code L003): their
+    /// `remote_id` is the draft to delete there.
+    public var draftsLeft = 0
 
     public init() {}
 }
@@ -93,7 +96,9 @@ public enum Report {
             case .booked:
                 summary.booked += 1
                 if let reference = row.reference { documents.insert(reference) }
-            case .rejected: summary.rejected += 1
+            case .rejected:
+                summary.rejected += 1
+                if row.code == "L003" { summary.draftsLeft += 1 }
             case .failed: summary.failed += 1
             case .skipped: summary.skipped += 1
             case .duplicateSkipped: summary.duplicateSkipped += 1

@@ -1,6 +1,7 @@
 import Checkpoint
 import Foundation
 import LedgerModel
+import Synchronization
 import Targets
 
 /// The open documents of one group, keyed by reference while the group is worked.
@@ -32,7 +33,8 @@ extension Submitter {
             try checkStop()
             let batch = Array(queue.prefix(batchSize))
             queue = queue.dropFirst(batch.count)
-            let ready = try await uploadAttachments(batch, records: &records, progress: &progress)
+            let open = try skipClosed(batch, records: &records, progress: &progress)
+            let ready = try await uploadAttachments(open, records: &records, progress: &progress)
             if !ready.isEmpty {
                 try await create(ready, records: &records, progress: &progress)
                 try await bookAll(
@@ -253,7 +255,9 @@ extension Submitter {
         var changed: [DocumentRecord] = []
         for reference in batch {
             guard var record = records[reference] else { continue }
-            if let own = named[reference] {
+            if case .closedPeriod(let reason)? = named[reference] {
+                try await closed(&record, reason: reason, progress: &progress)
+            } else if let own = named[reference] {
                 reject(&record, own, progress: &progress)
             } else {
                 record.phase = phase
@@ -270,6 +274,58 @@ extension Submitter {
             let rest = batch.filter { named[$0] == nil }
             if !rest.isEmpty { try await again(rest, &records, &progress) }
         }
+    }
+
+    /// A draft the target would not book because its period is closed: removed, so nothing is
+    /// left behind, and rejected saying so; its year's other documents are not sent this run.
+    /// A draft that cannot be removed is rejected with its id, to delete at the target.
+    private func closed(_ record: inout DocumentRecord, reason: String, progress: inout SubmissionProgress) async throws
+    {
+        let year = options.yearOf(record.date)
+        let period = year.map { "accounting year \($0.name) is closed" } ?? "the period is closed"
+        if let year {
+            closedPeriods.withLock {
+                $0.append(ClosedPeriod(name: year.name, from: year.from, to: year.to, reason: reason))
+            }
+        }
+        do {
+            if record.remoteID != nil { try await target.deleteDraft(Self.sent(record)) }
+            reject(&record, .closedPeriod("\(period); the draft was removed (\(reason))"), progress: &progress)
+            record.remoteID = nil
+            record.remoteVersion = nil
+        } catch {
+            try stopIfFatal(error)
+            reject(&record, .closedPeriod(period), progress: &progress)
+            record.errorCode = Self.draftLeftCode
+            record.errorMessage =
+                "\(period) (\(reason)); the draft \(record.remoteID ?? "") could not be removed (\(error)): delete it at the target"
+        }
+    }
+
+    /// Rejects, without sending, the documents of a period the target refused to book in this
+    /// run; answers the others.
+    private func skipClosed(
+        _ batch: [String], records: inout Records, progress: inout SubmissionProgress
+    ) throws -> [String] {
+        let periods = closedPeriods.withLock { $0 }
+        guard !periods.isEmpty else { return batch }
+        var open: [String] = []
+        var skipped: [DocumentRecord] = []
+        for reference in batch {
+            guard var record = records[reference] else { continue }
+            guard let period = periods.first(where: { $0.from <= record.date && record.date <= $0.to }) else {
+                open.append(reference)
+                continue
+            }
+            reject(
+                &record,
+                .closedPeriod("accounting year \(period.name) is closed (\(period.reason)); not sent"),
+                progress: &progress)
+            records[reference] = record
+            skipped.append(record)
+        }
+        try save(skipped)
+        return open
     }
 
     /// Books drafts `size` at a time, following each batch until it is booked.
@@ -313,6 +369,11 @@ extension Submitter {
                 batch, .rejected(code: code, message: message, fields: fields), backTo: .created, records: &records,
                 progress: &progress
             ) { try await bookBatch($0, records: &$1, progress: &$2) }
+            return
+        } catch .closedPeriod(let message) {
+            try await refused(batch, .closedPeriod(message), backTo: .created, records: &records, progress: &progress) {
+                try await bookBatch($0, records: &$1, progress: &$2)
+            }
             return
         } catch {
             try stopIfFatal(error)

@@ -1,6 +1,7 @@
 public import Checkpoint
 public import Foundation
-import LedgerModel
+public import LedgerModel
+import Synchronization
 public import Targets
 
 /// How a run ended.
@@ -41,6 +42,9 @@ public struct SubmissionOptions: Sendable {
     public var attempts = 3
     /// The attachment's path on disk (the mapping has resolved it against the source file's folder).
     public var attachmentPath: @Sendable (DocumentRecord) -> String? = { $0.attachment }
+    /// The organization's accounting year a date falls in, so that when the target refuses to
+    /// book because a year is closed, the rest of that year's documents are not sent.
+    public var yearOf: @Sendable (LocalDate) -> ReferenceData.AccountingYear? = { _ in nil }
     /// Told how far the run is, and how many API calls it made, after every batch.
     public var onProgress: @Sendable (SubmissionProgress, Int) -> Void = { _, _ in }
 
@@ -66,6 +70,15 @@ public final class Submitter<T: Target>: Sendable {
     let options: Options
     let time: any TimeSource
     let stop: @Sendable () -> Bool
+    /// Periods the target refused to book in during this run: their other documents are not sent.
+    let closedPeriods = Mutex<[ClosedPeriod]>([])
+
+    struct ClosedPeriod {
+        var name: String
+        var from: LocalDate
+        var to: LocalDate
+        var reason: String
+    }
 
     /// `stop` is asked between calls; when it says yes the run ends early, with the state saved.
     public init(
@@ -137,6 +150,10 @@ public final class Submitter<T: Target>: Sendable {
     /// Code of the note left on a document whose earlier create got no answer and that the
     /// target cannot look up: it is booked once, but a stray draft may be left at the target.
     static var strayDraftCode: String { "L001" }
+
+    /// Code of a document refused at booking whose draft could not be removed: the report
+    /// names the draft's id at the target, to delete there.
+    public static var draftLeftCode: String { "L003" }
 
     func book(
         _ record: inout DocumentRecord, id: String, version: String?, number: String?,

@@ -27,6 +27,9 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
     case ambiguous(String)
     /// Rate limited for longer than the run waits; `resumeAt` is when it could go on, when known.
     case rateLimited(String, resumeAt: Date? = nil)
+    /// The target refused to book because the document's period is closed (an accounting year
+    /// closed, or the books locked): nothing in that period can be booked now.
+    case closedPeriod(String)
     /// The target holds as many unsent drafts as it takes (Dinero code 43): not the documents'
     /// fault; the run stops and a later one goes on.
     case capacity(String)
@@ -54,6 +57,7 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ambiguous(let message): "no answer to a write, so its outcome is unknown: \(message)"
         case .rateLimited(let message, _): "rate limited: \(message)"
         case .capacity(let message): "the target is full: \(message)"
+        case .closedPeriod(let message): message
         case .protocolError(let message): "unexpected answer: \(message)"
         }
     }
@@ -74,6 +78,7 @@ public enum TargetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .ambiguous: "T598"
         case .rateLimited: "T429"
         case .capacity: "D43"
+        case .closedPeriod: "D42"
         case .protocolError: "T599"
         }
     }

@@ -18,6 +18,7 @@ public enum ValidationCode {
     public static let futureDate: DiagnosticCode = "V201"
     public static let noAccountingYear: DiagnosticCode = "V202"
     public static let closedYear: DiagnosticCode = "V203"
+    public static let beforeLockDate: DiagnosticCode = "V204"
 
     public static let unknownAccount: DiagnosticCode = "V301"
     public static let balanceSheetOnPurchase: DiagnosticCode = "V302"

@@ -13,6 +13,8 @@ public struct ValidationOptions: Sendable {
     public var vatToleranceMinorUnits: Int64 = 1
     /// The currencies the target books each kind of document in; nil checks none.
     public var currencies: CurrencyRules?
+    /// The lock date: the books before it are closed, so earlier documents are rejected.
+    public var lockedBefore: LocalDate?
 
     public init(today: LocalDate) { self.today = today }
 }
@@ -231,6 +233,13 @@ public final class Validator {
                 ValidationCode.futureDate,
                 "the date \(document.date) is \(ahead) days in the future; at most \(options.futureDays) are allowed",
                 hint: "check the date format (dd-mm or mm-dd?), or allow more with --future-days", field: "date")
+        }
+        if let lockedBefore = options.lockedBefore, document.date < lockedBefore {
+            check.error(
+                ValidationCode.beforeLockDate,
+                "the date \(document.date) is before the lock date \(lockedBefore); the books before it are closed",
+                hint: "leave the row out, or move the lock date (--locked-before, validation.locked_before)",
+                field: "date")
         }
         // The spans first: reading the reference data copies it, and the year's name.
         let span = yearSpans.first { $0.from <= document.date && document.date <= $0.to }

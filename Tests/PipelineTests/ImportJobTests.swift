@@ -191,6 +191,58 @@ struct ImportJobTests {
         }
     }
 
+    @Test(
+        "rows in a closed year leave no drafts: each refused draft is removed and reported, and the year's other rows are not sent",
+        arguments: [1, 100])
+    func closedYear(batchSize: Int) async throws {
+        try await Bench.with { bench in
+            // The sandbox's organization has its books locked through 2025-12-31.
+            let file = bench.folder + "/sales.csv"
+            try """
+            Date;Text;Account;Amount
+            2025-06-01;june;5820;100,00
+            2026-03-01;march;5820;200,00
+            2025-07-01;july;5810;300,00
+            2026-03-02;march;5830;400,00
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            var job = try bench.job(try bench.tinyMapping(), [file])
+            job.batchSize = batchSize
+            let result = try await job.run(target: bench.target(), sink: Collected())
+            let rows = try JobReport.rows(from: try #require(result.state))
+            #expect(rows.map(\.status) == [.rejected, .booked, .rejected, .booked])
+            #expect(rows[0].code == "D42")
+            #expect(rows[0].message?.contains("accounting year 2025 is closed; the draft was removed") == true)
+            #expect(rows[0].remoteID == nil)
+            if batchSize == 1 {
+                // Refused once, the year's next row is not sent at all.
+                #expect(rows[2].message?.contains("not sent") == true)
+            } else {
+                #expect(rows[2].message?.contains("the draft was removed") == true)
+            }
+            let held = try await bench.sandbox.held("ledgerItems")
+            #expect(held.count == 2)
+            #expect(held.allSatisfy { ($0["Status"] as? String)?.lowercased() == "booked" })
+            #expect(Report.summary(rows).draftsLeft == 0)
+        }
+    }
+
+    @Test("a lock date rejects earlier rows before anything is sent")
+    func lockDate() async throws {
+        try await Bench.with { bench in
+            let file = bench.folder + "/sales.csv"
+            try "Date;Text;Account;Amount\n2026-02-28;feb;5820;100,00\n2026-03-01;march;5820;200,00\n"
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            var job = try bench.job(try bench.tinyMapping(), [file])
+            job.validation.lockedBefore = LocalDate(year: 2026, month: 3, day: 1)
+            let result = try await job.run(target: bench.target(), sink: Collected())
+            let rows = try JobReport.rows(from: try #require(result.state))
+            #expect(rows.map(\.status) == [.rejected, .booked])
+            #expect(rows[0].code == "V204")
+            #expect(try await bench.held("ledgerItems") == 1)
+        }
+    }
+
     @Test("a mapping in euro against Dinero books nothing, and says why for every row")
     func foreignCurrency() async throws {
         try await Bench.with { bench in

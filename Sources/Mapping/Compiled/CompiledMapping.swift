@@ -200,6 +200,8 @@ public struct ValidationSettings: Sendable, Hashable {
     public var futureDays: Int?
     public var allowZeroLines: Bool?
     public var strict: Bool?
+    /// The lock date: documents dated before it are rejected.
+    public var lockedBefore: LocalDate?
 
     public init() {}
 }

@@ -224,7 +224,9 @@ final class Compiler {
 
     // MARK: validation
 
-    static let validationKeys = ["reference", "vat_model", "future_days", "allow_zero_lines", "strict"]
+    static let validationKeys = [
+        "reference", "vat_model", "future_days", "allow_zero_lines", "strict", "locked_before",
+    ]
 
     /// Validation settings the mapping carries, so a nightly job needs no flags. Paths are
     /// resolved against the mapping's folder.
@@ -243,6 +245,15 @@ final class Compiler {
         }
         settings.allowZeroLines = keys["allow_zero_lines"].flatMap { boolean($0.value, "validation.allow_zero_lines") }
         settings.strict = keys["strict"].flatMap { boolean($0.value, "validation.strict") }
+        if let value = keys["locked_before"], let text = string(value.value, "validation.locked_before") {
+            if let date = LocalDate(iso: text) {
+                settings.lockedBefore = date
+            } else {
+                error(
+                    MappingCode.invalidValue, "`validation.locked_before` is a date like 2026-01-01, not `\(text)`",
+                    at: value.value)
+            }
+        }
         return settings
     }
 

@@ -118,6 +118,7 @@ public struct ImportJob: Sendable {
 
         var options = submission
         options.batchSize = batchSize
+        options.yearOf = { [years = reference.years] date in years.first { $0.from <= date && date <= $0.to } }
         let submitter = Submitter(target: target, state: stateFile, options: options, time: time, stop: stop)
         let (end, progress) = try await submitter.run()
         var result = Result(

@@ -13,6 +13,8 @@ public struct ValidationChoices: Sendable {
     /// The date validation counts as today (default: today).
     public var today: LocalDate?
     public var futureDays: Int?
+    /// The lock date (`--locked-before`): documents dated before it are rejected.
+    public var lockedBefore: LocalDate?
     public var allowZeroLines = false
     public var strict = false
     /// Map only; no validation.
@@ -58,6 +60,7 @@ public struct ValidationChoices: Sendable {
             options.allowZeroLines = allowZeroLines || mapping.allowZeroLines == true
             options.strict = strict || mapping.strict == true
             options.currencies = currencies
+            options.lockedBefore = lockedBefore ?? mapping.lockedBefore
             let validator = Validator(vat: model, reference: referenceData, options: options)
             validator.setupDiagnostics.forEach(sink.report)
             return validator

@@ -116,6 +116,31 @@ extension DineroClient: Target {
     }
 
     public func book(_ drafts: [SentDocument]) async throws(TargetError) -> [String: RemoteState] {
+        do {
+            return try await bookDrafts(drafts)
+        } catch .rejected(let code, let message, let fields) where drafts.count == 1 {
+            throw Self.closedPeriod(code: code, message: message, fields: fields)
+                ?? .rejected(code: code, message: message, fields: fields)
+        }
+    }
+
+    /// A refusal to book because the period is closed. Dinero answers it as a validation error
+    /// (code 42) on the voucher date, or, for a ledger item, under the item's id, in words that
+    /// say the year is closed or locked.
+    static func closedPeriod(code: Int?, message: String, fields: [String: String]) -> TargetError? {
+        let closedWords = ["closed", "locked", "lukket", "låst"]
+        for (key, text) in fields {
+            let lowered = text.lowercased()
+            if closedWords.contains(where: lowered.contains)
+                || key.lowercased() == "voucherdate" && lowered.contains("year")
+            {
+                return .closedPeriod(text)
+            }
+        }
+        return nil
+    }
+
+    private func bookDrafts(_ drafts: [SentDocument]) async throws(TargetError) -> [String: RemoteState] {
         guard let first = drafts.first else { return [:] }
         if first.kind == .ledgerItem {
             let items = drafts.map {
@@ -210,7 +235,10 @@ extension DineroClient: Target {
                 named[document.reference, default: [:]][key] = value
             }
         }
-        return named.mapValues { own in TargetError.rejected(code: code, message: message, fields: own) }
+        return named.mapValues { own in
+            Self.closedPeriod(code: code, message: message, fields: own)
+                ?? TargetError.rejected(code: code, message: message, fields: own)
+        }
     }
 
     static func state(of voucher: RemoteVoucher) -> RemoteState {

@@ -21,6 +21,12 @@ struct ValidationOptionGroup: ParsableArguments {
     @Option(help: "How many days after today a document may be dated (default: the mapping's, else 7).")
     var futureDays: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "The lock date: documents dated before it are rejected without sending (default: the mapping's).",
+            valueName: "yyyy-mm-dd"))
+    var lockedBefore: String?
+
     @Flag(help: "Let lines have a zero amount.")
     var allowZeroLines = false
 
@@ -33,6 +39,9 @@ struct ValidationOptionGroup: ParsableArguments {
     func validate() throws {
         if let today, LocalDate(iso: today) == nil { throw ValidationError("--today is a date like 2026-03-31") }
         if let futureDays, futureDays < 0 { throw ValidationError("--future-days cannot be negative") }
+        if let lockedBefore, LocalDate(iso: lockedBefore) == nil {
+            throw ValidationError("--locked-before is a date like 2026-01-01")
+        }
     }
 
     /// The options as the pipeline takes them.
@@ -42,6 +51,7 @@ struct ValidationOptionGroup: ParsableArguments {
         choices.vatModel = vatModel
         choices.today = today.flatMap { LocalDate(iso: $0) }
         choices.futureDays = futureDays
+        choices.lockedBefore = lockedBefore.flatMap { LocalDate(iso: $0) }
         choices.allowZeroLines = allowZeroLines
         choices.strict = strict
         choices.enabled = !noValidate
