@@ -25,6 +25,7 @@ public enum MappingCode {
     public static let groupBufferFull: DiagnosticCode = "M108"
     public static let invalidRowValue: DiagnosticCode = "M109"
     public static let bothSides: DiagnosticCode = "M110"
+    public static let currencyMismatch: DiagnosticCode = "M111"
 }
 
 /// A problem that stops mapping a whole file (an invalid mapping, a full group buffer).

@@ -38,6 +38,10 @@ public final class Validator {
     private let codesTheOrganizationLacks: Set<String>
     /// The latest date a document may have.
     private let latestDate: LocalDate
+    /// The one currency manual vouchers and ledger items may be in, when the target books one.
+    private let onlyManualCurrency: Currency?
+    private let onlyLedgerCurrency: Currency?
+    private let checksCurrencies: Bool
     /// The organization's accounting years: their first and last days, and whether each is closed.
     private let yearSpans: [(from: LocalDate, to: LocalDate, closed: Bool)]
     /// The chart, for the lookups on every line.
@@ -54,6 +58,13 @@ public final class Validator {
         self.vat = vat
         self.reference = reference
         self.options = options
+        func only(_ allowed: Set<Currency>??) -> Currency? {
+            guard case let set?? = allowed, set.count == 1 else { return nil }
+            return set.first
+        }
+        onlyManualCurrency = only(options.currencies?.manualVoucher)
+        onlyLedgerCurrency = only(options.currencies?.ledgerItem)
+        checksCurrencies = options.currencies != nil
         latestDate = options.today.adding(days: options.futureDays)
         accounts = reference.map(AccountTable.init)
         yearSpans = reference?.years.map { ($0.from, $0.to, $0.closed == true) } ?? []
@@ -146,9 +157,20 @@ public final class Validator {
     /// A document in a currency its target does not book for its kind would be booked with the
     /// same numbers in the organization's currency: refused. (A cash purchase has its own rule,
     /// V311, with its own advice.)
+    @inline(__always)
     private func checkCurrency(_ document: Document, _ check: inout Check) {
+        // Nearly every document: one word compared (the rules' sets would hash the currency).
+        guard checksCurrencies else { return }
+        switch document.kind {
+        case .manualVoucher: if document.currency == onlyManualCurrency { return }
+        case .ledgerItem: if document.currency == onlyLedgerCurrency { return }
+        case .purchaseVoucher: if document.purchase?.payment != .credit { return }  // V311's
+        }
+        checkCurrencyRules(document, &check)
+    }
+
+    private func checkCurrencyRules(_ document: Document, _ check: inout Check) {
         guard let rules = options.currencies,
-            !(document.kind == .purchaseVoucher && document.purchase?.payment != .credit),
             let allowed = rules.allowed(document.kind, payment: document.purchase?.payment),
             !allowed.contains(document.currency)
         else { return }

@@ -101,6 +101,47 @@ struct ExpressionTests {
         #expect(events.documents.first?.lines.first?.amount.amountText == expected, "\(events)")
     }
 
+    @Test("an amount naming its own currency: it becomes the document's, or the row is rejected where it cannot")
+    func amountCurrency() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        func run(_ amount: String, document: String = "") throws -> (Document?, DiagnosticCode?) {
+            let events = try harness.run(lineMapping(amount: amount, document: document), data: Self.csv)
+            return (events.documents.first, events.rejections.first?.diagnostics.first?.code)
+        }
+        // A symbol or code that names one currency: the document is in it (the mapping names none).
+        let (pound, _) = try run("\"£ 7,90\"")
+        #expect(pound?.currency.code == "GBP")
+        #expect(pound?.lines.first?.amount.amountText == "7.90")
+        #expect(try run("\"EUR 5\"").0?.currency.code == "EUR")
+        #expect(try run("\"7,90 €\"").0?.currency.code == "EUR")
+        // What fits the mapping's currency stays in it.
+        #expect(try run("\"kr. 12,50\"").0?.currency.code == "DKK")
+        #expect(try run("\"DKK 3\"").0?.currency.code == "DKK")
+        // A dollar does not say which: rejected, not guessed.
+        #expect(try run("\"$ 5,00\"").1 == MappingCode.currencyMismatch)
+        // The row's currency named by the mapping, and an amount that says otherwise: rejected.
+        #expect(try run("\"£ 7,90\"", document: "  currency: DKK").1 == MappingCode.currencyMismatch)
+        #expect(try run("\"£ 7,90\"", document: "  currency: GBP").0?.currency.code == "GBP")
+        // Lines in two currencies: rejected.
+        let mixed = lineMapping(amount: "\"{amount}\"").replacingOccurrences(
+            of: "  lines:\n",
+            with:
+                "  lines:\n    - { account: 1000, balancing_account: 5500, amount: \"£ 2,00\", vat: none, balancing_vat: none }\n"
+        )
+        #expect(mixed.contains("£ 2,00"))
+        let events = try harness.run(mixed, data: Self.csv)
+        #expect(events.documents.isEmpty)
+        #expect(events.rejections.first?.diagnostics.first?.code == MappingCode.currencyMismatch)
+        // … in either order.
+        let after =
+            lineMapping(amount: "\"{amount}\"")
+            + "\n    - { account: 1000, balancing_account: 5500, amount: \"£ 2,00\", vat: none, balancing_vat: none }\n"
+        let second = try harness.run(after, data: Self.csv)
+        #expect(second.documents.isEmpty)
+        #expect(second.rejections.first?.diagnostics.first?.code == MappingCode.currencyMismatch)
+    }
+
     @Test("dates in the locale's format, or a field's own")
     func dates() throws {
         let harness = try Harness()

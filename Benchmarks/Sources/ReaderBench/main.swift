@@ -251,6 +251,7 @@ enum Measure {
         let data = reference ? try ReferenceData.load(path: "mappings/reference/example-org.yaml") : nil
         var options = ValidationOptions(today: LocalDate(iso: "2026-12-31")!)
         options.futureDays = 3650
+        options.currencies = DineroClient.currencyRules  // as plan checks them
         return Validator(vat: .dineroDenmark, reference: data, options: options)
     }
 

@@ -52,6 +52,20 @@ public struct AmountFormat: Sendable, Hashable, Codable {
     }
 
     public func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<ExactDecimal, Failure> {
+        var marker: CurrencyMarker?
+        return parse(bytes, marker: &marker)
+    }
+
+    /// ``parse(_:)``, telling the currency the text names itself (`£ 7.90`, `EUR 5`), if any.
+    public func parse(_ text: String, marker: inout CurrencyMarker?) -> Result<ExactDecimal, Failure> {
+        var copy = text
+        return copy.withUTF8 { parse($0, marker: &marker) }
+    }
+
+    /// ``parse(_:)``, telling the currency the text names itself (`£ 7.90`, `EUR 5`), if any.
+    public func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, marker: inout CurrencyMarker?
+    ) -> Result<ExactDecimal, Failure> {
         var i = 0
         var end = bytes.count
         @inline(__always) func isSpace(_ at: Int) -> Int {
@@ -100,7 +114,7 @@ public struct AmountFormat: Sendable, Hashable, Codable {
                 trimSpaces()
             }
             // Currency before or after: a symbol, `kr`/`kr.`, or a three-letter code.
-            stripCurrency(bytes, &i, &end)
+            stripCurrency(bytes, &i, &end, &marker)
             trimSpaces()
             if i < end, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
                 if bytes[i] == UInt8(ascii: "-") { negative.toggle() }
@@ -115,7 +129,7 @@ public struct AmountFormat: Sendable, Hashable, Codable {
                 end -= 1
                 trimSpaces()
             }
-            stripCurrency(bytes, &i, &end)
+            stripCurrency(bytes, &i, &end, &marker)
             trimSpaces()
             guard i < end else { return .failure(.notANumber) }
         }
@@ -176,8 +190,11 @@ public struct AmountFormat: Sendable, Hashable, Codable {
         return .success(ExactDecimal(units: negative ? -units : units, scale: scale))
     }
 
-    /// Removes one currency marker at either end: € $ £ ¥, `kr`, `kr.`, or three capital letters.
-    private func stripCurrency(_ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: inout Int) {
+    /// Removes one currency marker at either end: € $ £ ¥, `kr`, `kr.`, or three capital letters,
+    /// and says which it was.
+    private func stripCurrency(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: inout Int, _ marker: inout CurrencyMarker?
+    ) {
         // Most amounts start and end with a digit or a sign: nothing to strip.
         @inline(__always) func plain(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B }
         if i < end, plain(bytes[i]), plain(bytes[end - 1]) { return }
@@ -185,25 +202,40 @@ public struct AmountFormat: Sendable, Hashable, Codable {
             position >= 0 && position + marker.count <= end && position >= i
                 && marker.indices.allSatisfy { bytes[position + $0] == marker[$0] }
         }
-        for marker in Self.symbols {
-            if matches(marker, at: i) {
-                i += marker.count
+        for (symbol, named) in Self.symbols {
+            if matches(symbol, at: i) {
+                i += symbol.count
+                marker = named
                 return
             }
-            if matches(marker, at: end - marker.count) {
-                end -= marker.count
+            if matches(symbol, at: end - symbol.count) {
+                end -= symbol.count
+                marker = named
                 return
             }
         }
         func isUpper(_ at: Int) -> Bool { at >= i && at < end && bytes[at] >= 0x41 && bytes[at] <= 0x5A }
+        func code(_ at: Int) -> CurrencyMarker? {
+            Currency(code: String(decoding: UnsafeBufferPointer(rebasing: bytes[at..<at + 3]), as: UTF8.self)).map {
+                .code($0)
+            }
+        }
         if end - i > 3, isUpper(i), isUpper(i + 1), isUpper(i + 2) {
+            marker = code(i)
             i += 3
         } else if end - i > 3, isUpper(end - 1), isUpper(end - 2), isUpper(end - 3) {
+            marker = code(end - 3)
             end -= 3
         }
     }
 
-    private static let symbols: [[UInt8]] = ["kr.", "kr", "Kr.", "Kr", "€", "$", "£", "¥"].map { Array($0.utf8) }
+    private static let symbols: [([UInt8], CurrencyMarker)] = {
+        let named: [(String, CurrencyMarker)] = [
+            ("kr.", .krone), ("kr", .krone), ("Kr.", .krone), ("Kr", .krone), ("€", .euro), ("$", .dollar),
+            ("£", .pound), ("¥", .yen),
+        ]
+        return named.map { (Array($0.0.utf8), $0.1) }
+    }()
 
     private enum CodingKeys: String, CodingKey {
         case decimalMark, thousandsSeparator, allowTrailingMinus, allowParentheses

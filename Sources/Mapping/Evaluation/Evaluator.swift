@@ -93,6 +93,9 @@ final class Evaluator {
 
     /// The locale's date format (ISO when it has none), this evaluator's own copy.
     private let localeDateFormat: DateFormat
+    /// The currency the last amount read named itself (`£ 7.90`), if it named one; the row
+    /// mapper clears it before a line's amount and reads it after.
+    var amountMarker: CurrencyMarker?
 
     init(_ bound: BoundMapping) {
         self.bound = bound
@@ -251,7 +254,7 @@ final class Evaluator {
                 // The fast path: parse the field's bytes in place.
                 let result = try withField(ref, row) { (bytes, isNumber) throws(EvalFailure) -> ExactDecimal? in
                     let amountFormat = format ?? (isNumber ? .plain : mapping.locale.amountFormat)
-                    switch amountFormat.parse(bytes) {
+                    switch amountFormat.parse(bytes, marker: &amountMarker) {
                     case .success(let value): return value
                     case .failure(.empty): return nil
                     case .failure(let failure):
@@ -262,7 +265,7 @@ final class Evaluator {
             }
             guard let text = try text(inner, row) else { return nil }
             let amountFormat = format ?? mapping.locale.amountFormat
-            switch amountFormat.parse(text) {
+            switch amountFormat.parse(text, marker: &amountMarker) {
             case .success(let value): return value
             case .failure(.empty): return nil
             case .failure(let failure): throw notAnAmount(describe(inner) ?? "the value", failure, amountFormat)
@@ -305,7 +308,7 @@ final class Evaluator {
             return try otherwise.flatMap { e throws(EvalFailure) in try amount(e, row) }
         default:
             guard let text = try text(expr, row) else { return nil }
-            switch mapping.locale.amountFormat.parse(text) {
+            switch mapping.locale.amountFormat.parse(text, marker: &amountMarker) {
             case .success(let value): return value
             case .failure(.empty): return nil
             case .failure(let failure):

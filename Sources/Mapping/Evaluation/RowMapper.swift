@@ -327,7 +327,7 @@ final class RowMapper {
                     code: MappingCode.missingValue, message: "the document date is empty", hint: nil,
                     field: evaluator.describe(spec.date))
             }
-            let currency = try currency(first)
+            var currency = try currency(first)
             let description = try spec.description.flatMap { e in try evaluator.text(e, first) }
             let voucherNumber = try spec.voucherNumber.flatMap { e in
                 try integer(e, first, "voucher_number")
@@ -344,11 +344,15 @@ final class RowMapper {
                         var itemRow = row
                         for item in tree.nodes(at: path) {
                             itemRow.item = item
-                            if let line = try line(lineSpec, index, itemRow, currency, description) {
+                            if let line = try line(
+                                lineSpec, index, itemRow, &currency, description, linesSoFar: lines.count)
+                            {
                                 lines.append(line)
                             }
                         }
-                    } else if let line = try line(lineSpec, index, row, currency, description) {
+                    } else if let line = try line(
+                        lineSpec, index, row, &currency, description, linesSoFar: lines.count)
+                    {
                         lines.append(line)
                     }
                 }
@@ -356,7 +360,9 @@ final class RowMapper {
             if more.isEmpty, lineSpecs.count == 1, lineSpecs[0].forEach == nil {
                 // One row, one line: an array of exactly one (reserving capacity first took
                 // Array's general path, about 100 instructions more).
-                if let line = try line(lineSpecs[0], 0, first, currency, description) { lines = [line] }
+                if let line = try line(lineSpecs[0], 0, first, &currency, description, linesSoFar: 0) {
+                    lines = [line]
+                }
             } else {
                 lines.reserveCapacity(lineSpecs.count * (more.count + 1))
                 try addLines(first)
@@ -418,13 +424,30 @@ final class RowMapper {
         return DeclaredVat(gross: gross, net: try spec.net.flatMap(money), vat: vat, code: code)
     }
 
+    /// A line of the document; `currency` is the document's, which the first line's amount may
+    /// set when it names its own (`£ 7.90`) and the mapping does not name the row's.
     private func line(
-        _ spec: CompiledMapping.LineSpec, _ index: Int, _ row: RowState, _ currency: Currency,
-        _ documentDescription: String?
+        _ spec: CompiledMapping.LineSpec, _ index: Int, _ row: RowState, _ currency: inout Currency,
+        _ documentDescription: String?, linesSoFar: Int
     ) throws -> DocumentLine? {
         if let when = spec.when, try !evaluator.holds(when, row) { return nil }
+        evaluator.amountMarker = nil
         let value = try evaluator.amount(spec.amount, row)
         if spec.skipIfZero && (value?.isZero ?? true) { return nil }
+        if let marker = evaluator.amountMarker {
+            if !marker.fits(currency) {
+                currency = try ownCurrency(marker, instead: currency, linesSoFar: linesSoFar, amount: spec.amount)
+            }
+        } else if self.spec.currency == nil, currency != mapping.locale.currency {
+            // An earlier line named its currency; this amount names none, so it is the mapping's.
+            throw EvalFailure(
+                code: MappingCode.currencyMismatch,
+                message:
+                    "the document's amounts are in more than one currency (\(currency.code) and the mapping's \(mapping.locale.currency.code))",
+                hint:
+                    "name the row's currency (`currency: \"{Currency}\"` under `document:`), or book each currency as a document of its own",
+                field: evaluator.describe(spec.amount))
+        }
         guard let value else {
             throw EvalFailure(
                 code: MappingCode.missingValue, message: "the line amount is empty",
@@ -538,6 +561,36 @@ final class RowMapper {
         let code = String(text.trimmingWhitespace)
         let isNone = code.utf8.count == 4 && code.utf8.elementsEqual("none".utf8, by: { $0 | 0x20 == $1 })
         return isNone ? VatSpec.none : .code(code)
+    }
+
+    /// The currency an amount names when it is not the document's: it becomes the document's
+    /// when it is the first line's, names one currency, and the mapping names none for the row;
+    /// otherwise the row is rejected rather than booked in a currency the file does not say.
+    private func ownCurrency(
+        _ marker: CurrencyMarker, instead currency: Currency, linesSoFar: Int, amount: Expr
+    ) throws(EvalFailure) -> Currency {
+        let field = evaluator.describe(amount)
+        if spec.currency != nil {
+            throw EvalFailure(
+                code: MappingCode.currencyMismatch,
+                message: "the amount is marked \(marker), but the row's currency is \(currency.code)",
+                hint: "correct the amount or the row's currency", field: field)
+        }
+        guard let own = marker.definite else {
+            throw EvalFailure(
+                code: MappingCode.currencyMismatch,
+                message:
+                    "the amount is marked \(marker), which does not say which currency, and the mapping's is \(currency.code)",
+                hint: "name the row's currency: `currency: \"{Currency}\"` under `document:`, or `locale.currency`",
+                field: field)
+        }
+        guard linesSoFar == 0 else {
+            throw EvalFailure(
+                code: MappingCode.currencyMismatch,
+                message: "the document's amounts are in more than one currency (\(currency.code) and \(own.code))",
+                hint: "book each currency as a document of its own", field: field)
+        }
+        return own
     }
 
     private func currency(_ row: RowState) throws -> Currency {
