@@ -2,9 +2,9 @@ import Foundation
 public import LedgerModel
 
 extension ReferenceData {
-    // MARK: Loading
+    // MARK: The snapshot file: one format for --reference, `reference pull` and the cache
 
-    struct File: Decodable {
+    struct File: Codable {
         var version: Int
         var organization: String?
         var vatModel: String?
@@ -47,5 +47,18 @@ extension ReferenceData {
                 ? model : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(model).path
         }
         return data
+    }
+
+    /// The snapshot file's text, as `--reference` reads it (JSON, which is YAML too), accounts
+    /// in number order: what `reference pull` writes and the organization's cache keeps.
+    public func snapshot() throws -> Data {
+        let file = File(
+            version: 1, organization: organization, vatModel: nil,
+            accounts: accounts.values.sorted { $0.number < $1.number },
+            depositAccounts: depositAccounts.values.sorted { $0.number < $1.number }, accountingYears: years,
+            vatCodes: vatCodes?.sorted())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(file) + Data("\n".utf8)
     }
 }

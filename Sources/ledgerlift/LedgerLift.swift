@@ -12,7 +12,8 @@ struct LedgerLift: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Inspect.self, Check.self, Plan.self, Import.self, Watch.self, Status.self, Auth.self, SandboxCommand.self,
+            Inspect.self, Check.self, Plan.self, Import.self, Watch.self, Status.self, Reference.self, Auth.self,
+            SandboxCommand.self,
         ]
     )
 }

@@ -71,31 +71,3 @@ public struct ReferenceData: Sendable, Hashable {
     /// The accounting year a date falls in.
     public func year(of date: LocalDate) -> AccountingYear? { years.first { $0.from <= date && date <= $0.to } }
 }
-
-extension ReferenceData: Codable {
-    private enum CodingKeys: String, CodingKey {
-        case organization, accounts, depositAccounts, years, vatCodes, vatModelPath
-    }
-
-    /// Accounts as lists in chart order (by number), so the encoding is stable.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(organization, forKey: .organization)
-        try container.encode(accounts.values.sorted { $0.number < $1.number }, forKey: .accounts)
-        try container.encode(depositAccounts.values.sorted { $0.number < $1.number }, forKey: .depositAccounts)
-        try container.encode(years, forKey: .years)
-        try container.encodeIfPresent(vatCodes?.sorted(), forKey: .vatCodes)
-        try container.encodeIfPresent(vatModelPath, forKey: .vatModelPath)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            organization: try container.decodeIfPresent(String.self, forKey: .organization),
-            accounts: try container.decode([Account].self, forKey: .accounts),
-            depositAccounts: try container.decode([Account].self, forKey: .depositAccounts),
-            years: try container.decode([AccountingYear].self, forKey: .years),
-            vatCodes: try container.decodeIfPresent([String].self, forKey: .vatCodes))
-        vatModelPath = try container.decodeIfPresent(String.self, forKey: .vatModelPath)
-    }
-}

@@ -28,13 +28,6 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The files to import.")
     var files: [String]
 
-    @Option(
-        help: "Where to book: \(TargetConnection.targets.joined(separator: ", ")) (sandbox: built in, the default).")
-    var target = "sandbox"
-
-    @Option(help: "The Dinero organization id (firmaID); or DINERO_ORGANIZATION_ID.")
-    var org: Int?
-
     @Option(help: "The job's state file (default: .ledgerlift/<job>.sqlite).")
     var state: String?
 
@@ -44,57 +37,21 @@ struct Import: AsyncParsableCommand {
     @Flag(help: "Forget the job's state and start over (documents already booked are found again by reference).")
     var restart = false
 
-    @Option(help: "Dinero's API base URL (default https://api.dinero.dk; or DINERO_API_URL).")
-    var apiURL: String?
-
-    @Option(help: "Dinero's token server (default https://authz.dinero.dk; or DINERO_AUTH_URL).")
-    var authURL: String?
-
-    @Option(help: "A KEY=value file with DINERO_CLIENT_ID, DINERO_CLIENT_SECRET, DINERO_API_KEY (mode 0600).")
-    var credentials: String?
-
-    @Option(
-        help:
-            "How to sign in: personal (API key: DINERO_CLIENT_ID, DINERO_CLIENT_SECRET, DINERO_API_KEY) or connect (the tokens of ledgerlift auth login)."
-    )
-    var auth = "personal"
-
-    @OptionGroup(title: "Visma Connect (--auth connect)") var connect: ConnectOptionGroup
-
-    @Option(
-        help: "Requests a minute to the organization (default: Dinero's 60 for personal integrations, 100 for apps).")
-    var rateLimit: Int?
-
-    @Option(help: "The target's rate window in seconds (default: Dinero's 60). The client keeps a 1/60 margin on top.")
-    var rateWindow: Double?
-
     @Option(help: "Ledger items per create and book call.")
     var batchSize = 100
 
     @Flag(help: "Read the organization's chart from Dinero even if a copy younger than an hour is cached.")
     var refreshChart = false
 
-    @Option(help: "Where the built-in sandbox keeps its books between runs.")
-    var sandboxData = ".ledgerlift/sandbox"
+    @OptionGroup(title: "Target") var targetOptions: TargetOptionGroup
 
     @OptionGroup var reader: ReaderOptionGroup
 
     @OptionGroup(title: "Validation") var validation: ValidationOptionGroup
 
     func validate() throws {
-        guard TargetConnection.targets.contains(target) else {
-            throw ValidationError("--target is \(TargetConnection.targets.joined(separator: " or "))")
-        }
         if files.isEmpty { throw ValidationError("name at least one file to import") }
         guard (1...1000).contains(batchSize) else { throw ValidationError("--batch-size is 1…1000") }
-        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }
-        guard ["personal", "connect"].contains(auth) else { throw ValidationError("--auth is personal or connect") }
-        if auth == "connect" && target == "sandbox" {
-            throw ValidationError(
-                "--auth connect needs --target dinero (point --api-url and --token-url at a running ledgerlift sandbox to try it)"
-            )
-        }
-        if let rateWindow, rateWindow <= 0 { throw ValidationError("--rate-window must be positive") }
     }
 
     func run() async throws {
@@ -120,19 +77,20 @@ struct Import: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         if restart { StateFile.remove(path: statePath) }
 
-        if target == "sandbox" {
+        if targetOptions.target == "sandbox" {
             Console.err("*** No --target: booking in the built-in sandbox. Nothing leaves this machine. ***")
         }
         let connection: TargetConnection
         do {
-            connection = try await TargetConnection.open(try targetSettings(), sandbox: .dinero)
+            connection = try await TargetConnection.open(try targetOptions.settings(), sandbox: .dinero)
         } catch let error as ConnectionError {
             Console.err("error: \(error)")
             throw ExitStatus.usage
         }
         Console.err("Target: \(connection.description)")
         var job = ImportJob(
-            mapping: session, inputs: files.map { ImportJob.Input(path: $0, key: $0) }, targetName: target,
+            mapping: session, inputs: files.map { ImportJob.Input(path: $0, key: $0) },
+            targetName: targetOptions.target,
             statePath: statePath)
         job.batchSize = batchSize
         job.refreshReference = refreshChart
@@ -171,27 +129,11 @@ struct Import: AsyncParsableCommand {
         throw ExitStatus.of(result.outcome)
     }
 
-    /// Where to book, from the options, the credentials file and the environment.
-    func targetSettings() throws -> TargetSettings {
-        var settings = TargetSettings(target: target, sandboxData: sandboxData)
-        settings.organization = org
-        settings.apiURL = apiURL
-        settings.authURL = authURL
-        settings.credentialsFile = credentials
-        settings.rateLimit = rateLimit
-        settings.rateWindow = rateWindow
-        settings.auth = auth
-        settings.tokenStore = connect.tokenStore
-        settings.environment = ProcessInfo.processInfo.environment
-        settings.afterAnswer = Drills.afterAnswer
-        settings.refreshDrill = Drills.refresh
-        if auth == "connect" { settings.connect = try connect.settings(credentialsFile: credentials) }
-        return settings
-    }
-
     /// The job's name: the mapping's and a digest of what makes it this job.
     func jobName() -> String {
-        ImportJob.name(mapping: mapping, files: files, target: target, organization: org.map(String.init))
+        ImportJob.name(
+            mapping: mapping, files: files, target: targetOptions.target,
+            organization: targetOptions.org.map(String.init))
     }
 
     /// SIGINT and SIGTERM let the call in flight finish, then the run stops with its state saved.
