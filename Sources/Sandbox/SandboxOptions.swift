@@ -21,6 +21,9 @@ public struct SandboxOptions: Sendable {
     public var extraOrganizations: Int = 0
     /// How many status reads still show `PendingBooking` after a ledger item is booked.
     public var pendingStatusReads: Int = 1
+    /// A chart and years for the ready-made Pro organization (1000001), in place of the example
+    /// chart, when the sandbox starts with no books yet.
+    public var chart: SandboxChart?
     /// Faults to inject from the start; the admin API changes them while running.
     public var faults: FaultSettings = FaultSettings()
     /// Called with one line per API request (method, path, status, organization, client id).

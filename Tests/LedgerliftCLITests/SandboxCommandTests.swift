@@ -86,4 +86,53 @@ struct SandboxCommandTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains("--fail-rate must be between 0 and 1"))
     }
+
+    @Test("--reference seeds the organization with a chart and years of one's own, which reference pull reads back")
+    func ownChart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chart-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try """
+        version: 1
+        organization: Mit Firma ApS
+        accounts:
+          - { number: 1010, name: "Salg", kind: sales, vat: U25 }
+          - { number: 2010, name: "Indkøb", kind: expense, vat: I25 }
+        deposit_accounts:
+          - { number: 5510, name: "Bank", kind: asset }
+        accounting_years:
+          - { name: "2025", from: 2025-01-01, to: 2025-12-31, closed: true }
+          - { name: "2026", from: 2026-01-01, to: 2026-12-31 }
+        """.write(toFile: folder + "/org.yaml", atomically: true, encoding: .utf8)
+        let sandbox = try await Running.start(["--json", "--quiet", "--reference", folder + "/org.yaml"])
+        let banner = try #require(
+            try JSONSerialization.jsonObject(with: Data(sandbox.firstLine.utf8)) as? [String: String],
+            "first line: \(sandbox.firstLine)")
+        let baseURL = try #require(banner["baseURL"])
+        let pulled = try await CLI.run(
+            [
+                "reference", "pull", "--target", "dinero", "--org", "1000001", "--api-url", baseURL, "--auth-url",
+                baseURL,
+            ],
+            environment: [
+                "DINERO_CLIENT_ID": try #require(banner["clientId"]),
+                "DINERO_CLIENT_SECRET": try #require(banner["clientSecret"]),
+                "DINERO_API_KEY": try #require(banner["apiKey"]),
+            ])
+        #expect(try await sandbox.interrupt() == 0)
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        let chart = try #require(try JSONSerialization.jsonObject(with: Data(pulled.stdout.utf8)) as? [String: Any])
+        let numbers = (chart["accounts"] as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+        #expect(numbers.contains("1010") && numbers.contains("2010"))
+        #expect(!numbers.contains("1000"))  // the example chart is gone
+        let deposits = (chart["deposit_accounts"] as? [[String: Any]] ?? []).compactMap { $0["number"] as? String }
+        #expect(deposits == ["5510"])
+        let years = (chart["accounting_years"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(years == ["2025", "2026"])
+
+        // A reference file that cannot be read: exit 2, naming it.
+        let broken = try await CLI.run(["sandbox", "--reference", folder + "/missing.yaml"])
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("missing.yaml"))
+    }
 }

@@ -60,7 +60,9 @@ actor DineroStore {
         let records = try database?.all() ?? []
         if records.isEmpty {
             for organization in Seed.organizations(extra: options.extraOrganizations) {
-                organizations[organization.id] = organization
+                organizations[organization.id] =
+                    organization.id == SandboxCredentials.organizationID
+                    ? options.chart.map { $0.applied(to: organization) } ?? organization : organization
             }
             for client in Seed.clients { clients[client.id] = client }
             for user in Seed.users { users[user.id] = user }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import LedgerModel
 import Sandbox
+import Validation
 
 /// `ledgerlift sandbox`: the local Dinero emulator as a server, until interrupted.
 struct SandboxCommand: AsyncParsableCommand {
@@ -22,6 +24,12 @@ struct SandboxCommand: AsyncParsableCommand {
 
     @Option(help: "Keep the sandbox's state in DIR/sandbox.sqlite across restarts (default: memory only).")
     var data: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Seed organization 1000001 with this chart and these accounting years (a --reference file, as reference pull writes; years with closed: true refuse bookings) when its books are new.",
+            valueName: "file"))
+    var reference: String?
 
     @Option(help: "Requests a minute per organization and Visma Connect client.")
     var rateLimit: Int = 100
@@ -84,6 +92,14 @@ struct SandboxCommand: AsyncParsableCommand {
         options.sendRetryAfter = retryAfter
         options.rateWindowSeconds = rateWindow
         options.pendingStatusReads = pendingStatusReads
+        if let reference {
+            do {
+                options.chart = Self.chart(try ReferenceData.load(path: reference))
+            } catch {
+                Console.report(error.diagnostic)
+                throw ExitStatus.usage
+            }
+        }
         if !quiet { options.requestObserver = { Console.err($0) } }
         options.faults = FaultSettings(
             failRate: failRate, latencyMilliseconds: latencyMs, dropAfterCommitRate: dropAfterCommitRate,
@@ -97,6 +113,29 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         Console.out(json ? banner(server).jsonLine : banner(server).text)
         try await server.waitUntilStopped()
+    }
+
+    /// Reference data as the sandbox's chart: its accounts (deposit accounts marked), and its
+    /// years with whether each is closed.
+    static func chart(_ reference: ReferenceData) -> SandboxChart {
+        func account(_ account: ReferenceData.Account, deposit: Bool) -> SandboxChart.Account? {
+            guard let number = Int(account.number.rawValue) else { return nil }
+            return SandboxChart.Account(
+                number: number, name: account.name, kind: account.kind?.rawValue, vatCode: account.vat,
+                hidden: account.hidden ?? false, deposit: deposit)
+        }
+        // A deposit account may be listed among the accounts too: once, marked a deposit account.
+        let all = reference.accounts.merging(reference.depositAccounts) { entry, _ in entry }
+        let accounts = all.values.sorted { $0.number < $1.number }.compactMap {
+            account($0, deposit: reference.depositAccounts[$0.number] != nil)
+        }
+        return SandboxChart(
+            accounts: accounts,
+            years: reference.years.map {
+                SandboxChart.Year(
+                    name: $0.name, from: ($0.from.year, $0.from.month, $0.from.day),
+                    to: ($0.to.year, $0.to.month, $0.to.day), closed: $0.closed == true)
+            })
     }
 
     private func banner(_ server: SandboxServer) -> SandboxBanner {
