@@ -21,6 +21,9 @@ public struct SandboxOptions: Sendable {
     public var extraOrganizations: Int = 0
     /// How many status reads still show `PendingBooking` after a ledger item is booked.
     public var pendingStatusReads: Int = 1
+    /// Seconds (on the sandbox's clock) after which a ledger item being booked is booked by
+    /// itself, as Dinero's background booking finishes whether or not anyone asks.
+    public var bookingSeconds: Double = 2
     /// A chart and years for the ready-made Pro organization (1000001), in place of the example
     /// chart, when the sandbox starts with no books yet.
     public var chart: SandboxChart?

@@ -61,6 +61,26 @@ struct LedgerItemTests {
         }
     }
 
+    @Test("a booking finishes by itself on the sandbox's clock, whether or not its status is read")
+    func bookingFinishesByItself() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            let created = try await h.send(
+                .POST, "/v1.2/\(h.org)/ledgeritems", token: token, json: [Self.item(Self.ids[0])])
+            let version = created.array.first?["Version"] as? String ?? ""
+            let booked = try await h.send(
+                .POST, "/v1/\(h.org)/ledgeritems/book", token: token, json: [["Id": Self.ids[0], "Version": version]])
+            #expect(booked.status == 200, "\(booked.text)")
+            h.clock.advance(by: 1)
+            #expect(try await h.allEntries().isEmpty)
+            h.clock.advance(by: 1)  // two seconds after the book call
+            #expect(try await h.allEntries().count == 3)
+            let status = try await h.send(
+                .POST, "/v1/\(h.org)/ledgeritems/status", token: token, json: [["Id": Self.ids[0]]])
+            #expect(status.array.first?["Status"] as? String == "Booked")
+        }
+    }
+
     @Test("a repeated id is 409 with code 72, and nothing in that call is created")
     func duplicateIDs() async throws {
         try await Harness.with { h in

@@ -28,6 +28,27 @@ struct ListTests {
         }
     }
 
+    @Test("date-times are written as Dinero writes them: Danish local time, no zone, 0–3 fraction digits")
+    func dineroDateTimes() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            h.clock.set(Date(timeIntervalSince1970: 1_781_524_810.407))  // 2026-06-15 12:00:10.407 UTC
+            let created = try await h.send(
+                .POST, "/v1/\(h.org)/contacts", token: token,
+                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": false])
+            let guid = try #require(created.object["ContactGuid"] as? String ?? created.object["Guid"] as? String)
+            let contact = try await h.send(.GET, "/v1/\(h.org)/contacts/\(guid)", token: token)
+            #expect(contact.object["CreatedAt"] as? String == "2026-06-15T14:00:10.407")  // summer time: UTC+2
+            h.clock.set(Date(timeIntervalSince1970: 1_767_268_800))  // 2026-01-01 12:00:00 UTC
+            let winter = try await h.send(
+                .POST, "/v1/\(h.org)/contacts", token: token,
+                json: ["Name": "Vinter", "CountryKey": "DK", "IsPerson": false])
+            let other = try #require(winter.object["ContactGuid"] as? String ?? winter.object["Guid"] as? String)
+            let read = try await h.send(.GET, "/v1/\(h.org)/contacts/\(other)", token: token)
+            #expect(read.object["CreatedAt"] as? String == "2026-01-01T13:00:00")
+        }
+    }
+
     @Test("contacts page from 0, count with and without the filter, and refuse pageSize above 1000")
     func contactsPaging() async throws {
         try await Harness.with { h in

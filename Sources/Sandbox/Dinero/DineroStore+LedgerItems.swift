@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ledger items (kassekladde): `/v1.2/{org}/ledgeritems` create, and `/v1/{org}/ledgeritems/…`.
 extension DineroStore {
     /// "The maximum number of ledger items in the ledger is 1000."
@@ -150,6 +152,7 @@ extension DineroStore {
         for var item in items {
             item.status = .pendingBooking
             item.pendingReadsLeft = options.pendingStatusReads
+            item.completesAt = now.addingTimeInterval(options.bookingSeconds)
             item.version = nextTimestamp()
             if item.pendingReadsLeft == 0 { try finishBooking(&item, organization: organization) }
             store(item)
@@ -188,6 +191,23 @@ extension DineroStore {
         writeEntries(
             ledgerPostings(item, organization: organization), organization: organization, date: item.voucherDate,
             voucherNumber: number, voucherType: "Ledger", source: item.id)
+    }
+
+    /// Completes the bookings whose time has come, as Dinero's background booking does whether
+    /// or not anyone reads their status. Run before every request is answered.
+    func completeDueBookings() {
+        let due = ledgerItems.filter { _, item in
+            item.status == .pendingBooking && item.completesAt.map { $0 <= now } == true
+        }
+        for (_, var item) in due {
+            guard let organization = organizations[item.organization] else { continue }
+            do {
+                try finishBooking(&item, organization: organization)
+            } catch {
+                continue  // left pending; a status read tries again
+            }
+            store(item)
+        }
     }
 
     /// `[{Id}]` → `[{Id, Status, VoucherNumber, Version}]`. A pending booking completes after

@@ -108,12 +108,7 @@ extension DineroStore {
         return .array(list.map(entryJSON))
     }
 
-    static func instant(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
+    static func instant(_ text: String) -> Date? { DineroTime.instant(text) }
 
     // MARK: Files
 
@@ -169,8 +164,8 @@ extension DineroStore {
             "CountryKey": .string(contact.countryKey), "IsPerson": .bool(contact.isPerson),
             "ExternalReference": .string(contact.externalReference), "VatNumber": .string(contact.vatNumber),
             "Email": .string(contact.email),
-            "CreatedAt": .string(ISO8601DateFormatter().string(from: contact.createdAt)),
-            "UpdatedAt": .string(ISO8601DateFormatter().string(from: contact.updatedAt)),
+            "CreatedAt": .string(DineroTime.text(contact.createdAt)),
+            "UpdatedAt": .string(DineroTime.text(contact.updatedAt)),
         ])
     }
 

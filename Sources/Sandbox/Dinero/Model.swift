@@ -148,6 +148,8 @@ struct LedgerItem: Codable, Sendable {
     var lines: [LedgerLine]
     /// Status reads left before a pending booking completes.
     var pendingReadsLeft: Int = 0
+    /// When a pending booking completes by itself.
+    var completesAt: Date?
 }
 
 struct StoredFile: Codable, Sendable {

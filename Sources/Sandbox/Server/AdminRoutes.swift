@@ -136,6 +136,7 @@ extension DineroStore {
     }
 
     func documentsJSON(organization id: Int) -> JSON {
+        completeDueBookings()
         guard let organization = organizations[id] else { return .object([:]) }
         return .object([
             "manualVouchers": .array(
@@ -153,7 +154,8 @@ extension DineroStore {
     }
 
     func allEntriesJSON(organization id: Int) -> JSON {
-        .array(
+        completeDueBookings()
+        return .array(
             (entries[id] ?? []).map { entry in
                 guard case .object(var members) = entryJSON(entry) else { return entryJSON(entry) }
                 members.append(JSON.Member(key: "Source", value: .string(entry.source)))

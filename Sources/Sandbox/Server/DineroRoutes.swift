@@ -30,6 +30,7 @@ enum APIResult: Sendable {
 extension DineroStore {
     /// Runs one operation and commits what it changed, whether it succeeded or not.
     func perform<T: Sendable>(_ operation: @Sendable (isolated DineroStore) throws -> T) throws -> T {
+        completeDueBookings()
         do {
             let value = try operation(self)
             try commit()
