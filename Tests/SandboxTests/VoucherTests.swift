@@ -129,7 +129,10 @@ struct VoucherTests {
 
             let bad = try await h.send(.POST, "/v1/\(h.org)/vouchers/manuel", token: token, json: ["lines": []])
             #expect(bad.status == 400)
-            #expect(Set(bad.object.keys) == ["code", "message", "validationErrors", "languageSpecificMessages"])
+            #expect(
+                Set(bad.object.keys) == [
+                    "code", "message", "validationErrors", "languageSpecificMessages", "errorMessageList",
+                ])
             #expect(bad.code == 42)
             #expect(Set(bad.validationKeys) == ["VoucherDate", "Lines"])
         }
@@ -198,6 +201,33 @@ struct VoucherTests {
         if let paymentDate { body["PaymentDate"] = paymentDate }
         if let contact { body["ContactGuid"] = contact }
         return body
+    }
+
+    @Test("v1.1 still creates purchase vouchers; DepositAccountNumber 0 means not set; errors list each problem")
+    func purchaseWireDetails() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            let old = try await h.send(
+                .POST, "/v1.1/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody())
+            #expect(old.status == 200, "\(old.text)")
+            #expect(old.object["Guid"] is String)
+            // A cash purchase with deposit account 0 has none (not an unknown account 0): its book
+            // is refused for that, each problem listed in errorMessageList too.
+            let zero = try await h.send(
+                .POST, "/v1.2/\(h.org)/vouchers/purchase", token: token, json: Self.purchaseBody(deposit: 0))
+            #expect(zero.status == 200, "\(zero.text)")
+            let guid = try #require(zero.object["Guid"] as? String)
+            let timestamp = try #require(zero.object["Timestamp"] as? String)
+            let read = try await h.send(.GET, "/v1/\(h.org)/vouchers/purchase/\(guid)", token: token)
+            #expect(read.object["DepositAccountNumber"] == nil || read.object["DepositAccountNumber"] is NSNull)
+            let book = try await h.send(
+                .POST, "/v1/\(h.org)/vouchers/purchase/\(guid)/book", token: token, json: ["Timestamp": timestamp])
+            #expect(book.status == 400)
+            let problems = book.object["errorMessageList"] as? [[String: Any]] ?? []
+            #expect(problems.contains { $0["Code"] as? String == "DepositAccountNumber" }, "\(book.text)")
+            #expect(!book.text.contains("account 0"))
+            #expect(book.validationKeys.contains("DepositAccountNumber"))
+        }
     }
 
     @Test("a cash purchase: create at v1.2, update at v1.1, read and book at v1; gross split into net and VAT")

@@ -1,4 +1,5 @@
-/// An error answer from the emulated Dinero API: `{code, message, validationErrors, languageSpecificMessages}`.
+/// An error answer from the emulated Dinero API:
+/// `{code, message, validationErrors, languageSpecificMessages, errorMessageList}`.
 struct DineroError: Error, Sendable {
     var status: Int
     var code: Int
@@ -13,9 +14,14 @@ struct DineroError: Error, Sendable {
             (validationErrors.isEmpty ? [("", message)] : validationErrors).map { property, text in
                 .object(["property": .string(property), "message": .string(text)])
             })
+        // Dinero's newer answers also list each problem as `{Code, Message}` (research notes §10.2).
+        let list: JSON = .array(
+            (validationErrors.isEmpty ? [(String(code), message)] : validationErrors).map { key, text in
+                .object(["Code": .string(key), "Message": .string(text)])
+            })
         return .object([
             "code": .int(code), "message": .string(message), "validationErrors": validation,
-            "languageSpecificMessages": language,
+            "languageSpecificMessages": language, "errorMessageList": list,
         ])
     }
 

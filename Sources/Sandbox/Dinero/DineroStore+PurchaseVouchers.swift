@@ -29,6 +29,7 @@ extension DineroStore {
         }
         draft.date = binder.day(body, "VoucherDate", at: "VoucherDate", required: isUpdate)
         draft.deposit = binder.int(body, "DepositAccountNumber", at: "DepositAccountNumber")
+        if draft.deposit == 0 { draft.deposit = nil }  // Dinero reads 0 as "not set"
         draft.region = binder.string(body, "RegionKey", at: "RegionKey")
         draft.contact = binder.string(body, "ContactGuid", at: "ContactGuid", required: isUpdate)?.lowercased()
         draft.paymentDate = binder.day(body, "PaymentDate", at: "PaymentDate")

@@ -116,10 +116,15 @@ struct DineroRoutes: Sendable {
         }
 
         // Purchase vouchers
-        api(router, .post, "/v1.2/:org/vouchers/purchase", write: true) { store, call in
-            let body = try call.json()
-            return .json(
-                try await store.perform { try $0.createPurchaseVoucher(organization: call.organization, body: body) })
+        // v1.1 is still served beside v1.2 (the same model); only v1 is deprecated.
+        for version in ["v1.1", "v1.2"] {
+            api(router, .post, "/\(version)/:org/vouchers/purchase", write: true) { store, call in
+                let body = try call.json()
+                return .json(
+                    try await store.perform {
+                        try $0.createPurchaseVoucher(organization: call.organization, body: body)
+                    })
+            }
         }
         api(router, .get, "/v1/:org/vouchers/purchase/:guid") { store, call in
             .json(
