@@ -19,15 +19,6 @@ public struct CheckJob {
         self.files = files
     }
 
-    /// The validation choices, with the target's currencies: plans are for Dinero, the one
-    /// target so far, unless the caller names others. Either VAT scheme is taken (no target is
-    /// named), so a mapping can be tried against a Visma.net company's model.
-    var choices: ValidationChoices {
-        var choices = validation
-        if choices.currencies == nil { choices.currencies = DineroClient.currencyRules }
-        return choices
-    }
-
     /// Each file's counts, in order (a file that cannot be read has none), and whether every row
     /// of every file mapped and validated. Throws ``UsageError`` when the validation setup cannot
     /// be used (the sink has heard why).
@@ -35,7 +26,8 @@ public struct CheckJob {
         let validator: Validator?
         do {
             validator =
-                files.isEmpty ? nil : try choices.makeValidator(mapping: mapping.mapping.validation, sink: sink)
+                files.isEmpty
+                ? nil : try validation.offline.makeValidator(mapping: mapping.mapping.validation, sink: sink)
         } catch {
             throw UsageError(error.description)
         }

@@ -69,15 +69,6 @@ public struct PlanJob {
         self.files = files
     }
 
-    /// The validation choices, with the target's currencies: plans are for Dinero, the one
-    /// target so far, unless the caller names others. Either VAT scheme is taken (no target is
-    /// named), so a mapping can be tried against a Visma.net company's model.
-    var choices: ValidationChoices {
-        var choices = validation
-        if choices.currencies == nil { choices.currencies = DineroClient.currencyRules }
-        return choices
-    }
-
     /// The plan, and how it ended: `unusable` when no file could be read, `rowsFailed` when
     /// rows were rejected or a file stopped part way. Throws ``UsageError`` when the validation
     /// setup cannot be used (the sink has heard why).
@@ -85,7 +76,7 @@ public struct PlanJob {
         var plan = PlanOutput(mapping: mapping.mapping.name, kind: mapping.mapping.kind)
         let validator: Validator?
         do {
-            validator = try choices.makeValidator(mapping: mapping.mapping.validation, sink: sink)
+            validator = try validation.offline.makeValidator(mapping: mapping.mapping.validation, sink: sink)
         } catch {
             throw UsageError(error.description)
         }

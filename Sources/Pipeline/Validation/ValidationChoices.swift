@@ -1,6 +1,7 @@
 import Foundation
 public import LedgerModel
 public import Mapping
+import Targets
 public import Validation
 
 /// How a run validates: what the command line (or an inbox) chose, over the mapping's
@@ -68,6 +69,15 @@ public struct ValidationChoices: Sendable {
             sink.report(error.diagnostic)
             throw error
         }
+    }
+
+    /// The choices for `plan` and `check`, which name no target: Dinero's currencies (the one
+    /// target so far) unless others are named, and either VAT scheme, so a mapping can be tried
+    /// against a Visma.net company's model.
+    public var offline: ValidationChoices {
+        var choices = self
+        if choices.currencies == nil { choices.currencies = DineroClient.currencyRules }
+        return choices
     }
 
     static func localToday() -> LocalDate {
