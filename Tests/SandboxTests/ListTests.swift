@@ -49,6 +49,49 @@ struct ListTests {
         }
     }
 
+    @Test("list filters are applied or refused, never ignored; fields asked for are there even when null")
+    func filtersAppliedOrRefused() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            for index in 0..<3 {
+                _ = try await h.send(
+                    .POST, "/v1/\(h.org)/contacts", token: token,
+                    json: ["Name": "Kunde \(index)", "CountryKey": "DK", "IsPerson": true])
+                h.clock.advance(by: 60)
+            }
+            // 2026-06-15 12:00:10 UTC + 60 s: the second and third contacts changed since then.
+            let since = try await h.send(
+                .GET, "/v1/\(h.org)/contacts?changesSince=2026-06-15T12:01:10Z&fields=Name", token: token)
+            #expect(
+                (since.object["Collection"] as? [[String: Any]])?.map { $0["Name"] as? String } == [
+                    "Kunde 1", "Kunde 2",
+                ])
+            let deleted = try await h.send(.GET, "/v1/\(h.org)/contacts?deletedOnly=true", token: token)
+            #expect((deleted.object["Collection"] as? [Any])?.isEmpty == true)
+            #expect(try await h.send(.GET, "/v1/\(h.org)/contacts?deletedOnly=maybe", token: token).status == 400)
+            // A filter the list does not take is refused, not ignored.
+            let refused = try await h.send(.GET, "/v1/\(h.org)/contacts?statusFilter=Draft", token: token)
+            #expect(refused.status == 400)
+            #expect(refused.validationKeys == ["statusfilter"])
+            // Fields asked for are there even when they have no value.
+            let fields = try await h.send(.GET, "/v1/\(h.org)/contacts?fields=Name,VatNumber,Nickname", token: token)
+            let first = try #require((fields.object["Collection"] as? [[String: Any]])?.first)
+            #expect(Set(first.keys) == ["Name", "VatNumber", "Nickname"])
+            #expect(first["Nickname"] is NSNull)
+            // Entry accounts by category; deposit accounts take no category filter.
+            let expenses = try await h.send(.GET, "/v1/\(h.org)/accounts/entry?categoryFilter=Expense", token: token)
+            #expect(!expenses.array.isEmpty)
+            #expect(expenses.array.allSatisfy { $0["Category"] as? String == "Expense" })
+            #expect(
+                try await h.send(.GET, "/v1/\(h.org)/accounts/deposit?categoryFilter=Asset", token: token).status == 400
+            )
+            // Invoices: an unknown status is refused.
+            #expect(try await h.send(.GET, "/v1/\(h.org)/invoices?statusFilter=Nope", token: token).status == 400)
+            let drafts = try await h.send(.GET, "/v1/\(h.org)/invoices?statusFilter=Draft,Booked", token: token)
+            #expect(drafts.status == 200)
+        }
+    }
+
     @Test("contacts page from 0, count with and without the filter, and refuse pageSize above 1000")
     func contactsPaging() async throws {
         try await Harness.with { h in

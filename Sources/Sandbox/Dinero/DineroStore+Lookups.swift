@@ -34,7 +34,13 @@ extension DineroStore {
                     "IsHidden": .bool(account.isHidden), "IsDefaultSalesAccount": .bool(account.number == 1000),
                 ])
         }
-        return .array(Listing.project(items, fields: query["fields"]))
+        // `categoryFilter` (entry accounts): the accounts of one category, as Dinero names them.
+        try Listing.refuseOthers(query, applied: kind == "deposit" ? [] : ["categoryfilter"])
+        let category = query["categoryfilter"]?.lowercased()
+        let listed = items.filter { item in
+            category.map { item["Category"]?.stringValue?.lowercased() == $0 } ?? true
+        }
+        return .array(Listing.project(listed, fields: query["fields"]))
     }
 
     func vatTypeList(organization id: Int, query: [String: String]) throws(DineroError) -> JSON {
@@ -171,10 +177,14 @@ extension DineroStore {
 
     func contactList(organization id: Int, query: [String: String]) throws(DineroError) -> JSON {
         _ = try organization(id)
+        try Listing.refuseOthers(query, applied: ["queryfilter", "changessince", "deletedonly"])
         let all = contacts.values.filter { $0.organization == id }.sorted { $0.updatedAt < $1.updatedAt }
         let conditions = try Listing.filter(
             query["queryfilter"], allowed: ["Name", "Email", "ExternalReference", "VatNumber", "IsPerson"])
-        let items = all.map(contactJSON).filter { item in conditions.allSatisfy { $0.matches(item) } }
+        let since = try Listing.changedSince(query)
+        let deletedOnly = try Listing.deletedOnly(query)
+        let items = all.filter { contact in !deletedOnly && since.map { contact.updatedAt >= $0 } ?? true }
+            .map(contactJSON).filter { item in conditions.allSatisfy { $0.matches(item) } }
         return try Listing.page(
             items, totalWithoutFilter: all.count, query: query, fields: query["fields"], defaults: "name,contactGuid")
     }
@@ -225,14 +235,37 @@ extension DineroStore {
 
     func invoiceList(organization id: Int, query: [String: String]) throws(DineroError) -> JSON {
         _ = try organization(id)
+        try Listing.refuseOthers(
+            query,
+            applied: [
+                "queryfilter", "startdate", "enddate", "changessince", "deletedonly", "statusfilter", "freetextsearch",
+            ])
         let all = invoices.values.filter { $0.organization == id }.sorted { $0.createdAt < $1.createdAt }
         let conditions = try Listing.filter(query["queryfilter"], allowed: ["ExternalReference", "Description"])
         let start = query["startdate"].flatMap(Day.init)
         let end = query["enddate"].flatMap(Day.init)
-        let items = all.filter { invoice in
-            (start.map { $0 <= invoice.date } ?? true) && (end.map { invoice.date <= $0 } ?? true)
+        let since = try Listing.changedSince(query)
+        let deletedOnly = try Listing.deletedOnly(query)
+        // `statusFilter`: Draft, Booked, Paid, OverPaid, Overdue (comma-separated).
+        let statuses = query["statusfilter"].map { Set($0.split(separator: ",").map { $0.lowercased() }) }
+        if let unknown = statuses?.subtracting(["draft", "booked", "paid", "overpaid", "overdue"]).sorted().first {
+            throw DineroError.validation(
+                "statusFilter", "statusFilter takes Draft, Booked, Paid, OverPaid or Overdue, not \(unknown)")
         }
-        .map(invoiceJSON).filter { item in conditions.allSatisfy { $0.matches(item) } }
+        let text = query["freetextsearch"]?.lowercased()
+        let items = all.filter { invoice in
+            !deletedOnly && (start.map { $0 <= invoice.date } ?? true) && (end.map { invoice.date <= $0 } ?? true)
+                && (since.map { invoice.updatedAt >= $0 } ?? true)
+        }
+        .map(invoiceJSON).filter { item in
+            conditions.allSatisfy { $0.matches(item) }
+                && (statuses.map { $0.contains(item["Status"]?.stringValue?.lowercased() ?? "") } ?? true)
+                && (text.map { text in
+                    ["Description", "ContactName", "ExternalReference"].contains {
+                        item[$0]?.stringValue?.lowercased().contains(text) == true
+                    }
+                } ?? true)
+        }
         return try Listing.page(
             items, totalWithoutFilter: all.count, query: query, fields: query["fields"],
             defaults: "Guid,ContactName,Date,Description")

@@ -10,8 +10,38 @@ enum Listing {
     static func project(_ items: [JSON], fields: String?, defaults: String? = nil) -> [JSON] {
         guard let wanted = (fields?.isEmpty == false ? fields : defaults) else { return items }
         let names = wanted.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
-        return items.map { item in
-            .object(names.compactMap { name in item[name].map { JSON.Member(key: name, value: $0) } })
+        // A field asked for is there even when it has no value, as null.
+        return items.map { item in .object(names.map { name in JSON.Member(key: name, value: item[name] ?? .null) }) }
+    }
+
+    /// The list filters Dinero's endpoints take, in the lower case queries are kept in.
+    static let filters: Set<String> = [
+        "queryfilter", "changessince", "deletedonly", "statusfilter", "freetextsearch", "categoryfilter", "startdate",
+        "enddate",
+    ]
+
+    /// A filter is applied or refused, never ignored: one the endpoint does not apply is a 400.
+    static func refuseOthers(_ query: [String: String], applied: Set<String>) throws(DineroError) {
+        if let other = query.keys.filter({ filters.contains($0) && !applied.contains($0) }).sorted().first {
+            throw DineroError.validation(other, "\(other) is not a filter of this list")
+        }
+    }
+
+    /// `changesSince`: the items changed at or after the instant.
+    static func changedSince(_ query: [String: String]) throws(DineroError) -> Date? {
+        guard let text = query["changessince"] else { return nil }
+        guard let instant = DineroTime.instant(text) else {
+            throw DineroError.validation("changesSince", "changesSince is a date-time like 2026-03-01T12:00:00Z")
+        }
+        return instant
+    }
+
+    /// `deletedOnly=true` lists deleted items, which the sandbox keeps none of.
+    static func deletedOnly(_ query: [String: String]) throws(DineroError) -> Bool {
+        switch query["deletedonly"]?.lowercased() {
+        case nil, "false"?: return false
+        case "true"?: return true
+        case let other?: throw DineroError.validation("deletedOnly", "deletedOnly is true or false, not \(other)")
         }
     }
 
