@@ -26,6 +26,7 @@ public enum MappingCode {
     public static let invalidRowValue: DiagnosticCode = "M109"
     public static let bothSides: DiagnosticCode = "M110"
     public static let currencyMismatch: DiagnosticCode = "M111"
+    public static let roundingDifference: DiagnosticCode = "M112"
 }
 
 /// A problem that stops mapping a whole file (an invalid mapping, a full group buffer).

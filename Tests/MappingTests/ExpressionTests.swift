@@ -142,6 +142,64 @@ struct ExpressionTests {
         #expect(second.rejections.first?.diagnostics.first?.code == MappingCode.currencyMismatch)
     }
 
+    @Test("exchange_rate turns amounts into the base currency, rounded as stated, keeping the original in the text")
+    func exchangeRate() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        func document(_ exchange: String) throws -> Document? {
+            let mapping = lineMapping(document: "  currency: EUR\n  exchange_rate: \(exchange)")
+            return try harness.run(mapping, data: Self.csv).documents.first
+        }
+        // 1,234.56 EUR × 7.4605 = 9,210.43488 → 9,210.43 DKK.
+        let converted = try #require(try document("{ rate: 7.4605, round: half_even, to: DKK }"))
+        #expect(converted.currency.code == "DKK")
+        #expect(converted.lines.first?.amount.amountText == "9210.43")
+        #expect(converted.lines.first?.description.contains("EUR 1234.56 at 7.4605") == true)
+        // Quoted per 100, as Danish banks do; rounded up.
+        let per100 = try #require(try document("{ rate: 746.05, per: 100, round: up, to: DKK }"))
+        #expect(per100.lines.first?.amount.amountText == "9210.44")
+        // No rounding mode: the mapping is refused.
+        let (compiled, diagnostics) = MappingCompiler.compile(
+            yaml: lineMapping(document: "  currency: EUR\n  exchange_rate: { rate: 7.46, to: DKK }"), path: "m.yaml")
+        #expect(compiled == nil)
+        #expect(diagnostics.contains { $0.message.contains("needs `round:`") })
+    }
+
+    @Test(
+        "a rate that leaves a voucher unbalanced after rounding: the difference goes to the rounding account, or the row is rejected"
+    )
+    func exchangeRounding() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        func mapping(_ roundingAccount: String) -> String {
+            """
+            version: 1
+            name: fx
+            source: { format: csv, delimiter: ";" }
+            locale: { decimal_mark: ",", date_format: dd-mm-yyyy }
+            document:
+              kind: manual_voucher
+              date: "{date}"
+              currency: EUR
+              exchange_rate: { rate: 0.5, round: half_even, to: DKK\(roundingAccount) }
+              lines:
+                - { account: 1000, amount: "0,01", vat: none }
+                - { account: 1050, amount: "0,01", vat: none }
+                - { account: 5500, amount: "-0,02", vat: none }
+            """
+        }
+        // 0.005 and 0.005 round to 0.00 (half even), -0.01 stays: the sides differ by 0.01.
+        let rejected = try harness.run(mapping(""), data: Self.csv)
+        #expect(rejected.documents.isEmpty)
+        #expect(rejected.rejections.first?.diagnostics.first?.code == MappingCode.roundingDifference)
+        let balanced = try #require(
+            try harness.run(mapping(", rounding_account: 9900"), data: Self.csv).documents.first)
+        #expect(balanced.lines.count == 4)
+        #expect(balanced.lines.last?.account == "9900")
+        #expect(balanced.lines.last?.amount.amountText == "0.01")
+        #expect(balanced.lines.reduce(Int64(0)) { $0 + $1.amount.minorUnits } == 0)
+    }
+
     @Test("dates in the locale's format, or a field's own")
     func dates() throws {
         let harness = try Harness()

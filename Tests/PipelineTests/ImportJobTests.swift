@@ -44,8 +44,8 @@ struct ImportJobTests {
         }
 
         /// A mapping of `Date;Text;Account;Amount` rows to one ledger item each, against sales.
-        func tinyMapping(currency: String = "DKK") throws -> String {
-            let path = folder + "/tiny-\(currency).yaml"
+        func tinyMapping(currency: String = "DKK", document extra: String = "") throws -> String {
+            let path = folder + "/tiny-\(currency)-\(extra.hashValue).yaml"
             try """
             version: 1
             name: tiny
@@ -59,6 +59,7 @@ struct ImportJobTests {
             document:
               kind: ledger_item
               date: "{Date}"
+            \(extra)
               lines:
                 - description: "{Text}"
                   account: "{Account}"
@@ -256,6 +257,27 @@ struct ImportJobTests {
             #expect(rows.map(\.status) == [.rejected, .rejected])
             #expect(rows.allSatisfy { $0.code == "V106" && $0.message?.contains("in EUR") == true })
             #expect(try await bench.held("ledgerItems") == 0)
+        }
+    }
+
+    @Test("a mapping in euro with an exchange rate books DKK amounts that balance, the euro amount in each line's text")
+    func exchangeRate() async throws {
+        try await Bench.with { bench in
+            let file = bench.folder + "/sales.csv"
+            try "Date;Text;Account;Amount\n2026-03-01;cash;5820;100,00\n2026-03-02;card;5810;200,00\n"
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            let mapping = try bench.tinyMapping(
+                currency: "EUR", document: "  exchange_rate: { rate: 746.05, per: 100, round: half_even, to: DKK }")
+            let job = try bench.job(mapping, [file])
+            let result = try await job.run(target: bench.target(), sink: Collected())
+            #expect(result.progress.booked == 2)
+            #expect(try JobReport.rows(from: try #require(result.state)).allSatisfy { $0.status == .booked })
+            let held = try await bench.sandbox.held("ledgerItems")
+            #expect(held.count == 2)
+            let lines = held.flatMap { $0["Lines"] as? [[String: Any]] ?? [] }
+            let amounts = lines.compactMap { ($0["Amount"] as? NSNumber)?.decimalValue }.sorted()
+            #expect(amounts == [Decimal(string: "746.05")!, Decimal(string: "1492.1")!])
+            #expect(lines.allSatisfy { ($0["Description"] as? String)?.contains("EUR") == true })
         }
     }
 

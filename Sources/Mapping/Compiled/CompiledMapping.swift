@@ -87,12 +87,14 @@ public struct CompiledMapping: Sendable {
         let lines: [LineSpec]
         let group: GroupSpec?
         let vatCheck: VatCheckSpec?
+        let exchangeRate: ExchangeRateSpec?
 
         init(
             kind: DocumentKind, date: Expr, reference: ReferenceSpec, description: Expr?, currency: Expr?,
             voucherNumber: Expr?, attachment: Expr?, purchase: PurchaseSpec?, lines: [LineSpec], group: GroupSpec?,
-            vatCheck: VatCheckSpec?
+            vatCheck: VatCheckSpec?, exchangeRate: ExchangeRateSpec? = nil
         ) {
+            self.exchangeRate = exchangeRate
             self.kind = kind
             self.date = date
             self.reference = reference
@@ -105,6 +107,17 @@ public struct CompiledMapping: Sendable {
             self.group = group
             self.vatCheck = vatCheck
         }
+    }
+
+    /// `exchange_rate:` — amounts in the row's currency turned into another (`to`) at a rate
+    /// (units of `to` per `per` units of the row's currency), rounded as stated.
+    struct ExchangeRateSpec: Sendable {
+        var rate: Expr
+        var per: ExactDecimal
+        var rounding: RoundingMode
+        var to: Currency?
+        /// Where a difference that rounding leaves goes; without it such a document is rejected.
+        var roundingAccount: Expr?
     }
 
     /// `vat_check:` — the VAT a source states, checked by validation against the code's rate.

@@ -562,7 +562,7 @@ final class Compiler {
 
     static let documentKeys = [
         "kind", "date", "reference", "description", "currency", "voucher_number", "attachment", "purchase", "lines",
-        "group_by", "vat_check",
+        "group_by", "vat_check", "exchange_rate",
     ]
 
     func compileDocument(_ node: Node) -> CompiledMapping.DocumentSpec? {
@@ -630,11 +630,58 @@ final class Compiler {
         }
         let group = keys["group_by"].flatMap { compileGroup($0.value) }
         let vatCheck = keys["vat_check"].flatMap { compileVatCheck($0.value) }
+        let exchangeRate = keys["exchange_rate"].flatMap { compileExchangeRate($0.value) }
         guard let date else { return nil }
         return CompiledMapping.DocumentSpec(
             kind: kind, date: date, reference: reference, description: description, currency: currency,
             voucherNumber: voucherNumber, attachment: attachment, purchase: purchase, lines: lines, group: group,
-            vatCheck: vatCheck)
+            vatCheck: vatCheck, exchangeRate: exchangeRate)
+    }
+
+    static let exchangeRateKeys = ["rate", "per", "round", "to", "rounding_account"]
+
+    func compileExchangeRate(_ node: Node) -> CompiledMapping.ExchangeRateSpec? {
+        let context = "document.exchange_rate"
+        let keys = pairs(node, allowed: Self.exchangeRateKeys, in: context)
+        guard node.pairs != nil else { return nil }
+        guard let rateNode = keys["rate"] else {
+            error(
+                MappingCode.missingKey, "`\(context)` needs `rate:` (a number, a column, or a lookup by date)",
+                at: node)
+            return nil
+        }
+        guard let roundNode = keys["round"] else {
+            error(
+                MappingCode.missingKey, "`\(context)` needs `round:`: say how converted amounts are rounded",
+                hint: "half_even, half_up, half_down, down, up, floor or ceiling", at: node)
+            return nil
+        }
+        let rate = expression(rateNode.value, .amount, "\(context).rate")
+        let rounding = choice(roundNode.value, "\(context).round", RoundingMode.self)
+        var per = ExactDecimal(units: 1, scale: 0)
+        if let perNode = keys["per"] {
+            if let text = perNode.value.text, let value = ExactDecimal(text), !value.isZero, !value.isNegative {
+                per = value
+            } else {
+                error(MappingCode.invalidValue, "`\(context).per` is a positive number, like 100", at: perNode.value)
+            }
+        }
+        var to: Currency?
+        if let toNode = keys["to"] {
+            to = toNode.value.text.flatMap { Currency(code: $0) }
+            if to == nil {
+                error(MappingCode.invalidValue, "`\(context).to` is a three-letter currency code", at: toNode.value)
+            }
+        } else {
+            error(
+                MappingCode.missingKey, "`\(context)` needs `to:`: the currency to book in, e.g. DKK", at: node)
+        }
+        let roundingAccount = keys["rounding_account"].flatMap {
+            expression($0.value, .text, "\(context).rounding_account")
+        }
+        guard let rate, let rounding, to != nil else { return nil }
+        return CompiledMapping.ExchangeRateSpec(
+            rate: rate, per: per, rounding: rounding, to: to, roundingAccount: roundingAccount)
     }
 
     static let vatCheckKeys = ["gross", "net", "vat", "code"]

@@ -381,6 +381,11 @@ final class RowMapper {
             let (reference, digest) = try reference(first, more)
             var stated: DeclaredVat?
             if let check = spec.vatCheck { stated = try declaredVat(check, first, currency) }
+            if let exchange = spec.exchangeRate, currency != (exchange.to ?? mapping.locale.currency) {
+                let base = exchange.to ?? mapping.locale.currency
+                try convert(&lines, &stated, from: currency, to: base, exchange, first)
+                currency = base
+            }
             var document =
                 hasRareFields
                 ? Document(
@@ -561,6 +566,64 @@ final class RowMapper {
         let code = String(text.trimmingWhitespace)
         let isNone = code.utf8.count == 4 && code.utf8.elementsEqual("none".utf8, by: { $0 | 0x20 == $1 })
         return isNone ? VatSpec.none : .code(code)
+    }
+
+    /// Turns the document's amounts into `base` at the row's exchange rate, rounded as the mapping
+    /// says; each line's text keeps the original amount and the rate. A difference that rounding
+    /// leaves between the sides goes to the rounding account, or the row is rejected (M112): a
+    /// voucher that does not balance is never booked.
+    private func convert(
+        _ lines: inout [DocumentLine], _ stated: inout DeclaredVat?, from source: Currency, to base: Currency,
+        _ exchange: CompiledMapping.ExchangeRateSpec, _ row: RowState
+    ) throws {
+        let field = evaluator.describe(exchange.rate)
+        guard let rate = try evaluator.amount(exchange.rate, row), !rate.isZero, !rate.isNegative else {
+            throw EvalFailure(
+                code: MappingCode.missingValue,
+                message: "the exchange rate from \(source.code) to \(base.code) is empty, zero or negative",
+                hint: "check the rate column or lookup", field: field)
+        }
+        func converted(_ money: Money) throws(EvalFailure) -> Money {
+            guard let product = money.decimal.multiplied(by: rate),
+                let value = product.divided(by: exchange.per, scale: base.minorDigits, rounding: exchange.rounding),
+                let result = Money(value, currency: base)
+            else {
+                throw EvalFailure(
+                    code: MappingCode.overflow, message: "the converted amount is too large", hint: nil, field: field)
+            }
+            return result
+        }
+        let rateText = exchange.per == ExactDecimal(units: 1, scale: 0) ? "\(rate)" : "\(rate) per \(exchange.per)"
+        var open: Int64 = 0
+        for index in lines.indices {
+            let original = lines[index].amount
+            lines[index].amount = try converted(original)
+            let note = "\(source.code) \(original.decimal) at \(rateText)"
+            lines[index].description = lines[index].description.isEmpty ? note : lines[index].description + " (\(note))"
+            if lines[index].balancingAccount == nil { open += lines[index].amount.minorUnits }
+        }
+        if let declared = stated {
+            stated = DeclaredVat(
+                gross: try converted(declared.gross), net: try declared.net.map(converted),
+                vat: try converted(declared.vat),
+                code: declared.code)
+        }
+        // A purchase's lines are gross amounts, not sides that balance.
+        guard spec.kind != .purchaseVoucher, open != 0 else { return }
+        guard let accountExpr = exchange.roundingAccount,
+            let account = try account(accountExpr, row, "rounding_account")
+        else {
+            throw EvalFailure(
+                code: MappingCode.roundingDifference,
+                message:
+                    "converted at \(rateText), the document's amounts differ by \(Money(minorUnits: open, currency: base)) after rounding",
+                hint: "name a `rounding_account` under `exchange_rate` to take the difference", field: field)
+        }
+        lines.append(
+            DocumentLine(
+                description: "Rounding of the \(source.code)→\(base.code) conversion", account: account,
+                balancingAccount: nil, amount: Money(minorUnits: -open, currency: base), vat: VatSpec.none,
+                balancingVat: nil, row: lines[0].row))
     }
 
     /// The currency an amount names when it is not the document's: it becomes the document's
