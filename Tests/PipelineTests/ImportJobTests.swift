@@ -208,7 +208,7 @@ struct ImportJobTests {
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
             var job = try bench.job(try bench.tinyMapping(), [file])
-            job.batchSize = batchSize
+            job.submission.batchSize = batchSize
             let result = try await job.run(target: bench.target(), sink: Collected())
             let rows = try JobReport.rows(from: try #require(result.state))
             #expect(rows.map(\.status) == [.rejected, .booked, .rejected, .booked])

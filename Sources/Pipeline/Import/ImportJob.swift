@@ -38,12 +38,11 @@ public struct ImportJob: Sendable {
     /// The target's name as the job records it (`sandbox`, `dinero`).
     public var targetName: String
     public var statePath: String
-    public var batchSize = 100
     /// Read the organization's reference data again even if a fresh copy is cached.
     public var refreshReference = false
     public var reader = ReaderOverrides()
     public var validation = ValidationChoices()
-    /// How booking goes: status polls, attempts, who hears of progress (`batchSize` above wins).
+    /// How booking goes: batch size, status polls, attempts, who hears of progress.
     public var submission = SubmissionOptions()
     /// The clock status polls wait on.
     public var time: any TimeSource = SystemTime()
@@ -117,7 +116,6 @@ public struct ImportJob: Sendable {
         }
 
         var options = submission
-        options.batchSize = batchSize
         options.yearOf = { [years = reference.years] date in years.first { $0.from <= date && date <= $0.to } }
         let submitter = Submitter(target: target, state: stateFile, options: options, time: time, stop: stop)
         let (end, progress) = try await submitter.run()

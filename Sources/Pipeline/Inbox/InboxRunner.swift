@@ -7,6 +7,7 @@ public import Logging
 import Mapping
 import Readers
 import Reports
+import Submission
 import Synchronization
 import Targets
 
@@ -246,7 +247,7 @@ public final class InboxRunner {
             inputs: [ImportJob.Input(path: path, key: key, attachmentFolder: inbox.root, fingerprint: fingerprint)],
             targetName: route.target, statePath: statePath)
         job.validation = validation
-        job.batchSize = route.batchSize
+        job.submission.batchSize = route.batchSize
         let result: ImportJob.Result
         do {
             result = try await job.run(connection: connection, sink: collector, stop: stop)

@@ -92,7 +92,7 @@ struct Import: AsyncParsableCommand {
             mapping: session, inputs: files.map { ImportJob.Input(path: $0, key: $0) },
             targetName: targetOptions.target,
             statePath: statePath)
-        job.batchSize = batchSize
+        job.submission.batchSize = batchSize
         job.refreshReference = refreshChart
         job.reader = reader.overrides
         job.validation = validation.choices
