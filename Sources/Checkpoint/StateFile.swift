@@ -211,9 +211,9 @@ public final class StateFile: Sendable {
                 for row in record.rows {
                     try db.execute(
                         sql:
-                            "INSERT OR REPLACE INTO row (file, record, line, status, code, message) VALUES (?, ?, ?, 'duplicate', 'L002', ?)",
+                            "INSERT OR REPLACE INTO row (file, record, line, status, code, message) VALUES (?, ?, ?, 'duplicate', ?, ?)",
                         arguments: [
-                            file, row.record, row.line,
+                            file, row.record, row.line, JobCode.duplicate.rawValue,
                             "the same document (\(record.reference)) is already in this job, from \(first ?? "another file")",
                         ])
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerModel
 
 /// One source row's final word: what became of it at the target.
 public struct ReportRow: Sendable, Hashable, Encodable {
@@ -98,7 +99,7 @@ public enum Report {
                 if let reference = row.reference { documents.insert(reference) }
             case .rejected:
                 summary.rejected += 1
-                if row.code == "L003" { summary.draftsLeft += 1 }
+                if row.code == JobCode.draftLeft.rawValue { summary.draftsLeft += 1 }
             case .failed: summary.failed += 1
             case .skipped: summary.skipped += 1
             case .duplicateSkipped: summary.duplicateSkipped += 1

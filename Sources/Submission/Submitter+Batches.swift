@@ -85,7 +85,7 @@ extension Submitter {
                 record.phase = .pending
                 record.remoteID = nil
                 record.remoteVersion = nil
-                record.errorCode = Self.strayDraftCode
+                record.errorCode = JobCode.strayDraft.rawValue
                 record.errorMessage = note
             case .draft(let id, let version):
                 if unannounced { progress.adopted += 1 }
@@ -296,7 +296,7 @@ extension Submitter {
         } catch {
             try stopIfFatal(error)
             reject(&record, .closedPeriod(period), progress: &progress)
-            record.errorCode = Self.draftLeftCode
+            record.errorCode = JobCode.draftLeft.rawValue
             record.errorMessage =
                 "\(period) (\(reason)); the draft \(record.remoteID ?? "") could not be removed (\(error)): delete it at the target"
         }

@@ -147,14 +147,6 @@ public final class Submitter<T: Target>: Sendable {
         progress.rejected += 1
     }
 
-    /// Code of the note left on a document whose earlier create got no answer and that the
-    /// target cannot look up: it is booked once, but a stray draft may be left at the target.
-    static var strayDraftCode: String { "L001" }
-
-    /// Code of a document refused at booking whose draft could not be removed: the report
-    /// names the draft's id at the target, to delete there.
-    public static var draftLeftCode: String { "L003" }
-
     func book(
         _ record: inout DocumentRecord, id: String, version: String?, number: String?,
         progress: inout SubmissionProgress
@@ -163,7 +155,7 @@ public final class Submitter<T: Target>: Sendable {
         record.remoteID = id
         record.remoteNumber = number
         if let version { record.remoteVersion = version }
-        if record.errorCode != Self.strayDraftCode {
+        if record.errorCode != JobCode.strayDraft.rawValue {
             // A note about a possible stray draft stays; any other earlier error is over.
             record.errorCode = nil
             record.errorMessage = nil
