@@ -238,36 +238,38 @@ public final class StateFile: Sendable {
         }
     }
 
-    /// The documents kept under one source file, in file order.
-    public func documents(file: String) throws -> [DocumentRecord] {
+    /// The documents kept under one source file, in file order. `payload`: with what sending
+    /// needs (the wire body, or the document where none was kept); a report needs neither.
+    public func documents(file: String, payload: Bool = true) throws -> [DocumentRecord] {
         try queue.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Self.columns) FROM document WHERE file = ? ORDER BY sequence", arguments: [file]
+                db, sql: "SELECT \(Self.columns(payload)) FROM document WHERE file = ? ORDER BY sequence",
+                arguments: [file]
             )
             .map(Self.documentRecord)
         }
     }
 
-    /// The job's documents in file order; of some phases, or all.
-    public func documents(in phases: Set<Phase>? = nil) throws -> [DocumentRecord] {
+    /// The job's documents in file order; of some phases, or all. `payload` as for
+    /// ``documents(file:payload:)``.
+    public func documents(in phases: Set<Phase>? = nil, payload: Bool = true) throws -> [DocumentRecord] {
         try queue.read { db in
-            let rows: [Row]
-            if let phases {
-                let list = phases.map { "'\($0.rawValue)'" }.joined(separator: ",")
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT \(Self.columns) FROM document WHERE phase IN (\(list)) ORDER BY sequence")
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT \(Self.columns) FROM document ORDER BY sequence")
-            }
-            return try rows.map(Self.documentRecord)
+            let filter =
+                phases.map { " WHERE phase IN (\($0.map { "'\($0.rawValue)'" }.joined(separator: ",")))" } ?? ""
+            return try Row.fetchAll(
+                db, sql: "SELECT \(Self.columns(payload)) FROM document\(filter) ORDER BY sequence"
+            ).map(Self.documentRecord)
         }
     }
 
-    /// Everything but the document's body, which is read only where no wire body was kept.
-    private static let columns = """
-        reference, kind, file, date, rows, attachment, wire, CASE WHEN wire IS NULL THEN body END AS body, phase,
-        remoteID, remoteVersion, remoteNumber, attachmentID, errorCode, errorMessage, attempts, sequence
+    /// The columns of a document record; the body only where no wire body was kept, and neither
+    /// without the payload.
+    private static func columns(_ payload: Bool) -> String {
         """
+        reference, kind, file, date, rows, attachment, phase, remoteID, remoteVersion, remoteNumber, attachmentID,
+        errorCode, errorMessage, attempts, sequence\(payload ? ", wire, CASE WHEN wire IS NULL THEN body END AS body" : "")
+        """
+    }
 
     private static func documentRecord(_ row: Row) throws -> DocumentRecord {
         guard let kind = DocumentKind(rawValue: row["kind"]), let date = LocalDate(iso: row["date"]) else {

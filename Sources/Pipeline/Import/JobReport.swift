@@ -8,7 +8,9 @@ public enum JobReport {
     /// Every row of the job, or of one of its source files (by the key the job keeps it under).
     public static func rows(from state: StateFile, file: String? = nil) throws -> [ReportRow] {
         var rows: [ReportRow] = []
-        for document in try file.map(state.documents(file:)) ?? state.documents() {
+        let documents =
+            try file.map { try state.documents(file: $0, payload: false) } ?? state.documents(payload: false)
+        for document in documents {
             let status: ReportRow.Status =
                 switch document.phase {
                 case .booked: .booked
