@@ -51,13 +51,14 @@ public enum DineroTranslation {
         }
     }
 
-    /// The document's wire body, as it will be sent (a receipt's `FileGuid` is added when sent).
+    /// The document's wire body, as it will be sent; a receipt's `FileGuid`, known only once it
+    /// is uploaded, is added then (``withFileGuid(_:_:)``).
     static func wire(_ document: Document) throws(TargetError) -> Data {
         do {
             switch document.kind {
-            case .ledgerItem: return try DineroClient.encoder.encode(try ledgerItem(document, fileGuid: nil))
-            case .manualVoucher: return try DineroClient.encoder.encode(try manualVoucher(document, fileGuid: nil))
-            case .purchaseVoucher: return try DineroClient.encoder.encode(try purchaseVoucher(document, fileGuid: nil))
+            case .ledgerItem: return try DineroClient.encoder.encode(try ledgerItem(document))
+            case .manualVoucher: return try DineroClient.encoder.encode(try manualVoucher(document))
+            case .purchaseVoucher: return try DineroClient.encoder.encode(try purchaseVoucher(document))
             }
         } catch let error as TargetError {
             throw error
@@ -66,8 +67,8 @@ public enum DineroTranslation {
         }
     }
 
-    /// A wire body with the receipt's `FileGuid` added: the body is an object written without
-    /// one (its nil was left out), so the member goes first. A guid is hex digits and dashes.
+    /// A wire body with the receipt's `FileGuid` added: the bodies have no such member of their
+    /// own, so it goes first. A guid is hex digits and dashes.
     static func withFileGuid(_ wire: Data, _ guid: String?) -> Data {
         guard let guid, wire.first == UInt8(ascii: "{") else { return wire }
         var body = Data("{\"FileGuid\":\"\(guid)\",".utf8)
@@ -77,7 +78,7 @@ public enum DineroTranslation {
 
     static func refuse(_ message: String) -> TargetError { .rejected(code: nil, message: message, fields: [:]) }
 
-    static func ledgerItem(_ document: Document, fileGuid: String?) throws(TargetError) -> LedgerItemBody {
+    static func ledgerItem(_ document: Document) throws(TargetError) -> LedgerItemBody {
         var lines: [LedgerLineBody] = []
         for line in document.lines {
             lines.append(
@@ -91,10 +92,10 @@ public enum DineroTranslation {
         }
         return LedgerItemBody(
             id: ledgerItemID(reference: document.reference), voucherNumber: document.voucherNumber,
-            voucherDate: document.date.description, fileGuid: fileGuid, lines: lines)
+            voucherDate: document.date.description, lines: lines)
     }
 
-    static func manualVoucher(_ document: Document, fileGuid: String?) throws(TargetError) -> ManualVoucherBody {
+    static func manualVoucher(_ document: Document) throws(TargetError) -> ManualVoucherBody {
         var lines: [ManualLineBody] = []
         for line in document.lines {
             lines.append(
@@ -107,10 +108,10 @@ public enum DineroTranslation {
         }
         return ManualVoucherBody(
             voucherDate: document.date.description, externalReference: externalReference(document),
-            fileGuid: fileGuid, lines: lines)
+            lines: lines)
     }
 
-    static func purchaseVoucher(_ document: Document, fileGuid: String?) throws(TargetError) -> PurchaseVoucherBody {
+    static func purchaseVoucher(_ document: Document) throws(TargetError) -> PurchaseVoucherBody {
         guard let terms = document.purchase else { throw refuse("a purchase voucher needs its payment terms") }
         var lines: [PurchaseLineBody] = []
         for line in document.lines {
@@ -127,7 +128,7 @@ public enum DineroTranslation {
             purchaseType: terms.payment.rawValue, voucherDate: document.date.description,
             depositAccountNumber: try optionalAccount(terms.depositAccount, "deposit account"),
             regionKey: terms.region?.rawValue, contactGuid: terms.contact, paymentDate: terms.paymentDate?.description,
-            currencyKey: document.currency == .dkk ? nil : document.currency.code, fileGuid: fileGuid,
+            currencyKey: document.currency == .dkk ? nil : document.currency.code,
             externalReference: externalReference(document), lines: lines)
     }
 

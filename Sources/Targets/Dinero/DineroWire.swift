@@ -7,11 +7,10 @@ import Foundation
 struct ManualVoucherBody: Encodable, Sendable {
     var voucherDate: String
     var externalReference: String?
-    var fileGuid: String?
     var lines: [ManualLineBody]
 
     enum CodingKeys: String, CodingKey {
-        case voucherDate = "VoucherDate", externalReference = "ExternalReference", fileGuid = "FileGuid"
+        case voucherDate = "VoucherDate", externalReference = "ExternalReference"
         case lines = "Lines"
     }
 }
@@ -39,14 +38,13 @@ struct PurchaseVoucherBody: Encodable, Sendable {
     var contactGuid: String?
     var paymentDate: String?
     var currencyKey: String?
-    var fileGuid: String?
     var externalReference: String?
     var lines: [PurchaseLineBody]
 
     enum CodingKeys: String, CodingKey {
         case purchaseType = "PurchaseType", voucherDate = "VoucherDate", depositAccountNumber = "DepositAccountNumber"
         case regionKey = "RegionKey", contactGuid = "ContactGuid", paymentDate = "PaymentDate"
-        case currencyKey = "CurrencyKey", fileGuid = "FileGuid", externalReference = "ExternalReference"
+        case currencyKey = "CurrencyKey", externalReference = "ExternalReference"
         case lines = "Lines"
     }
 }
@@ -67,11 +65,10 @@ struct LedgerItemBody: Encodable, Sendable {
     var id: String
     var voucherNumber: Int?
     var voucherDate: String
-    var fileGuid: String?
     var lines: [LedgerLineBody]
 
     enum CodingKeys: String, CodingKey {
-        case id = "Id", voucherNumber = "VoucherNumber", voucherDate = "VoucherDate", fileGuid = "FileGuid"
+        case id = "Id", voucherNumber = "VoucherNumber", voucherDate = "VoucherDate"
         case lines = "Lines"
     }
 }
