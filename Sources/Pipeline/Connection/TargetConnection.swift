@@ -70,17 +70,18 @@ public final class TargetConnection: Sendable {
                 throw ConnectionError("this build has no built-in sandbox; name a --target")
             }
             let sandbox = try await transport.sandbox(data: settings.sandboxData)
+            let organization = settings.organization ?? embedded.organizationID
             var local = settings
-            local.organization = settings.organization ?? embedded.organizationID
+            local.organization = organization
             local.apiURL = sandbox.baseURL
             local.authURL = sandbox.baseURL
             let (client, _) = try await DineroClient.open(
                 local, http: transport.http, limiters: transport.limiters,
-                personal: embedded.credentials(local.organization ?? embedded.organizationID))
+                personal: embedded.credentials(organization))
             return TargetConnection(
                 target: client,
                 description:
-                    "the built-in sandbox (\(sandbox.baseURL), organization \(client.organizationID), books in \(settings.sandboxData))",
+                    "the built-in sandbox (\(sandbox.baseURL), organization \(organization), books in \(settings.sandboxData))",
                 owned: owned ? transport : nil)
         }
         guard let open = openers[settings.target] else {
