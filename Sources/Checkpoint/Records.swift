@@ -33,6 +33,8 @@ public struct DocumentRecord: Sendable, Hashable {
     public var rows: [SourceRow]
     /// The attachment's path on disk, when it has one.
     public var attachment: String?
+    /// The id of a contact the job creates, which must exist before the document is sent.
+    public var newContact: String?
     /// The target's wire body, made once when the document was stored (``Target/preflight``).
     /// Nil only in state files written before it was kept: then ``document`` is loaded.
     public var wire: Data?

@@ -12,7 +12,7 @@ import LedgerModel
 /// transaction, committed before the caller goes on.
 public final class StateFile: Sendable {
     public let path: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -119,6 +119,22 @@ public final class StateFile: Sendable {
                     ])
             }
         }
+        migrator.registerMigration("v4-contacts") { db in
+            // The organization's contacts as a run read them (`listed`), and the ones the job
+            // creates (`new`, `created` once the target has it); a document that needs a new
+            // contact names it, so the contact is created before the document.
+            try db.create(table: "contact") { table in
+                table.column("id", .text).primaryKey()
+                table.column("name", .text).notNull()
+                table.column("vatNumber", .text)
+                table.column("externalReference", .text)
+                table.column("country", .text)
+                table.column("origin", .text).notNull().check(sql: "origin IN ('listed','new')")
+                table.column("created", .boolean).notNull().defaults(to: false)
+            }
+            try db.alter(table: "job") { table in table.add(column: "contactsReadAt", .datetime) }
+            try db.alter(table: "document") { table in table.add(column: "newContact", .text) }
+        }
         return migrator
     }
 
@@ -171,24 +187,29 @@ public final class StateFile: Sendable {
     ///
     /// A large file is stored in chunks, the last with `complete`; a chunk stored again after a
     /// crash is recognised as this file's own and left alone.
-    public func storeMapped(file: String, documents: [DocumentRecord], rows: [RowRecord], complete: Bool = true) throws
-    {
+    /// `contacts`: contacts the documents need the job to create; kept with them, so no stored
+    /// document names a contact the state file does not know.
+    public func storeMapped(
+        file: String, documents: [DocumentRecord], rows: [RowRecord], contacts: [Contact] = [], complete: Bool = true
+    ) throws {
         let bodies = try documents.map { record in
             guard let document = record.document else { throw StateFileError("a document to store has no body") }
             return try Self.encoder.encode(document)
         }
         try queue.write { db in
             let now = Date()
+            for contact in contacts { try Self.insert(contact, origin: "new", into: db) }
             for (record, body) in zip(documents, bodies) {
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO document
-                        (reference, kind, file, body, wire, date, rows, attachment, phase, sequence, updatedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                        (reference, kind, file, body, wire, date, rows, attachment, newContact, phase, sequence,
+                        updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
                         """,
                     arguments: [
                         record.reference, record.kind.rawValue, file, body, record.wire, record.date.description,
-                        Self.rowsText(record.rows), record.attachment, record.sequence, now,
+                        Self.rowsText(record.rows), record.attachment, record.newContact, record.sequence, now,
                     ])
                 guard db.changesCount == 0 else { continue }
                 // The same document came from another file already: its rows are duplicates, not lost.
@@ -200,12 +221,13 @@ public final class StateFile: Sendable {
                 try db.execute(
                     sql: """
                         UPDATE document SET file = ?, body = ?, wire = ?, date = ?, rows = ?, attachment = ?,
-                        phase = 'pending', errorCode = NULL, errorMessage = NULL, attempts = 0, sequence = ?, updatedAt = ?
+                        newContact = ?, phase = 'pending', errorCode = NULL, errorMessage = NULL, attempts = 0,
+                        sequence = ?, updatedAt = ?
                         WHERE reference = ? AND phase = 'rejected' AND remoteID IS NULL
                         """,
                     arguments: [
                         file, body, record.wire, record.date.description, Self.rowsText(record.rows),
-                        record.attachment, record.sequence, now, record.reference,
+                        record.attachment, record.newContact, record.sequence, now, record.reference,
                     ])
                 guard db.changesCount == 0 else { continue }
                 for row in record.rows {
@@ -266,8 +288,8 @@ public final class StateFile: Sendable {
     /// without the payload.
     private static func columns(_ payload: Bool) -> String {
         """
-        reference, kind, file, date, rows, attachment, phase, remoteID, remoteVersion, remoteNumber, attachmentID,
-        errorCode, errorMessage, attempts, sequence\(payload ? ", wire, CASE WHEN wire IS NULL THEN body END AS body" : "")
+        reference, kind, file, date, rows, attachment, newContact, phase, remoteID, remoteVersion, remoteNumber,
+        attachmentID, errorCode, errorMessage, attempts, sequence\(payload ? ", wire, CASE WHEN wire IS NULL THEN body END AS body" : "")
         """
     }
 
@@ -279,6 +301,7 @@ public final class StateFile: Sendable {
             reference: row["reference"], kind: kind, date: date, rows: rows(fromText: row["rows"]),
             sequence: row["sequence"], file: row["file"])
         record.attachment = row["attachment"]
+        record.newContact = row["newContact"]
         record.wire = row["wire"]
         if let body = row["body"] as Data? { record.document = try JSONDecoder().decode(Document.self, from: body) }
         record.phase = Phase(rawValue: row["phase"]) ?? .pending
@@ -357,6 +380,74 @@ public final class StateFile: Sendable {
             }
             return counts
         }
+    }
+}
+
+extension StateFile {
+    // MARK: Contacts
+
+    /// The organization's contacts as a run of this job read them, when that was less than
+    /// `maxAge` seconds ago; the ones the job created are among them.
+    public func contacts(maxAge: TimeInterval) throws -> [Contact]? {
+        try queue.read { db in
+            guard let readAt = try Date.fetchOne(db, sql: "SELECT contactsReadAt FROM job WHERE id = 1"),
+                Date().timeIntervalSince(readAt) < maxAge
+            else { return nil }
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM contact WHERE origin = 'listed' OR created ORDER BY rowid"
+            ).map(Self.contact)
+        }
+    }
+
+    /// Keeps the contacts a run read, in place of the ones read before.
+    public func replaceContacts(_ contacts: [Contact], readAt: Date = Date()) throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM contact WHERE origin = 'listed'")
+            for contact in contacts { try Self.insert(contact, origin: "listed", into: db) }
+            try db.execute(sql: "UPDATE job SET contactsReadAt = ? WHERE id = 1", arguments: [readAt])
+        }
+    }
+
+    /// A contact the job is to create, and whether the target has it yet; nil when the job is
+    /// not creating it.
+    public func newContact(id: String) throws -> (contact: Contact, created: Bool)? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM contact WHERE id = ? AND origin = 'new'", arguments: [id]).map {
+                (Self.contact($0), $0["created"] as Bool)
+            }
+        }
+    }
+
+    /// The contacts the job creates: all of them, or those the target has.
+    public func newContacts(createdOnly: Bool = false) throws -> [Contact] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM contact WHERE origin = 'new'\(createdOnly ? " AND created" : "") ORDER BY rowid"
+            ).map(Self.contact)
+        }
+    }
+
+    public func markCreated(contact id: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE contact SET created = 1 WHERE id = ?", arguments: [id])
+        }
+    }
+
+    static func insert(_ contact: Contact, origin: String, into db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO contact (id, name, vatNumber, externalReference, country, origin) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO NOTHING
+                """,
+            arguments: [
+                contact.id, contact.name, contact.vatNumber, contact.externalReference, contact.country, origin,
+            ])
+    }
+
+    private static func contact(_ row: Row) -> Contact {
+        Contact(
+            id: row["id"], name: row["name"], vatNumber: row["vatNumber"], externalReference: row["externalReference"],
+            country: row["country"])
     }
 }
 

@@ -41,12 +41,35 @@ public struct SandboxChart: Sendable {
         }
     }
 
+    /// A contact of the organization's (a supplier or customer).
+    public struct Contact: Sendable {
+        /// Its `ContactGuid`, when the reference file gives one; else the sandbox makes one.
+        public var id: String?
+        public var name: String
+        public var vatNumber: String?
+        public var externalReference: String?
+        public var country: String?
+
+        public init(
+            id: String?, name: String, vatNumber: String? = nil, externalReference: String? = nil,
+            country: String? = nil
+        ) {
+            self.id = id
+            self.name = name
+            self.vatNumber = vatNumber
+            self.externalReference = externalReference
+            self.country = country
+        }
+    }
+
     public var accounts: [Account]
     public var years: [Year]
+    public var contacts: [Contact]
 
-    public init(accounts: [Account], years: [Year]) {
+    public init(accounts: [Account], years: [Year], contacts: [Contact] = []) {
         self.accounts = accounts
         self.years = years
+        self.contacts = contacts
     }
 
     /// The organization with this chart, these years, and its books locked through the last

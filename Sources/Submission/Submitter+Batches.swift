@@ -34,7 +34,8 @@ extension Submitter {
             let batch = Array(queue.prefix(batchSize))
             queue = queue.dropFirst(batch.count)
             let open = try skipClosed(batch, records: &records, progress: &progress)
-            let ready = try await uploadAttachments(open, records: &records, progress: &progress)
+            let supplied = try await createContacts(open, records: &records, progress: &progress)
+            let ready = try await uploadAttachments(supplied, records: &records, progress: &progress)
             if !ready.isEmpty {
                 try await create(ready, records: &records, progress: &progress)
                 try await bookAll(
@@ -137,6 +138,52 @@ extension Submitter {
                 case .rejected, .tooLarge: reject(&record, error, progress: &progress)
                 default: fail(&record, error, progress: &progress)
                 }
+            }
+            records[reference] = record
+            try save([record])
+        }
+        return ready
+    }
+
+    /// Creates the contacts the documents need that the job has not created yet, each once (the
+    /// target's create is idempotent by the id the job chose). A contact the target refuses
+    /// rejects every document that needs it, with the reason; one whose create went unanswered
+    /// fails them for this run, and the next run creates it again under the same id.
+    private func createContacts(
+        _ batch: [String], records: inout Records, progress: inout SubmissionProgress
+    ) async throws -> [String] {
+        var ready: [String] = []
+        for reference in batch {
+            guard var record = records[reference] else { continue }
+            guard let id = record.newContact, let (contact, created) = try state.newContact(id: id), !created else {
+                ready.append(reference)
+                continue
+            }
+            var refusal = contactRefusals.withLock { $0[id] }
+            if refusal == nil {
+                try checkStop()
+                do throws(TargetError) {
+                    try await target.createContact(contact)
+                } catch {
+                    try stopIfFatal(error)
+                    refusal = error
+                    if case .rejected = error { contactRefusals.withLock { $0[id] = error } }
+                }
+                if refusal == nil {
+                    try state.markCreated(contact: id)
+                    progress.contactsCreated += 1
+                    ready.append(reference)
+                    continue
+                }
+            }
+            guard let refusal else { continue }
+            let reason = "the supplier \(contact.name) could not be created: \(refusal)"
+            if case .rejected = refusal {
+                reject(&record, .rejected(code: nil, message: reason, fields: [:]), progress: &progress)
+                record.errorCode = refusal.code
+            } else {
+                // Nothing of the document was sent: the next run sends it, after the contact.
+                fail(&record, .unavailable(reason), progress: &progress)
             }
             records[reference] = record
             try save([record])

@@ -25,6 +25,8 @@ public struct SubmissionProgress: Sendable {
     public var open = 0
     /// Documents found already at the target (booked by an earlier run whose answer was lost).
     public var adopted = 0
+    /// Contacts (suppliers) the run created at the target.
+    public var contactsCreated = 0
 
     public var done: Int { booked + rejected + failed }
 
@@ -72,6 +74,9 @@ public final class Submitter<T: Target>: Sendable {
     let stop: @Sendable () -> Bool
     /// Periods the target refused to book in during this run: their other documents are not sent.
     let closedPeriods = Mutex<[ClosedPeriod]>([])
+    /// Contacts the target refused to create in this run, by id: their other documents are
+    /// rejected with the same reason, without asking again.
+    let contactRefusals = Mutex<[String: TargetError]>([:])
 
     struct ClosedPeriod {
         var name: String

@@ -13,6 +13,10 @@ public struct CallPlan: Sendable, Encodable {
     private var purchaseVouchers = 0
     private var ledgerItemCount = 0
     public var attachments = 0
+    /// Documents name suppliers: the organization's contacts are read first (a call a page).
+    public private(set) var readsContacts = false
+    /// Suppliers the job would create (`contacts: create`): one call each.
+    private var newContacts = NewContacts()
     /// How the target takes each kind.
     private let manualHandling: DocumentHandling
     private let purchaseHandling: DocumentHandling
@@ -58,7 +62,13 @@ public struct CallPlan: Sendable, Encodable {
             takesReceipts = ledgerHandling.attachments
         }
         if takesReceipts, document.attachment != nil { attachments += 1 }
+        if let contact = document.purchase?.contact {
+            readsContacts = true
+            if contact.create { _ = newContacts.contact(for: contact, id: { $0 }) }
+        }
     }
+
+    public var contactsToCreate: Int { newContacts.count }
 
     /// Batches of a kind: as many as `batchSize` (within the target's limit) documents each.
     public func batches(_ kind: DocumentKind) -> Int {
@@ -69,17 +79,19 @@ public struct CallPlan: Sendable, Encodable {
     }
 
     public var calls: Int {
-        var documents = attachments
+        var documents = attachments + contactsToCreate
         for kind in DocumentKind.allCases {
             let handling = handling(kind)
             documents += batches(kind) * handling.callsPerBatch + count(kind) * handling.callsPerDocument
         }
-        return documents == 0 ? 0 : setupCalls + documents
+        return documents == 0 ? 0 : setupCalls + (readsContacts ? 1 : 0) + documents
     }
 
     /// "310 calls at least: 5 to read the organization; 1 create, 1 book and 1+ status for 8 ledger items; …"
     public var description: String {
         var parts = ["\(setupCalls) to read the organization (1 while its chart is cached)"]
+        if readsContacts { parts.append("1+ to read its contacts (1 a thousand)") }
+        if contactsToCreate > 0 { parts.append("\(contactsToCreate) to create suppliers") }
         if ledgerItems > 0 {
             let batches = batches(.ledgerItem)
             parts.append(
@@ -98,7 +110,7 @@ public struct CallPlan: Sendable, Encodable {
     public var vouchers: Int { count(.manualVoucher) + count(.purchaseVoucher) }
 
     private enum CodingKeys: String, CodingKey {
-        case system, calls, batchSize, ledgerItems, vouchers, attachments
+        case system, calls, batchSize, ledgerItems, vouchers, attachments, contactsToCreate
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -109,5 +121,6 @@ public struct CallPlan: Sendable, Encodable {
         try container.encode(ledgerItems, forKey: .ledgerItems)
         try container.encode(vouchers, forKey: .vouchers)
         try container.encode(attachments, forKey: .attachments)
+        try container.encode(contactsToCreate, forKey: .contactsToCreate)
     }
 }

@@ -28,6 +28,14 @@ public protocol Target: Sendable {
     func checkAccess() async throws(TargetError) -> TargetOrganization
     /// The organization's chart, deposit accounts, VAT codes and years, for validation.
     func referenceData() async throws(TargetError) -> ReferenceData
+    /// The organization's contacts, all of them: the suppliers documents name are found among them.
+    func contacts() async throws(TargetError) -> [Contact]
+    /// The id a contact the job creates gets, derived from its ``ContactReference/creationKey``
+    /// (and the organization), so a supplier is created once, under one id, whatever stops a run.
+    func newContactID(key: String) -> String
+    /// Creates a contact under the id ``newContactID(key:)`` gave it. One that exists with that
+    /// id already (an earlier run's create whose answer was lost) counts as created.
+    func createContact(_ contact: Contact) async throws(TargetError)
 
     /// Puts a document in the system's words without sending anything, or says why it cannot
     /// be (a `rejected` error). The answer is kept and sent later as it is.

@@ -12,9 +12,10 @@ extension ReferenceData {
         var depositAccounts: [Account]?
         var accountingYears: [AccountingYear]?
         var vatCodes: [String]?
+        var contacts: [Contact]?
 
         enum CodingKeys: String, CodingKey {
-            case version, organization, accounts
+            case version, organization, accounts, contacts
             case vatModel = "vat_model"
             case depositAccounts = "deposit_accounts"
             case accountingYears = "accounting_years"
@@ -39,7 +40,7 @@ extension ReferenceData {
         }
         var data = ReferenceData(
             organization: file.organization, accounts: file.accounts, depositAccounts: file.depositAccounts ?? [],
-            years: file.accountingYears ?? [], vatCodes: file.vatCodes)
+            years: file.accountingYears ?? [], vatCodes: file.vatCodes, contacts: file.contacts)
         data.path = path
         if let model = file.vatModel {
             data.vatModelPath =
@@ -56,7 +57,7 @@ extension ReferenceData {
             version: 1, organization: organization, vatModel: nil,
             accounts: accounts.values.sorted { $0.number < $1.number },
             depositAccounts: depositAccounts.values.sorted { $0.number < $1.number }, accountingYears: years,
-            vatCodes: vatCodes?.sorted())
+            vatCodes: vatCodes?.sorted(), contacts: contacts?.sorted { ($0.name, $0.id) < ($1.name, $1.id) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(file) + Data("\n".utf8)

@@ -1,12 +1,13 @@
 public import LedgerModel
 
 /// The validation diagnostic codes. Documented in `docs/validation.md`; never renumbered.
-/// V0xx: the run's setup; V1xx: amounts and balance; V2xx: dates and periods; V3xx: accounts
-/// and payment; V4xx: VAT; V5xx: references.
+/// V0xx: the run's setup; V1xx: amounts and balance; V2xx: dates and periods; V3xx: accounts,
+/// payment and contacts; V4xx: VAT; V5xx: references.
 public enum ValidationCode {
     public static let noReferenceData: DiagnosticCode = "V001"
     public static let setupFile: DiagnosticCode = "V002"
     public static let vatModelTarget: DiagnosticCode = "V003"
+    public static let noContacts: DiagnosticCode = "V004"
 
     public static let unbalanced: DiagnosticCode = "V101"
     public static let zeroLine: DiagnosticCode = "V102"
@@ -31,6 +32,10 @@ public enum ValidationCode {
     public static let hiddenAccount: DiagnosticCode = "V309"
     public static let purchaseBalancingAccount: DiagnosticCode = "V310"
     public static let foreignCurrencyCash: DiagnosticCode = "V311"
+    public static let unknownContact: DiagnosticCode = "V312"
+    public static let ambiguousContact: DiagnosticCode = "V313"
+    public static let contactConflict: DiagnosticCode = "V314"
+    public static let contactWithoutName: DiagnosticCode = "V315"
 
     public static let missingVat: DiagnosticCode = "V401"
     public static let unknownVatCode: DiagnosticCode = "V402"

@@ -15,6 +15,11 @@ public struct ValidationOptions: Sendable {
     public var currencies: CurrencyRules?
     /// The lock date: the books before it are closed, so earlier documents are rejected.
     public var lockedBefore: LocalDate?
+    /// A supplier that matches no contact is to be created (the mapping's `contacts: create`),
+    /// not rejected.
+    public var createContacts = false
+    /// The mapping names suppliers: say so when the reference data cannot check them.
+    public var namesContacts = false
 
     public init(today: LocalDate) { self.today = today }
 }
@@ -46,6 +51,8 @@ public final class Validator {
     private let yearSpans: [(from: LocalDate, to: LocalDate, closed: Bool)]
     /// The chart, for the lookups on every line.
     private let accounts: AccountTable?
+    /// The organization's contacts, when the reference data has them.
+    private let contacts: ContactDirectory?
     /// The chart entries of the accounts last looked up: a file's lines name a handful of
     /// accounts, and finding one by its bits costs less than packing its number for the index.
     private var recentEntries = RecentValues<AccountNumber, AccountTable.Entry?>()
@@ -54,7 +61,14 @@ public final class Validator {
     /// lines have a handful of shapes.
     private var cleanShapes = LineShapeMemo<Rewrites>()
 
-    public init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
+    public convenience init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions) {
+        self.init(
+            vat: vat, reference: reference, options: options, contacts: reference?.contacts.map(ContactDirectory.init))
+    }
+
+    /// `contacts`: the directory of the reference data's contacts, built once and shared by workers.
+    private init(vat: VatModel, reference: ReferenceData?, options: ValidationOptions, contacts: ContactDirectory?) {
+        self.contacts = contacts
         self.vat = vat
         self.reference = reference
         self.options = options
@@ -78,7 +92,15 @@ public final class Validator {
 
     /// What the run does not check, said once before the first document.
     public var setupDiagnostics: [Diagnostic] {
-        guard reference == nil else { return [] }
+        guard reference == nil else {
+            guard options.namesContacts, contacts == nil else { return [] }
+            return [
+                .warning(
+                    ValidationCode.noContacts,
+                    "the reference data has no contacts: the suppliers the documents name are not checked",
+                    hint: "`ledgerlift reference pull` writes a snapshot with the organization's contacts")
+            ]
+        }
         return [
             .warning(
                 ValidationCode.noReferenceData,
@@ -102,7 +124,10 @@ public final class Validator {
         var check = Check(document: document, strict: options.strict)
         checkAmounts(document, &check)
         checkDates(document, &check)
-        if let purchase = document.purchase { checkPayment(document, purchase, &check) }
+        if let purchase = document.purchase {
+            checkPayment(document, purchase, &check)
+            if purchase.contact != nil { checkContact(&document, &check) }
+        }
         let context = Self.shapeContext(document)
         for index in document.lines.indices {
             let shape = document.lines.withUnsafeBufferPointer { LineShape($0.baseAddress! + index, context: context) }
@@ -148,7 +173,7 @@ public final class Validator {
     /// ``check(_:)`` on a validator with the same settings and memos of its own, for another
     /// thread: it shares nothing mutable with this one. One per thread.
     public func workerCheck() -> (inout Document) -> [Diagnostic] {
-        let worker = Validator(vat: vat, reference: reference, options: options)
+        let worker = Validator(vat: vat, reference: reference, options: options, contacts: contacts)
         return { worker.check(&$0) }
     }
 
@@ -336,6 +361,58 @@ public final class Validator {
                     field: "purchase.deposit_account")
             }
         }
+    }
+
+    // MARK: Contacts
+
+    /// Finds the supplier among the organization's contacts (``ContactDirectory``'s rule) and
+    /// writes its id into the document; one that matches none is marked to be created when the
+    /// mapping says `contacts: create`, and rejected otherwise. Without the contacts, an id
+    /// given passes unchecked, and so does a name (the run said so once).
+    private func checkContact(_ document: inout Document, _ check: inout Check) {
+        guard let contacts, var contact = document.purchase?.contact else { return }
+        let organization = reference.map(of) ?? ""
+        switch contacts.match(contact) {
+        case .found(let found):
+            contact.id = found.id
+        case .missing where options.createContacts && contact.id == nil:
+            guard contact.nameToCreate != nil else {
+                check.error(
+                    ValidationCode.contactWithoutName,
+                    "the supplier \(contact.label) is not among the contacts\(organization), and a contact cannot be created without a name",
+                    hint: "give the supplier's name (`contact: {name: …}`)", field: "purchase.contact")
+                return
+            }
+            contact.create = true
+        case .missing:
+            let what =
+                contact.id.map { "no contact has the id \($0)" }
+                ?? "the supplier \(contact.label) is not among the contacts\(organization)"
+            check.error(
+                ValidationCode.unknownContact, what,
+                hint: contact.id != nil
+                    ? "give the contact's id as the target shows it, or its name or VAT number"
+                    : "create the contact in the target, correct the name, give its VAT number, or let the job create it (`contacts: create` in the mapping)",
+                field: "purchase.contact")
+            return
+        case .ambiguous(let candidates):
+            let shown = candidates.prefix(3).map {
+                "\($0.name) (\($0.vatNumber.map { "VAT number \($0)" } ?? "no VAT number"))"
+            }
+            check.error(
+                ValidationCode.ambiguousContact,
+                "\(candidates.count) contacts\(organization) match the supplier \(contact.label): \(shown.joined(separator: ", "))\(candidates.count > 3 ? ", …" : "")",
+                hint: "give the supplier's VAT number or external reference (`contact: {vat_number: …}`)",
+                field: "purchase.contact")
+            return
+        case .conflict(let found, let field, let given, let held):
+            check.error(
+                ValidationCode.contactConflict,
+                "the supplier \(contact.label) is the contact \(found.name), whose \(field) is \(held); the source says \(given)",
+                hint: "correct the source, or the contact in the target", field: "purchase.contact")
+            return
+        }
+        document.purchase?.contact = contact
     }
 
     // MARK: Lines: accounts and VAT

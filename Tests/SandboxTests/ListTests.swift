@@ -35,14 +35,14 @@ struct ListTests {
             h.clock.set(Date(timeIntervalSince1970: 1_781_524_810.407))  // 2026-06-15 12:00:10.407 UTC
             let created = try await h.send(
                 .POST, "/v1/\(h.org)/contacts", token: token,
-                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": false])
+                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": false, "IsMember": false, "UseCvr": false])
             let guid = try #require(created.object["ContactGuid"] as? String ?? created.object["Guid"] as? String)
             let contact = try await h.send(.GET, "/v1/\(h.org)/contacts/\(guid)", token: token)
             #expect(contact.object["CreatedAt"] as? String == "2026-06-15T14:00:10.407")  // summer time: UTC+2
             h.clock.set(Date(timeIntervalSince1970: 1_767_268_800))  // 2026-01-01 12:00:00 UTC
             let winter = try await h.send(
                 .POST, "/v1/\(h.org)/contacts", token: token,
-                json: ["Name": "Vinter", "CountryKey": "DK", "IsPerson": false])
+                json: ["Name": "Vinter", "CountryKey": "DK", "IsPerson": false, "IsMember": false, "UseCvr": false])
             let other = try #require(winter.object["ContactGuid"] as? String ?? winter.object["Guid"] as? String)
             let read = try await h.send(.GET, "/v1/\(h.org)/contacts/\(other)", token: token)
             #expect(read.object["CreatedAt"] as? String == "2026-01-01T13:00:00")
@@ -56,7 +56,10 @@ struct ListTests {
             for index in 0..<3 {
                 _ = try await h.send(
                     .POST, "/v1/\(h.org)/contacts", token: token,
-                    json: ["Name": "Kunde \(index)", "CountryKey": "DK", "IsPerson": true])
+                    json: [
+                        "Name": "Kunde \(index)", "CountryKey": "DK", "IsPerson": true, "IsMember": false,
+                        "UseCvr": false,
+                    ])
                 h.clock.advance(by: 60)
             }
             // 2026-06-15 12:00:10 UTC + 60 s: the second and third contacts changed since then.
@@ -100,7 +103,8 @@ struct ListTests {
                 let reply = try await h.send(
                     .POST, "/v1/\(h.org)/contacts", token: token,
                     json: [
-                        "Name": "Kunde \(index)", "CountryKey": "DK", "IsPerson": index % 2 == 0,
+                        "Name": "Kunde \(index)", "CountryKey": "DK", "IsPerson": index % 2 == 0, "IsMember": false,
+                        "UseCvr": false,
                         "ExternalReference": "crm:\(index)",
                     ])
                 #expect(reply.status == 200)
@@ -144,7 +148,7 @@ struct ListTests {
             let token = try await h.personalToken()
             let contact = try await h.send(
                 .POST, "/v1/\(h.org)/contacts", token: token,
-                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": true])
+                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": true, "IsMember": false, "UseCvr": false])
             let contactGuid = try #require(contact.object["ContactGuid"] as? String)
             let guid = UUID().uuidString.lowercased()
             let body: [String: Any] = [

@@ -245,7 +245,9 @@ struct VoucherTests {
 
             let contact = try await h.send(
                 .POST, "/v1/\(h.org)/contacts", token: token,
-                json: ["Name": "Leverandør A/S", "CountryKey": "DK", "IsPerson": false])
+                json: [
+                    "Name": "Leverandør A/S", "CountryKey": "DK", "IsPerson": false, "IsMember": false, "UseCvr": false,
+                ])
             let contactGuid = try #require(contact.object["ContactGuid"] as? String)
             var update = Self.purchaseBody(
                 contact: contactGuid,

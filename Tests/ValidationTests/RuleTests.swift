@@ -126,7 +126,8 @@ struct RuleTests {
             Fixture.document(
                 .purchaseVoucher, lines: [Fixture.line(2750, 100)],
                 purchase: PurchaseTerms(
-                    payment: .credit, contact: "Leverandør A/S", paymentDate: Fixture.date("2026-03-31"))), []
+                    payment: .credit, contact: ContactReference(text: "Leverandør A/S"),
+                    paymentDate: Fixture.date("2026-03-31"))), []
         ),
         (
             "a purchase line with a balancing account",
@@ -164,7 +165,8 @@ struct RuleTests {
         let credit = Fixture.document(
             .purchaseVoucher, lines: [Fixture.line(2750, 100)],
             purchase: PurchaseTerms(
-                payment: .credit, contact: "Leverandør A/S", paymentDate: Fixture.date("2026-03-31")),
+                payment: .credit, contact: ContactReference(text: "Leverandør A/S"),
+                paymentDate: Fixture.date("2026-03-31")),
             currency: .eur)
         #expect(!codes(credit).contains("V106"))
         let cash = Fixture.document(

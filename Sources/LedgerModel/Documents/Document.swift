@@ -232,13 +232,14 @@ public struct PurchaseTerms: Sendable, Hashable, Codable {
 
     public var payment: Payment
     public var depositAccount: AccountNumber?
-    /// The supplier: a contact id at the target, or a name/reference to resolve.
-    public var contact: String?
+    /// The supplier, as the source names it; validation finds it among the organization's contacts.
+    public var contact: ContactReference?
     public var paymentDate: LocalDate?
     public var region: Region?
 
     public init(
-        payment: Payment, depositAccount: AccountNumber? = nil, contact: String? = nil, paymentDate: LocalDate? = nil,
+        payment: Payment, depositAccount: AccountNumber? = nil, contact: ContactReference? = nil,
+        paymentDate: LocalDate? = nil,
         region: Region? = nil
     ) {
         self.payment = payment

@@ -1,5 +1,5 @@
 /// What an organization's books look like: its chart of accounts, deposit accounts, accounting
-/// years and VAT codes. Validation checks documents against it; it comes from a snapshot file
+/// years, VAT codes and contacts. Validation checks documents against it; it comes from a snapshot file
 /// (`--reference`, read by Validation) or from the target itself (`Target.referenceData()`).
 public struct ReferenceData: Sendable, Hashable {
     public enum AccountKind: String, Sendable, Codable, CaseIterable {
@@ -49,13 +49,16 @@ public struct ReferenceData: Sendable, Hashable {
     public var years: [AccountingYear]
     /// The VAT codes the organization has, when known (Dinero's `vatTypes`), upper-cased.
     public var vatCodes: Set<String>?
+    /// The organization's contacts, when known: suppliers named by documents are matched
+    /// against them. Nil: not read, so not checked.
+    public var contacts: [Contact]?
     /// A VAT model file named by the snapshot, resolved against the snapshot's folder.
     public var vatModelPath: String?
     public var path: String?
 
     public init(
         organization: String? = nil, accounts: [Account], depositAccounts: [Account] = [],
-        years: [AccountingYear] = [], vatCodes: [String]? = nil
+        years: [AccountingYear] = [], vatCodes: [String]? = nil, contacts: [Contact]? = nil
     ) {
         self.organization = organization
         self.accounts = Dictionary(accounts.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
@@ -63,6 +66,7 @@ public struct ReferenceData: Sendable, Hashable {
             depositAccounts.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
         self.years = years.sorted { $0.from < $1.from }
         self.vatCodes = vatCodes.map { Set($0.map { $0.uppercased() }) }
+        self.contacts = contacts
     }
 
     /// Any account of the organization's, deposit accounts included.

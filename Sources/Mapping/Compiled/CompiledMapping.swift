@@ -140,9 +140,19 @@ public struct CompiledMapping: Sendable {
     struct PurchaseSpec: Sendable {
         var payment: Expr
         var depositAccount: Expr?
-        var contact: Expr?
+        var contact: ContactSpec?
         var paymentDate: Expr?
         var region: Expr?
+    }
+
+    /// `contact:` — the short form (an id or a name), or the fields a contact is matched on.
+    struct ContactSpec: Sendable {
+        var text: Expr?
+        var id: Expr?
+        var name: Expr?
+        var vatNumber: Expr?
+        var externalReference: Expr?
+        var country: Expr?
     }
 
     final class LineSpec: Sendable {
@@ -205,6 +215,14 @@ public struct CompiledMapping: Sendable {
 }
 
 /// What a mapping's `validation:` section says; nil where it says nothing.
+/// What becomes of a supplier that matches none of the organization's contacts.
+public enum ContactPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Its document is rejected (the default): a misspelt name must not become a new supplier.
+    case existing
+    /// The job creates it, once, before the first document that needs it.
+    case create
+}
+
 public struct ValidationSettings: Sendable, Hashable {
     /// Reference data file (chart, deposit accounts, years, VAT codes), resolved against the mapping's folder.
     public var reference: String?
@@ -215,6 +233,10 @@ public struct ValidationSettings: Sendable, Hashable {
     public var strict: Bool?
     /// The lock date: documents dated before it are rejected.
     public var lockedBefore: LocalDate?
+    /// `contacts:` — what becomes of a supplier that matches none of the organization's contacts.
+    public var contacts: ContactPolicy?
+    /// The documents name a supplier (`purchase.contact`), so the organization's contacts are read.
+    public var namesContacts = false
 
     public init() {}
 }

@@ -172,7 +172,7 @@ final class Compiler {
 
     static let rootKeys = [
         "version", "name", "description", "source", "locale", "lookups", "variables", "rules", "skip", "document",
-        "validation",
+        "validation", "contacts",
     ]
 
     func compileRoot(_ root: Node) -> CompiledMapping? {
@@ -198,7 +198,10 @@ final class Compiler {
         let name = top["name"].flatMap { string($0.value, "name") } ?? fileName
         let description = top["description"].flatMap { string($0.value, "description") }
         let readerOptions = top["source"].map { compileSource($0.value) } ?? ReaderOptions()
-        let validation = top["validation"].map { compileValidation($0.value) } ?? ValidationSettings()
+        var validation = top["validation"].map { compileValidation($0.value) } ?? ValidationSettings()
+        if let node = top["contacts"] {
+            validation.contacts = choice(node.value, "contacts", ContactPolicy.self)
+        }
         if let node = top["locale"] { compileLocale(node.value) }
         if let node = top["lookups"] { compileLookups(node.value) }
         if let node = top["variables"] { compileVariables(node.value) }
@@ -216,6 +219,7 @@ final class Compiler {
         }
         checkNames()
         guard let document else { return nil }
+        validation.namesContacts = document.purchase?.contact != nil
         return CompiledMapping(
             name: name, path: path, description: description, readerOptions: readerOptions, kind: document.kind,
             locale: locale, fields: fields, variables: variables, lookups: lookups, rules: rules, skips: skips,
@@ -740,9 +744,32 @@ final class Compiler {
             depositAccount: keys["deposit_account"].flatMap {
                 expression($0.value, .text, "document.purchase.deposit_account")
             },
-            contact: keys["contact"].flatMap { expression($0.value, .text, "document.purchase.contact") },
+            contact: keys["contact"].flatMap { compileContact($0.value) },
             paymentDate: keys["payment_date"].flatMap { expression($0.value, .date, "document.purchase.payment_date") },
             region: keys["region"].flatMap { expression($0.value, .text, "document.purchase.region") })
+    }
+
+    static let contactKeys = ["id", "name", "vat_number", "external_reference", "country"]
+
+    /// `contact: Supplier` (an id or a name), or `contact: {name:, vat_number:, external_reference:,
+    /// id:, country:}`, each an expression.
+    func compileContact(_ node: Node) -> CompiledMapping.ContactSpec? {
+        let context = "document.purchase.contact"
+        guard let given = node.pairs, given.contains(where: { Self.contactKeys.contains($0.key) }) else {
+            return expression(node, .text, context).map { CompiledMapping.ContactSpec(text: $0) }
+        }
+        let keys = pairs(node, allowed: Self.contactKeys, in: context)
+        func field(_ key: String) -> Expr? { keys[key].flatMap { expression($0.value, .text, "\(context).\(key)") } }
+        let spec = CompiledMapping.ContactSpec(
+            id: field("id"), name: field("name"), vatNumber: field("vat_number"),
+            externalReference: field("external_reference"), country: field("country"))
+        if spec.id == nil, spec.name == nil, spec.vatNumber == nil, spec.externalReference == nil {
+            error(
+                MappingCode.missingKey, "`\(context)` needs at least one of id, name, vat_number or external_reference",
+                at: node)
+            return nil
+        }
+        return spec
     }
 
     static let lineKeys = [

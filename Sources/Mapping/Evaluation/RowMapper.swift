@@ -695,9 +695,24 @@ final class RowMapper {
         return PurchaseTerms(
             payment: payment,
             depositAccount: try spec.depositAccount.flatMap { e in try account(e, row, "deposit account") },
-            contact: try spec.contact.flatMap { e in try evaluator.text(e, row) },
+            contact: try spec.contact.flatMap { spec in try contact(spec, row) },
             paymentDate: try spec.paymentDate.flatMap { e in try evaluator.date(e, row) },
             region: region)
+    }
+
+    /// The supplier as the row names it; nil when every field is empty.
+    private func contact(_ spec: CompiledMapping.ContactSpec, _ row: RowState) throws -> ContactReference? {
+        func text(_ expr: Expr?) throws -> String? {
+            guard let expr, let value = try evaluator.text(expr, row)?.trimmingWhitespace, !value.isEmpty else {
+                return nil
+            }
+            return String(value)
+        }
+        let reference = ContactReference(
+            text: try text(spec.text), name: try text(spec.name), vatNumber: try text(spec.vatNumber),
+            externalReference: try text(spec.externalReference), country: try text(spec.country),
+            id: try text(spec.id))
+        return reference.isEmpty ? nil : reference
     }
 
     /// The document's reference: from the mapping's template, or derived from the rows'

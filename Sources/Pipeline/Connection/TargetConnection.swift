@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Foundation
+public import LedgerModel
 import Synchronization
 public import Targets
 
@@ -141,5 +142,16 @@ public final class SharedTransport: Sendable {
         for start in sandboxes.withLock({ Array($0.values) }) {
             if let server = try? await start.value { await server.stop() }
         }
+    }
+}
+
+extension TargetConnection {
+    /// Everything `reference pull` writes: the organization's chart, deposit accounts, VAT codes
+    /// and years, and its contacts.
+    public func referenceSnapshot() async throws(TargetError) -> ReferenceData {
+        _ = try await target.checkAccess()
+        var reference = try await target.referenceData()
+        reference.contacts = try await target.contacts()
+        return reference
     }
 }

@@ -79,7 +79,7 @@ public struct ImportJob: Sendable {
         target: T, sink: some ProblemSink, stop: @escaping @Sendable () -> Bool = { false }
     ) async throws -> Result {
         let organization: TargetOrganization
-        let reference: ReferenceData
+        var reference: ReferenceData
         let cache = ReferenceCache(
             path: (statePath as NSString).deletingLastPathComponent
                 + "/cache/\(targetName)-\(target.organization).json")
@@ -111,6 +111,16 @@ public struct ImportJob: Sendable {
         }
 
         let alreadyMapped = Set(try inputs.map(\.key).filter { try stateFile.sourceFile($0)?.mapped == true })
+        if mapping.mapping.validation.namesContacts, validation.enabled,
+            inputs.contains(where: { !alreadyMapped.contains($0.key) })
+        {
+            do {
+                reference.contacts = try await contacts(of: target, stateFile: stateFile)
+            } catch {
+                sink.error("cannot read the organization's contacts: \(error)")
+                return Result(outcome: .targetRefused, organization: organization, state: stateFile)
+            }
+        }
         guard try mapAndValidate(into: stateFile, target: target, reference: reference, sink: sink) else {
             return Result(outcome: .unusable, organization: organization, state: stateFile)
         }
@@ -135,6 +145,29 @@ public struct ImportJob: Sendable {
         return result
     }
 
+    /// The organization's contacts, read once per run when a file is to be mapped, and kept in the
+    /// state file: a run within five minutes of the last (an inbox taking several files) uses
+    /// that copy, with the contacts the job created since, unless told to read again.
+    private func contacts(of target: some Target, stateFile: StateFile) async throws -> [Contact] {
+        if !refreshReference, let kept = try stateFile.contacts(maxAge: 300) { return kept }
+        let contacts = try await target.contacts()
+        try stateFile.replaceContacts(contacts)
+        return contacts
+    }
+
+    /// A supplier that validation found nowhere and the mapping lets the job create: the contact
+    /// the job planned for it already, or a new one under the id the target derives from its
+    /// creation key. The document gets the contact's id; a new contact is answered, to store.
+    static func newContact(
+        in document: inout Document, planned: inout NewContacts, target: some Target
+    ) -> (contact: Contact, isNew: Bool)? {
+        guard let reference = document.purchase?.contact, reference.create,
+            let planned = planned.contact(for: reference, id: target.newContactID)
+        else { return nil }
+        document.purchase?.contact?.id = planned.contact.id
+        return planned
+    }
+
     /// Maps and validates each file once into the state file, each document put in the
     /// target's words once (``Target/preflight(_:)``); a file that changed since is refused.
     /// False when a file (or the job) cannot be used.
@@ -150,6 +183,7 @@ public struct ImportJob: Sendable {
             mapping: mapping.mapping.validation, fromTarget: reference, sink: sink)
         var problems = ProblemPrinter(limit: 20, sink: sink)
         var usable = true
+        var planned = NewContacts(try stateFile.newContacts())
         for input in inputs {
             let fingerprint: Fingerprint
             do {
@@ -182,6 +216,7 @@ public struct ImportJob: Sendable {
             }
             var documents: [DocumentRecord] = []
             var rows: [RowRecord] = []
+            var newContacts: [String: Contact] = [:]
             // Stored a chunk at a time, so memory stays bounded whatever the file's size.
             var sequence = try stateFile.phaseCounts().values.reduce(0, +)
             var stored = 0
@@ -192,11 +227,17 @@ public struct ImportJob: Sendable {
                         mapped, checked: checked, distinct: builder.referencesAreDistinct)
                     if let warnings { problems.report(warnings) }
                     switch event {
-                    case .document(let document):
+                    case .document(var document):
                         do {
+                            let contact = Self.newContact(in: &document, planned: &planned, target: target)
                             let wire = try target.preflight(document)
-                            documents.append(
-                                DocumentRecord(document: document, wire: wire, sequence: sequence, file: input.key))
+                            var record = DocumentRecord(
+                                document: document, wire: wire, sequence: sequence, file: input.key)
+                            if let contact {
+                                record.newContact = contact.contact.id
+                                if contact.isNew { newContacts[contact.contact.id] = contact.contact }
+                            }
+                            documents.append(record)
                             sequence += 1
                         } catch {
                             let outcome = RowOutcome(
@@ -213,7 +254,10 @@ public struct ImportJob: Sendable {
                         rows += Self.rowRecords(outcome, key: input.key, status: .skipped, code: nil)
                     }
                     if documents.count + rows.count >= 1_000 {
-                        try stateFile.storeMapped(file: input.key, documents: documents, rows: rows, complete: false)
+                        try stateFile.storeMapped(
+                            file: input.key, documents: documents, rows: rows, contacts: Array(newContacts.values),
+                            complete: false)
+                        newContacts.removeAll()
                         stored += documents.count
                         skippedOrRejected += rows.count
                         documents.removeAll(keepingCapacity: true)
@@ -225,7 +269,8 @@ public struct ImportJob: Sendable {
                 usable = false
                 continue
             }
-            try stateFile.storeMapped(file: input.key, documents: documents, rows: rows)
+            try stateFile.storeMapped(
+                file: input.key, documents: documents, rows: rows, contacts: Array(newContacts.values))
             sink.note(
                 "\(input.path): \(stored + documents.count) documents to book, \(skippedOrRejected + rows.count) rows rejected or skipped"
             )

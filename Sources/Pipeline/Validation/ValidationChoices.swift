@@ -37,10 +37,12 @@ public struct ValidationChoices: Sendable {
         guard enabled else { return nil }
         do throws(ValidationSetupError) {
             let referencePath = reference ?? (fromTarget == nil ? mapping.reference : nil)
-            let referenceData =
+            var referenceData =
                 try referencePath.map { path throws(ValidationSetupError) in
                     try ReferenceData.load(path: path)
                 } ?? fromTarget
+            // Contacts the job read from the target complete a snapshot file that has none.
+            if referenceData?.contacts == nil { referenceData?.contacts = fromTarget?.contacts }
             let model =
                 try (vatModel ?? mapping.vatModel ?? referenceData?.vatModelPath).map {
                     path throws(ValidationSetupError) in
@@ -62,6 +64,8 @@ public struct ValidationChoices: Sendable {
             options.strict = strict || mapping.strict == true
             options.currencies = currencies
             options.lockedBefore = lockedBefore ?? mapping.lockedBefore
+            options.createContacts = mapping.contacts == .create
+            options.namesContacts = mapping.namesContacts
             let validator = Validator(vat: model, reference: referenceData, options: options)
             validator.setupDiagnostics.forEach(sink.report)
             return validator

@@ -195,6 +195,9 @@ extension DineroStore {
         let name = binder.string(body, "Name", at: "Name", required: true)
         let country = binder.string(body, "CountryKey", at: "CountryKey", required: true)
         let isPerson = binder.bool(body, "IsPerson", at: "IsPerson", required: true)
+        // Required by ContactCreateModel, though the sandbox keeps neither.
+        _ = binder.bool(body, "IsMember", at: "IsMember", required: true)
+        _ = binder.bool(body, "UseCvr", at: "UseCvr", required: true)
         let guid = binder.string(body, "ContactGuid", at: "ContactGuid")?.lowercased()
         if let guid, !UUIDText.isValid(guid) { binder.fail("ContactGuid", "ContactGuid must be a GUID") }
         if let guid, contacts[guid] != nil {

@@ -64,6 +64,14 @@ actor DineroStore {
                     organization.id == SandboxCredentials.organizationID
                     ? options.chart.map { $0.applied(to: organization) } ?? organization : organization
             }
+            for seeded in options.chart?.contacts ?? [] {
+                let guid = seeded.id.flatMap { UUIDText.isValid($0.lowercased()) ? $0.lowercased() : nil } ?? newGuid()
+                contacts[guid] = Contact(
+                    organization: SandboxCredentials.organizationID, guid: guid, name: seeded.name,
+                    countryKey: seeded.country ?? "DK", isPerson: false, externalReference: seeded.externalReference,
+                    vatNumber: seeded.vatNumber, email: nil, createdAt: now, updatedAt: now)
+                remember("contact", guid, contacts[guid]!)
+            }
             for client in Seed.clients { clients[client.id] = client }
             for user in Seed.users { users[user.id] = user }
             for organization in organizations.values { remember("organization", String(organization.id), organization) }

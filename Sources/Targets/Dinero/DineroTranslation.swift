@@ -7,7 +7,18 @@ public enum DineroTranslation {
     /// The ledger item id for a document: a GUID derived from its external reference, so the
     /// same document always gets the same id and Dinero refuses a second copy (409, code 72).
     public static func ledgerItemID(reference: String) -> String {
-        var bytes = Array(SHA256.hash(data: Data("ledgerlift:ledgeritem:\(reference)".utf8)).prefix(16))
+        nameBasedID("ledgerlift:ledgeritem:\(reference)")
+    }
+
+    /// A contact's `ContactGuid`, from its creation key and the organization: the same supplier
+    /// gets the same id in every run, and Dinero refuses a second create with it.
+    public static func contactID(organization: Int, key: String) -> String {
+        nameBasedID("ledgerlift:contact:\(organization):\(key)")
+    }
+
+    /// A GUID derived from a name (SHA-256 in the version 5 layout).
+    static func nameBasedID(_ name: String) -> String {
+        var bytes = Array(SHA256.hash(data: Data(name.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5 layout: name-based
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
@@ -121,13 +132,19 @@ public enum DineroTranslation {
                     description: line.description, accountNumber: try account(line.account, "account"),
                     amount: amount(line.amount), vatCode: code))
         }
-        if terms.payment == .credit, let contact = terms.contact, UUID(uuidString: contact) == nil {
-            throw refuse("the supplier '\(contact)' must be given as its Dinero ContactGuid")
+        var contactGuid: String?
+        if let contact = terms.contact {
+            guard let id = contact.id, UUID(uuidString: id) != nil else {
+                throw refuse(
+                    "the supplier \(contact.label) is not one of the organization's contacts (Dinero needs its ContactGuid); validation finds it by name, VAT number or external reference"
+                )
+            }
+            contactGuid = id
         }
         return PurchaseVoucherBody(
             purchaseType: terms.payment.rawValue, voucherDate: document.date.description,
             depositAccountNumber: try optionalAccount(terms.depositAccount, "deposit account"),
-            regionKey: terms.region?.rawValue, contactGuid: terms.contact, paymentDate: terms.paymentDate?.description,
+            regionKey: terms.region?.rawValue, contactGuid: contactGuid, paymentDate: terms.paymentDate?.description,
             currencyKey: document.currency == .dkk ? nil : document.currency.code,
             externalReference: externalReference(document), lines: lines)
     }

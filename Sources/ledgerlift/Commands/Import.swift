@@ -119,7 +119,7 @@ struct Import: AsyncParsableCommand {
                 """
                 Imported into \(organization.name) (\(organization.id)):
                   rows \(summary.rows): booked \(summary.booked) (in \(summary.documentsBooked) documents), rejected \(summary.rejected), failed \(summary.failed), skipped \(summary.skipped), duplicate \(summary.duplicateSkipped), not finished \(summary.pending)
-                  this run: \(result.progress.booked) booked, \(result.progress.adopted) found already at the target, \(result.calls) API calls\(summary.draftsLeft > 0 ? "\n  drafts left at the target: \(summary.draftsLeft) (could not be removed; their remote_id is in the report)" : "")
+                  this run: \(result.progress.booked) booked, \(result.progress.adopted) found already at the target, \(result.progress.contactsCreated > 0 ? "\(result.progress.contactsCreated) suppliers created, " : "")\(result.calls) API calls\(summary.draftsLeft > 0 ? "\n  drafts left at the target: \(summary.draftsLeft) (could not be removed; their remote_id is in the report)" : "")
                   report: \(paths.csv)
                           \(paths.jsonl)
                   state:  \(stateFile.path)

@@ -7,7 +7,7 @@ import Validation
 /// `ledgerlift reference …`: an organization's reference data as a file.
 struct Reference: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "An organization's chart, VAT codes and accounting years as a --reference file.",
+        abstract: "An organization's chart, VAT codes, accounting years and contacts as a --reference file.",
         subcommands: [ReferencePull.self]
     )
 }
@@ -17,7 +17,8 @@ struct Reference: AsyncParsableCommand {
 struct ReferencePull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
-        abstract: "Write the organization's chart, deposit accounts, VAT codes and years as a --reference file.",
+        abstract:
+            "Write the organization's chart, deposit accounts, VAT codes, years and contacts as a --reference file.",
         discussion:
             "Exit codes: 0 written; 2 usage or the file cannot be written; 3 cannot reach or authorize the target."
     )
@@ -38,8 +39,7 @@ struct ReferencePull: AsyncParsableCommand {
         Console.err("Target: \(connection.description)")
         let snapshot: Data
         do {
-            _ = try await connection.target.checkAccess()
-            snapshot = try await connection.target.referenceData().snapshot()
+            snapshot = try await connection.referenceSnapshot().snapshot()
         } catch let error as TargetError {
             await connection.close()
             Console.err("error: cannot read the organization: \(error)")

@@ -135,6 +135,11 @@ struct SandboxCommand: AsyncParsableCommand {
                 SandboxChart.Year(
                     name: $0.name, from: ($0.from.year, $0.from.month, $0.from.day),
                     to: ($0.to.year, $0.to.month, $0.to.day), closed: $0.closed == true)
+            },
+            contacts: (reference.contacts ?? []).map {
+                SandboxChart.Contact(
+                    id: $0.id, name: $0.name, vatNumber: $0.vatNumber, externalReference: $0.externalReference,
+                    country: $0.country)
             })
     }
 
