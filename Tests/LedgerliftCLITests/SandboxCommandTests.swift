@@ -87,7 +87,7 @@ struct SandboxCommandTests {
         #expect(result.stderr.contains("--fail-rate must be between 0 and 1"))
     }
 
-    @Test("--reference seeds the organization with a chart and years of one's own, which reference pull reads back")
+    @Test("--reference seeds the organization with a chart, years and contacts of one's own, which reference pull reads back")
     func ownChart() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chart-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -103,6 +103,9 @@ struct SandboxCommandTests {
         accounting_years:
           - { name: "2025", from: 2025-01-01, to: 2025-12-31, closed: true }
           - { name: "2026", from: 2026-01-01, to: 2026-12-31 }
+        contacts:
+          - { id: 7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d, name: "Kontorland A/S", vat_number: DK12345678 }
+          - { id: not-a-guid, name: "Strøm ApS", external_reference: "crm:2" }
         """.write(toFile: folder + "/org.yaml", atomically: true, encoding: .utf8)
         let sandbox = try await Running.start(["--json", "--quiet", "--reference", folder + "/org.yaml"])
         let banner = try #require(
@@ -129,6 +132,12 @@ struct SandboxCommandTests {
         #expect(deposits == ["5510"])
         let years = (chart["accounting_years"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(years == ["2025", "2026"])
+        let contacts = chart["contacts"] as? [[String: Any]] ?? []
+        #expect(contacts.compactMap { $0["name"] as? String } == ["Kontorland A/S", "Strøm ApS"])
+        // A GUID is kept; anything else gets one of the sandbox's.
+        #expect(contacts.first?["id"] as? String == "7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+        #expect((contacts.last?["id"] as? String).flatMap(UUID.init(uuidString:)) != nil)
+        #expect(contacts.last?["external_reference"] as? String == "crm:2")
 
         // A reference file that cannot be read: exit 2, naming it.
         let broken = try await CLI.run(["sandbox", "--reference", folder + "/missing.yaml"])

@@ -193,3 +193,65 @@ struct CompilerTests {
         #expect(diagnostics.contains { $0.message.contains("cannot read the lookup file `lookups/missing.yaml`") })
     }
 }
+
+@Suite("Mapping compiler: contacts")
+struct ContactCompilerTests {
+    static let purchase = """
+        version: 1
+        name: t
+        contacts: create
+        document:
+          kind: purchase_voucher
+          date: "{Dato}"
+          purchase:
+            payment: credit
+            payment_date: "{Dato}"
+            contact: CONTACT
+          lines:
+            - account: 2750
+              amount: "{Beløb}"
+              vat: I25
+        """
+
+    @Test("a supplier by its fields or by one text; `contacts:` says what becomes of an unknown one")
+    func forms() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let (long, diagnostics) = try harness.compile(
+            Self.purchase.replacingOccurrences(
+                of: "CONTACT", with: "{ name: \"{Navn}\", vat_number: \"{CVR}\", external_reference: \"{Nr}\", country: SE }"))
+        #expect(diagnostics.isEmpty)
+        #expect(long?.validation.contacts == .create)
+        #expect(long?.validation.namesContacts == true)
+        let contact = try #require(long?.document.purchase?.contact)
+        #expect(contact.text == nil && contact.name != nil && contact.vatNumber != nil && contact.country != nil)
+
+        let (short, shortDiagnostics) = try harness.compile(
+            Self.purchase.replacingOccurrences(of: "CONTACT", with: "\"{Leverandør}\"")
+                .replacingOccurrences(of: "contacts: create", with: "contacts: existing"))
+        #expect(shortDiagnostics.isEmpty)
+        #expect(short?.validation.contacts == .existing)
+        #expect(short?.document.purchase?.contact?.text != nil)
+
+        let (_, wrong) = try harness.compile(
+            Self.purchase.replacingOccurrences(of: "CONTACT", with: "{ country: DK }")
+                .replacingOccurrences(of: "contacts: create", with: "contacts: maybe"))
+        #expect(wrong.contains { $0.message.contains("`contacts` cannot be `maybe`") })
+        #expect(wrong.contains { $0.message.contains("needs at least one of id, name, vat_number or external_reference") })
+        let (_, misspelt) = try harness.compile(
+            Self.purchase.replacingOccurrences(of: "CONTACT", with: "{ name: x, vat: y }"))
+        #expect(misspelt.contains { $0.message.contains("unknown key `vat`") })
+    }
+
+    @Test("a row's supplier fields become its reference, trimmed; empty ones are left out")
+    func evaluated() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            Self.purchase.replacingOccurrences(of: "CONTACT", with: "{ name: \"{Navn}\", vat_number: \"{CVR}\" }"),
+            data: "Dato,Beløb,Navn,CVR\n2026-03-01,100.00, Acme ApS ,\n")
+        let documents = events.documents
+        let contact = try #require(documents.first?.purchase?.contact)
+        #expect(contact == ContactReference(name: "Acme ApS"))
+    }
+}

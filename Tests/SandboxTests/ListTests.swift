@@ -95,6 +95,28 @@ struct ListTests {
         }
     }
 
+    @Test("a contact is created with ContactCreateModel's required fields, and its id is unique")
+    func contactRequiredFields() async throws {
+        try await Harness.with { h in
+            let token = try await h.personalToken()
+            let missing = try await h.send(
+                .POST, "/v1/\(h.org)/contacts", token: token,
+                json: ["Name": "Kunde", "CountryKey": "DK", "IsPerson": false])
+            #expect(missing.status == 400)
+            let fields = missing.object["validationErrors"] as? [String: Any] ?? [:]
+            #expect(Set(fields.keys) == ["IsMember", "UseCvr"])
+            let guid = "0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d"
+            let body: [String: Any] = [
+                "ContactGuid": guid, "Name": "Kunde", "CountryKey": "DK", "IsPerson": false, "IsMember": false,
+                "UseCvr": false,
+            ]
+            #expect(try await h.send(.POST, "/v1/\(h.org)/contacts", token: token, json: body).status == 200)
+            let again = try await h.send(.POST, "/v1/\(h.org)/contacts", token: token, json: body)
+            #expect(again.status == 400)
+            #expect((again.object["validationErrors"] as? [String: Any])?["guidMustBeUnique"] != nil)
+        }
+    }
+
     @Test("contacts page from 0, count with and without the filter, and refuse pageSize above 1000")
     func contactsPaging() async throws {
         try await Harness.with { h in

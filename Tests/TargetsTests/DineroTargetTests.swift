@@ -163,4 +163,28 @@ struct DineroTargetTests {
         noVat.lines[0].vat = nil
         #expect(throws: TargetError.self) { try client.preflight(noVat) }
     }
+
+    @Test("contacts are read a thousand a page, every page; one created under a taken id counts as created")
+    func contacts() async throws {
+        let seeded = (0..<1001).map {
+            SandboxChart.Contact(id: nil, name: "Leverandør \($0)", vatNumber: $0 == 7 ? "DK12345678" : nil)
+        }
+        try await SandboxDinero.with({ $0.chart = SandboxChart(accounts: [], years: [], contacts: seeded) }) { sandbox in
+            let dinero = sandbox.client()
+            let contacts = try await dinero.contacts()
+            #expect(contacts.count == 1001)
+            #expect(await dinero.calls == 2)
+            #expect(contacts.first { $0.name == "Leverandør 7" }?.vatNumber == "DK12345678")
+            #expect(contacts.allSatisfy { UUID(uuidString: $0.id) != nil && $0.country == "DK" })
+
+            let id = dinero.newContactID(key: "name:ny leverandør")
+            #expect(id == dinero.newContactID(key: "name:ny leverandør"))
+            let new = Contact(id: id, name: "Ny Leverandør", vatNumber: "SE5566778899", country: "SE")
+            try await dinero.createContact(new)
+            try await dinero.createContact(new)  // an earlier create whose answer was lost
+            let after = try await dinero.contacts()
+            #expect(after.count == 1002)
+            #expect(after.filter { $0.id == id } == [new])
+        }
+    }
 }
