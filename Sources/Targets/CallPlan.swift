@@ -62,7 +62,7 @@ public struct CallPlan: Sendable, Encodable {
             takesReceipts = ledgerHandling.attachments
         }
         if takesReceipts, document.attachment != nil { attachments += 1 }
-        if let contact = document.purchase?.contact {
+        if document.kind == .purchaseVoucher, let contact = document.purchase?.contact {
             readsContacts = true
             if contact.create { _ = newContacts.contact(for: contact, id: { $0 }) }
         }

@@ -146,13 +146,27 @@ public struct CompiledMapping: Sendable {
     }
 
     /// `contact:` — the short form (an id or a name), or the fields a contact is matched on.
-    struct ContactSpec: Sendable {
-        var text: Expr?
-        var id: Expr?
-        var name: Expr?
-        var vatNumber: Expr?
-        var externalReference: Expr?
-        var country: Expr?
+    /// A class: the purchase spec is read for every document, and six expressions inline made
+    /// every copy of it larger.
+    final class ContactSpec: Sendable {
+        let text: Expr?
+        let id: Expr?
+        let name: Expr?
+        let vatNumber: Expr?
+        let externalReference: Expr?
+        let country: Expr?
+
+        init(
+            text: Expr? = nil, id: Expr? = nil, name: Expr? = nil, vatNumber: Expr? = nil,
+            externalReference: Expr? = nil, country: Expr? = nil
+        ) {
+            self.text = text
+            self.id = id
+            self.name = name
+            self.vatNumber = vatNumber
+            self.externalReference = externalReference
+            self.country = country
+        }
     }
 
     final class LineSpec: Sendable {
