@@ -16,6 +16,17 @@ struct DateTests {
             ("yyyymmdd", "20260301", "2026-03-01"),
             ("DD-MM-YYYY", " 02-03-2026 ", "2026-03-02"), ("mm/dd/yyyy", "12/31/2026", "2026-12-31"),
             ("yy-mm-dd", "99-01-01", "1999-01-01"),
+            // Month names, as hledger's tests and Danish exports write them.
+            ("%b %d, %Y", "Jul 29, 2012", "2012-07-29"), ("mmm d, yyyy", "jul 9, 2012", "2012-07-09"),
+            ("d. mmm yyyy", "29. jul. 2012", "2012-07-29"), ("d. mmm. yyyy", "29. jul. 2012", "2012-07-29"),
+            ("dd-mmm-yyyy", "03-OKT-2026", "2026-10-03"), ("d mmmm yyyy", "3 september 2026", "2026-09-03"),
+            ("d mmmm yyyy", "3 sept 2026", "2026-09-03"), ("%d %B %Y", "24 Dezember 2026", "2026-12-24"),
+            ("dd-mmm-yy", "01-maj-26", "2026-05-01"), ("%e %h %Y", "1 Mar 2026", "2026-03-01"),
+            // %F and %T, and ISO dates with a zone.
+            ("%F", "2026-03-01", "2026-03-01"), ("%F %T", "2026-03-01 10:15:00", "2026-03-01"),
+            ("dd-mm-yyyy %T", "01-03-2026 9:05", "2026-03-01"),
+            ("iso", "2017-04-01+02:00", "2017-04-01"), ("iso", "2017-04-01Z", "2017-04-01"),
+            ("iso", "2017-04-01-05:00", "2017-04-01"),
         ])
     func parse(pattern: String, text: String, expected: String) throws {
         let format = try DateFormat(pattern)
@@ -28,6 +39,8 @@ struct DateTests {
             ("dd-mm-yyyy", "2026-03-01"), ("dd-mm-yyyy", "30-02-2026"), ("dd-mm-yyyy", "01-03-2026 10:00"),
             ("dd-mm-yyyy", ""),
             ("yyyy-mm-dd", "2026-13-01"), ("iso", "2026-03-01X"), ("dd-mm-yyyy", "29-02-2025"),
+            ("dd-mmm-yyyy", "03-ju-2026"), ("dd-mmm-yyyy", "03-jux-2026"), ("dd-mmm-yyyy", "03-10-2026"),
+            ("%F %T", "2026-03-01 10"), ("%F %T", "2026-03-01"),
         ])
     func reject(pattern: String, text: String) throws {
         #expect(try DateFormat(pattern).parse(text) == nil)
@@ -35,7 +48,7 @@ struct DateTests {
 
     @Test(
         "patterns that cannot work are refused with a reason",
-        arguments: ["dd-mm", "dd-mmm-yyyy", "%b %d %Y", "dd-mm-yyy", "qq"])
+        arguments: ["dd-mm", "dd-mmmmm-yyyy", "%q %d %Y", "dd-mm-yyy", "qq", "mmm yyyy"])
     func badPatterns(pattern: String) {
         #expect(throws: DateFormat.PatternError.self) { try DateFormat(pattern) }
     }

@@ -76,7 +76,8 @@ struct ReferenceCommandTests {
             #expect(plan.status == 0, "\(plan.stderr)")
             // A supplier the organization does not have is caught, offline.
             let unknown = run.folder + "/unknown.csv"
-            try "Invoice,Date,Due,Supplier,CVR,Account,Text,Amount\nF-9,2026-03-02,2026-04-01,Ukendt ApS,,2750,X,10.00\n"
+            try
+                "Invoice,Date,Due,Supplier,CVR,Account,Text,Amount\nF-9,2026-03-02,2026-04-01,Ukendt ApS,,2750,X,10.00\n"
                 .write(toFile: unknown, atomically: true, encoding: .utf8)
             let missing = try await CLI.run([
                 "plan", mapping, unknown, "--reference", file, "--today", "2026-06-30",

@@ -87,7 +87,9 @@ struct SandboxCommandTests {
         #expect(result.stderr.contains("--fail-rate must be between 0 and 1"))
     }
 
-    @Test("--reference seeds the organization with a chart, years and contacts of one's own, which reference pull reads back")
+    @Test(
+        "--reference seeds the organization with a chart, years and contacts of one's own, which reference pull reads back"
+    )
     func ownChart() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chart-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

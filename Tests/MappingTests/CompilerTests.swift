@@ -75,8 +75,8 @@ struct CompilerTests {
             "unknown function `sumn`"
         ),
         (
-            valid.replacingOccurrences(of: "\"{Dato}\"", with: "{ date: \"{Dato}\", format: dd-mmm }"), "M009", 5, 35,
-            "month names"
+            valid.replacingOccurrences(of: "\"{Dato}\"", with: "{ date: \"{Dato}\", format: dd-mmmmm }"), "M009", 5, 35,
+            "mmm for its name"
         ),
         (
             valid + "\nrules:\n  - when: { Tekst: { matches: \"(\" } }\n    set: { a: 1 }", "M009", 10, 31,
@@ -219,7 +219,8 @@ struct ContactCompilerTests {
         defer { harness.cleanup() }
         let (long, diagnostics) = try harness.compile(
             Self.purchase.replacingOccurrences(
-                of: "CONTACT", with: "{ name: \"{Navn}\", vat_number: \"{CVR}\", external_reference: \"{Nr}\", country: SE }"))
+                of: "CONTACT",
+                with: "{ name: \"{Navn}\", vat_number: \"{CVR}\", external_reference: \"{Nr}\", country: SE }"))
         #expect(diagnostics.isEmpty)
         #expect(long?.validation.contacts == .create)
         #expect(long?.validation.namesContacts == true)
@@ -237,7 +238,8 @@ struct ContactCompilerTests {
             Self.purchase.replacingOccurrences(of: "CONTACT", with: "{ country: DK }")
                 .replacingOccurrences(of: "contacts: create", with: "contacts: maybe"))
         #expect(wrong.contains { $0.message.contains("`contacts` cannot be `maybe`") })
-        #expect(wrong.contains { $0.message.contains("needs at least one of id, name, vat_number or external_reference") })
+        #expect(
+            wrong.contains { $0.message.contains("needs at least one of id, name, vat_number or external_reference") })
         let (_, misspelt) = try harness.compile(
             Self.purchase.replacingOccurrences(of: "CONTACT", with: "{ name: x, vat: y }"))
         #expect(misspelt.contains { $0.message.contains("unknown key `vat`") })

@@ -1,14 +1,14 @@
 import Checkpoint
 import Foundation
 import LedgerModel
+import Mapping
 import Pipeline
 import Sandbox
 import Submission
 import Targets
-import Validation
-import Mapping
 import TestSupport
 import Testing
+import Validation
 
 /// Suppliers named by name or VAT number, against the sandbox's contacts: found, created once,
 /// or rejected before anything is sent.
@@ -23,7 +23,8 @@ struct ContactImportTests {
             .replacingOccurrences(of: "contacts: create", with: "contacts: \(contacts)")
         if let contact {
             text = text.replacingOccurrences(
-                of: "    contact:\n      name: \"{Supplier}\"\n      vat_number: \"{CVR}\"", with: "    contact: \(contact)")
+                of: "    contact:\n      name: \"{Supplier}\"\n      vat_number: \"{CVR}\"",
+                with: "    contact: \(contact)")
         }
         let path = bench.folder + "/suppliers-\(contacts)-\(UUID().uuidString.prefix(6)).yaml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -52,14 +53,19 @@ struct ContactImportTests {
             #expect(contacts.first { $0.name == "Kontorland A/S" }?.vatNumber == "DK12345678")
             let owed = try await bench.sandbox.held("purchaseVouchers").map { $0["ContactGuid"] as? String }
             let kontorland = try #require(contacts.first { $0.name == "Kontorland A/S" }?.id)
-            #expect(owed == [kontorland, contacts.first { $0.name.hasPrefix("Strøm") }?.id, kontorland,
-                contacts.first { $0.name == "Netbutikken.dk" }?.id])
+            #expect(
+                owed == [
+                    kontorland, contacts.first { $0.name.hasPrefix("Strøm") }?.id, kontorland,
+                    contacts.first { $0.name == "Netbutikken.dk" }?.id,
+                ])
 
             // Another job, suppliers written otherwise: found, none created.
             let more = try Self.csv(
                 bench, "more",
-                ["F-2001,2026-03-20,2026-04-19,kontorland  A/S,,2750,Lamper,600.00",
-                 "F-2002,2026-03-21,2026-04-20,Strøm og Varme,DK87654321,3400,El april,950.00"])
+                [
+                    "F-2001,2026-03-20,2026-04-19,kontorland  A/S,,2750,Lamper,600.00",
+                    "F-2002,2026-03-21,2026-04-20,Strøm og Varme,DK87654321,3400,El april,950.00",
+                ])
             var second = try bench.job(try Self.mapping(bench), [more])
             second.statePath = bench.folder + "/second.sqlite"
             let again = try await second.run(target: bench.target(), sink: Collected())
@@ -75,8 +81,10 @@ struct ContactImportTests {
         try await Bench.with { bench in
             let file = try Self.csv(
                 bench, "unknown",
-                ["F-1,2026-03-02,2026-04-01,Ukendt ApS,,2750,Noget,100.00",
-                 "F-2,2026-03-02,2026-04-01,Ukendt ApS,DK 11 22 33 44,2750,Andet,200.00"])
+                [
+                    "F-1,2026-03-02,2026-04-01,Ukendt ApS,,2750,Noget,100.00",
+                    "F-2,2026-03-02,2026-04-01,Ukendt ApS,DK 11 22 33 44,2750,Andet,200.00",
+                ])
             let sink = Collected()
             let result = try await bench.job(try Self.mapping(bench, contacts: "existing"), [file])
                 .run(target: bench.target(), sink: sink)
@@ -125,9 +133,11 @@ struct ContactImportTests {
                 bench, contact: "{ name: \"{Supplier}\", external_reference: \"{CVR}\" }")
             let file = try Self.csv(
                 bench, "refused",
-                ["F-1,2026-03-02,2026-04-01,Lang ApS,\(long),2750,Noget,100.00",
-                 "F-2,2026-03-03,2026-04-02,Lang ApS,\(long),2750,Andet,200.00",
-                 "F-3,2026-03-04,2026-04-03,Kort ApS,k-1,2750,Tredje,300.00"])
+                [
+                    "F-1,2026-03-02,2026-04-01,Lang ApS,\(long),2750,Noget,100.00",
+                    "F-2,2026-03-03,2026-04-02,Lang ApS,\(long),2750,Andet,200.00",
+                    "F-3,2026-03-04,2026-04-03,Kort ApS,k-1,2750,Tredje,300.00",
+                ])
             let result = try await bench.job(mapping, [file]).run(target: bench.target(), sink: Collected())
             #expect(result.outcome == .done)
             #expect(result.progress.rejected == 2)
@@ -138,7 +148,10 @@ struct ContactImportTests {
             let state = try #require(result.state)
             let rejected = try state.documents(in: [.rejected])
             #expect(rejected.count == 2)
-            #expect(rejected.allSatisfy { $0.errorMessage?.hasPrefix("the supplier Lang ApS could not be created:") == true })
+            #expect(
+                rejected.allSatisfy {
+                    $0.errorMessage?.hasPrefix("the supplier Lang ApS could not be created:") == true
+                })
             #expect(try await bench.target().contacts().map(\.name) == ["Kort ApS"])
         }
     }
@@ -168,7 +181,9 @@ struct ContactImportTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var reference = try ReferenceData.load(path: "mappings/reference/example-org.yaml")
-        reference.contacts = [Contact(id: "11111111-1111-4111-8111-111111111111", name: "Kontorland A/S", vatNumber: "DK12345678")]
+        reference.contacts = [
+            Contact(id: "11111111-1111-4111-8111-111111111111", name: "Kontorland A/S", vatNumber: "DK12345678")
+        ]
         let snapshot = folder + "/org.json"
         try reference.snapshot().write(to: URL(fileURLWithPath: snapshot))
         #expect(try ReferenceData.load(path: snapshot).contacts == reference.contacts)
@@ -179,7 +194,8 @@ struct ContactImportTests {
             let path = folder + "/\(policy).yaml"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             var job = PlanJob(
-                mapping: try #require(MappingSession.load(path, sink: Collected())), files: ["samples/supplier-invoices.csv"])
+                mapping: try #require(MappingSession.load(path, sink: Collected())),
+                files: ["samples/supplier-invoices.csv"])
             job.validation.reference = snapshot
             job.validation.today = LocalDate(year: 2026, month: 6, day: 30)
             return try job.run(sink: Collected()).plan

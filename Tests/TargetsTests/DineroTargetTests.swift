@@ -169,7 +169,8 @@ struct DineroTargetTests {
         let seeded = (0..<1001).map {
             SandboxChart.Contact(id: nil, name: "Leverandør \($0)", vatNumber: $0 == 7 ? "DK12345678" : nil)
         }
-        try await SandboxDinero.with({ $0.chart = SandboxChart(accounts: [], years: [], contacts: seeded) }) { sandbox in
+        try await SandboxDinero.with({ $0.chart = SandboxChart(accounts: [], years: [], contacts: seeded) }) {
+            sandbox in
             let dinero = sandbox.client()
             let contacts = try await dinero.contacts()
             #expect(contacts.count == 1001)

@@ -1,7 +1,8 @@
 import Foundation
 import LedgerModel
-@testable import Targets
 import Testing
+
+@testable import Targets
 
 @Suite("Dinero's words for documents")
 struct DineroTranslationTests {
@@ -24,7 +25,8 @@ struct DineroTranslationTests {
                     payment: .credit, contact: contact, paymentDate: LocalDate(year: 2026, month: 4, day: 1)!),
                 lines: [
                     DocumentLine(
-                        description: "x", account: 2750, amount: Money(minorUnits: 100, currency: .dkk), vat: .code("I25"),
+                        description: "x", account: 2750, amount: Money(minorUnits: 100, currency: .dkk),
+                        vat: .code("I25"),
                         row: SourceRow(record: 1, line: 2))
                 ], provenance: Provenance(file: "f.csv", rows: [SourceRow(record: 1, line: 2)]))
         }

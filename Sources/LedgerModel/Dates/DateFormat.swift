@@ -1,12 +1,19 @@
 /// A date format compiled once and applied to UTF-8 bytes.
 ///
 /// Patterns use `yyyy` (four-digit year), `yy` (two digits: 00–69 → 2000s, 70–99 → 1900s),
-/// `mm`/`m` and `dd`/`d` (one or two digits), and literal separators; strftime spellings
-/// `%Y %y %m %d %-m %-d %e` are accepted too. `iso` means `yyyy-mm-dd`, ignoring a time that
-/// follows (`2026-03-01T10:15:00Z`).
+/// `mm`/`m` and `dd`/`d` (one or two digits), `mmm` or `mmmm` (the month's name, full or cut
+/// short, in English, Danish, Norwegian, Swedish or German, any case, a `.` after it allowed:
+/// `Jul`, `july`, `jul.`, `okt`, `Dezember`), and literal separators. strftime spellings are
+/// accepted too: `%Y %y %m %d %-m %-d %e`, `%b %B %h` (the month's name), `%F` (`%Y-%m-%d`)
+/// and `%T` (a time, `10:15` or `10:15:00`, read and not kept). `iso` means `yyyy-mm-dd`,
+/// ignoring a time or a zone that follows (`2026-03-01T10:15:00Z`, `2017-04-01+02:00`).
 public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
     enum Token: Sendable, Hashable {
         case year4, year2, month, day
+        /// The month's name (``MonthNames``).
+        case monthName
+        /// A time of day, `hh:mm` or `hh:mm:ss`, read and not kept.
+        case time
         case literal(UInt8)
     }
 
@@ -75,10 +82,15 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
                 case UInt8(ascii: "y"): tokens.append(.year2)
                 case UInt8(ascii: "m"): tokens.append(.month)
                 case UInt8(ascii: "d"), UInt8(ascii: "e"): tokens.append(.day)
+                case UInt8(ascii: "b"), UInt8(ascii: "B"), UInt8(ascii: "h"): tokens.append(.monthName)
+                case UInt8(ascii: "F"):
+                    tokens += [.year4, .literal(UInt8(ascii: "-")), .month, .literal(UInt8(ascii: "-")), .day]
+                case UInt8(ascii: "T"): tokens.append(.time)
                 default:
                     throw PatternError(
                         description:
-                            "`\(pattern)`: %\(Character(Unicode.Scalar(bytes[j]))) is not supported; use %Y %y %m %d")
+                            "`\(pattern)`: %\(Character(Unicode.Scalar(bytes[j]))) is not supported; use %Y %y %m %d %b %F %T"
+                    )
                 }
                 i = j + 1
             } else if b | 0x20 == UInt8(ascii: "y") {
@@ -90,10 +102,10 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
                 i += n
             } else if b | 0x20 == UInt8(ascii: "m") {
                 let n = run(UInt8(ascii: "m"))
-                guard n <= 2 else {
-                    throw PatternError(description: "`\(pattern)`: month names are not supported; write mm")
+                guard n <= 4 else {
+                    throw PatternError(description: "`\(pattern)`: write the month as mm, or mmm for its name")
                 }
-                tokens.append(.month)
+                tokens.append(n <= 2 ? .month : .monthName)
                 i += n
             } else if b | 0x20 == UInt8(ascii: "d") {
                 let n = run(UInt8(ascii: "d"))
@@ -103,13 +115,15 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
             } else if (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) {
                 throw PatternError(
                     description:
-                        "`\(pattern)`: `\(Character(Unicode.Scalar(b)))` is not a date part; use yyyy, yy, mm, dd")
+                        "`\(pattern)`: `\(Character(Unicode.Scalar(b)))` is not a date part; use yyyy, yy, mm, mmm, dd")
             } else {
                 tokens.append(.literal(b))
                 i += 1
             }
         }
-        guard tokens.contains(.day), tokens.contains(.month), tokens.contains(.year4) || tokens.contains(.year2) else {
+        guard tokens.contains(.day), tokens.contains(.month) || tokens.contains(.monthName),
+            tokens.contains(.year4) || tokens.contains(.year2)
+        else {
             throw PatternError(description: "`\(pattern)` needs a day, a month and a year (e.g. dd-mm-yyyy)")
         }
         compiled = Compiled(tokens, ignoresRest: false)
@@ -150,8 +164,27 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
             }
             return n >= min ? value : nil
         }
-        for token in tokens {
+        for (position, token) in tokens.enumerated() {
             switch token {
+            case .monthName:
+                let start = i
+                while i < end, (bytes[i] | 0x20) >= 0x61, (bytes[i] | 0x20) <= 0x7A { i += 1 }
+                guard let m = MonthNames.month(UnsafeBufferPointer(rebasing: bytes[start..<i])) else { return nil }
+                month = m
+                // `jul.`: the abbreviation's full stop, unless the format writes one itself.
+                if i < end, bytes[i] == UInt8(ascii: "."),
+                    tokens.dropFirst(position + 1).first != .literal(UInt8(ascii: "."))
+                {
+                    i += 1
+                }
+            case .time:
+                guard digits(min: 1, max: 2) != nil, i < end, bytes[i] == UInt8(ascii: ":") else { return nil }
+                i += 1
+                guard digits(min: 2, max: 2) != nil else { return nil }
+                if i < end, bytes[i] == UInt8(ascii: ":") {
+                    i += 1
+                    guard digits(min: 2, max: 2) != nil else { return nil }
+                }
             case .year4:
                 guard let y = digits(min: 4, max: 4) else { return nil }
                 year = y
@@ -170,8 +203,15 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
             }
         }
         if i != end && !ignoresRest { return nil }
-        if ignoresRest && i != end && bytes[i] != UInt8(ascii: "T") && bytes[i] != 0x20 { return nil }
+        // A time (`T10:15`, ` 10:15`) or a zone (`Z`, `+02:00`, `-05:00`) may follow an ISO date.
+        if ignoresRest && i != end && !Self.mayFollowISO(bytes[i]) { return nil }
         return LocalDate(year: year, month: month, day: day)
+    }
+
+    @inline(__always)
+    static func mayFollowISO(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "T") || byte == 0x20 || byte == UInt8(ascii: "Z") || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: "-")
     }
 
     /// A format with a four-digit year, read at full width: the day, the month and the year at
@@ -196,7 +236,7 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
             for token in tokens {
                 switch token {
                 case .year4: (year, at) = (at, at + 4)
-                case .year2: return nil
+                case .year2, .monthName, .time: return nil
                 case .month: (month, at) = (at, at + 2)
                 case .day: (day, at) = (at, at + 2)
                 case .literal(let byte): (separators, at) = (separators + [(at, byte)], at + 1)
@@ -236,5 +276,30 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
             }
             return LocalDate(year: high * 100 + low, month: m, day: d)
         }
+    }
+}
+
+/// Month names as people write them in the exports ledgerlift reads: English, Danish, Norwegian,
+/// Swedish and German, full or cut short to three letters or more (`sept`, `okt`), any case.
+enum MonthNames {
+    static let full: [(name: [UInt8], month: Int)] = [
+        ("january february march april may june july august september october november december", 0),
+        ("januar februar marts april maj juni juli august september oktober november december", 0),
+        ("januar februar mars april mai juni juli august september oktober november desember", 0),
+        ("januari februari mars april maj juni juli augusti september oktober november december", 0),
+        ("januar februar marz april mai juni juli august september oktober november dezember", 0),
+    ].flatMap { list, _ in list.split(separator: " ").enumerated().map { (Array($1.utf8), $0 + 1) } }
+
+    /// The month a name or its beginning (three letters or more) names; nil when it names none,
+    /// or two (no such beginning exists in these languages, but the rule holds).
+    static func month(_ letters: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard letters.count >= 3 else { return nil }
+        var found: Int?
+        for (name, month) in full where name.count >= letters.count {
+            guard zip(name, letters).allSatisfy({ $0 == $1 | 0x20 }) else { continue }
+            if let found, found != month { return nil }
+            found = month
+        }
+        return found
     }
 }
