@@ -20,6 +20,9 @@ public struct ReaderOptions: Sendable, Hashable {
     public var maxRecordBytes: Int
     /// Bytes read from the file at a time.
     public var chunkSize: Int
+    /// JSON and XML: fields outside the record to read beside it (``ContextPath``), as the
+    /// mapping writes them; each record's ``TreeFields/context`` holds their values in this order.
+    public var contextPaths: [String] = []
 
     public init(
         format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, headerLine: Int = 1,

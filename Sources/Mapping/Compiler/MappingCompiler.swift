@@ -197,7 +197,7 @@ final class Compiler {
         let fileName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let name = top["name"].flatMap { string($0.value, "name") } ?? fileName
         let description = top["description"].flatMap { string($0.value, "description") }
-        let readerOptions = top["source"].map { compileSource($0.value) } ?? ReaderOptions()
+        var readerOptions = top["source"].map { compileSource($0.value) } ?? ReaderOptions()
         var validation = top["validation"].map { compileValidation($0.value) } ?? ValidationSettings()
         if let node = top["contacts"] {
             validation.contacts = choice(node.value, "contacts", ContactPolicy.self)
@@ -219,6 +219,12 @@ final class Compiler {
         }
         checkNames()
         guard let document else { return nil }
+        // Fields outside the record: the reader keeps their values while it streams.
+        var contextPaths: [String] = []
+        for slot in fields where ContextPath.isContext(slot.name) && !contextPaths.contains(slot.name) {
+            contextPaths.append(slot.name)
+        }
+        readerOptions.contextPaths = contextPaths
         validation.namesContacts = document.purchase?.contact != nil
         return CompiledMapping(
             name: name, path: path, description: description, readerOptions: readerOptions, kind: document.kind,

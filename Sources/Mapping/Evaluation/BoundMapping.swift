@@ -12,6 +12,8 @@ public struct BoundMapping: Sendable {
         case column(Int)
         /// A path; in a `for_each` line it is tried in the group item first, then in the record.
         case path(FieldPath, inGroup: Bool)
+        /// A field outside the record (``ContextPath``): the record's context value at this index.
+        case context(Int)
     }
 
     /// Binds `mapping` to the layout `source` was read with. Unknown columns are errors that name
@@ -24,6 +26,10 @@ public struct BoundMapping: Sendable {
         var diagnostics: [Diagnostic] = []
         var resolved: [ResolvedField] = []
         for slot in mapping.fields {
+            if ContextPath.isContext(slot.name) {
+                resolved.append(context(slot, mapping, source, &diagnostics))
+                continue
+            }
             switch source.format {
             case .csv:
                 if slot.inGroup {
@@ -52,6 +58,49 @@ public struct BoundMapping: Sendable {
         }
         let failed = diagnostics.contains { $0.severity == .error }
         return (failed ? nil : BoundMapping(mapping: mapping, source: source, resolved: resolved), diagnostics)
+    }
+
+    /// A field outside the record: checked against the file's record path, read by the reader.
+    private static func context(
+        _ slot: CompiledMapping.FieldSlot, _ mapping: CompiledMapping, _ source: SourceFile,
+        _ diagnostics: inout [Diagnostic]
+    ) -> ResolvedField {
+        guard source.format == .xml || source.format == .json else {
+            diagnostics.append(
+                .error(
+                    MappingCode.wrongType,
+                    "`\(slot.name)` reads outside the record, which \(source.format == .csv ? "a CSV row" : "a JSON Lines record") does not have",
+                    hint: "paths from the root (`/…`) and up from the record (`../…`) are for JSON and XML files",
+                    at: slot.location))
+            return .column(-1)
+        }
+        if source.format == .json, slot.name.hasPrefix("../"), mapping.readerOptions.recordPath == nil {
+            diagnostics.append(
+                .error(
+                    MappingCode.invalidValue,
+                    "`\(slot.name)` climbs from the record, but the mapping does not say where the records are",
+                    hint: "name the array of records under `source:` (`records: data.transactions`)",
+                    at: slot.location))
+            return .column(-1)
+        }
+        let separator: Character = source.format == .xml ? "/" : "."
+        let record = source.recordPath ?? ""
+        let recordSteps: [FieldPath.Step]?
+        if record.hasPrefix("//") || record == "$" {
+            recordSteps = nil
+        } else {
+            recordSteps = try? FieldPath(record, separator: separator, namespaces: mapping.readerOptions.namespaces)
+                .steps
+        }
+        do throws(ContextPath.ResolveError) {
+            _ = try ContextPath.resolve(
+                slot.name, recordSteps: recordSteps, separator: separator,
+                namespaces: mapping.readerOptions.namespaces)
+        } catch {
+            diagnostics.append(.error(MappingCode.invalidValue, error.description, at: slot.location))
+            return .column(-1)
+        }
+        return .context(mapping.readerOptions.contextPaths.firstIndex(of: slot.name) ?? -1)
     }
 
     /// `#3` is the third column; otherwise the header name (exact, then ignoring case and spaces).

@@ -144,6 +144,11 @@ final class Evaluator {
                 guard let node else { return nil }
                 let isNumber = tree.nodes[node].kind == .number
                 return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in try body(bytes, isNumber) }
+            case .context(let index):
+                guard case .tree(let tree) = row.record.fields, tree.context.indices.contains(index),
+                    var text = tree.context[index]
+                else { return nil }
+                return try text.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes, false) } }.get()
             }
         }
     }

@@ -30,6 +30,9 @@ final class JSONReader: RecordReader {
     private var recordStartOffset = 0
     /// JSON Lines: a record may not continue past its window.line.
     private var stopAtLineEnd = false
+    /// Context paths as member names from the root (nil: unresolvable), and the values met.
+    private var contexts: [[String]?] = []
+    private var contextValues: [String?] = []
 
     init(file: FileInput, sample: [UInt8], format: SourceFormat, options: ReaderOptions) throws {
         path = file.path
@@ -42,6 +45,16 @@ final class JSONReader: RecordReader {
             "encoding": decision.reason, "format": options.format == nil ? "detected" : "given as an option",
         ]
         source = SourceFile(path: path, format: format, encoding: decision.encoding, decisions: decisions)
+        if format == .json, options.recordPath != "$" {
+            // `../` climbs from a records path that is given; binding the mapping says when it is not.
+            let recordSteps = options.recordPath.map {
+                $0.split(separator: ".").map { FieldPath.Step(name: String($0)) }
+            }
+            contexts = options.contextPaths.map { written in
+                (try? ContextPath.resolve(written, recordSteps: recordSteps, separator: "."))?.map(\.name)
+            }
+            contextValues = Array(repeating: nil, count: contexts.count)
+        }
         if format == .json, options.recordPath == "$" {
             // The whole document is one record.
             var single = decisions
@@ -155,6 +168,7 @@ final class JSONReader: RecordReader {
         default:
             throw syntaxError("expected `,` or `]` after a record")
         }
+        if !contexts.isEmpty { tree.context = contextValues }
         return Record(
             source: source, number: recordCount, line: startLine, fields: .tree(tree), diagnostics: diagnostics)
     }
@@ -237,7 +251,7 @@ final class JSONReader: RecordReader {
         if let requested {
             var depth = 1
             for (i, key) in requested.enumerated() {
-                guard try seekMember(key) else {
+                guard try seekMember(key, in: Array(requested[..<i])) else {
                     throw ReadError(
                         ReaderCode.recordPathNotFound,
                         "no key `\(key)` in the object at `\(requested[..<i].joined(separator: ".").nilIfEmpty ?? "top level")`",
@@ -266,8 +280,9 @@ final class JSONReader: RecordReader {
         return (nil, 0)
     }
 
-    /// Inside an object: reads members until `key`, skipping the others. False if absent.
-    private func seekMember(_ key: String) throws -> Bool {
+    /// Inside an object (at `path` from the root): reads members until `key`, skipping the
+    /// others but keeping the context values among them. False if absent.
+    private func seekMember(_ key: String, in path: [String]) throws -> Bool {
         var first = true
         while true {
             try skipWhitespace()
@@ -280,7 +295,65 @@ final class JSONReader: RecordReader {
             first = false
             let name = try parseKey()
             if name == key { return true }
-            try skipValue(depth: 1)
+            try skipWhitespace()
+            try skipOrCapture(path + [name], depth: path.count + 1)
+        }
+    }
+
+    /// Skips a value, unless it is a context value (kept) or an object holding one (searched).
+    private func skipOrCapture(_ path: [String], depth: Int) throws {
+        guard !contexts.isEmpty else { return try skipValue(depth: depth) }
+        let wanted = contexts.indices.filter { contexts[$0] == path }
+        if !wanted.isEmpty {
+            var value: String?
+            var scalar = true
+            switch try window.peek() ?? 0 {
+            case UInt8(ascii: "\""):
+                window.pos += 1
+                value = try parseString()
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                try scanNumber()
+                value = String(decoding: scratch, as: UTF8.self)
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+                value = "true"
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+                value = "false"
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+            default:
+                scalar = false
+            }
+            if scalar {
+                for index in wanted { contextValues[index] = value }
+                return
+            }
+        }
+        let holdsOne = contexts.contains {
+            ($0?.count ?? 0) > path.count && $0.map { Array($0.prefix(path.count)) } == path
+        }
+        guard holdsOne, try window.peek() == UInt8(ascii: "{") else { return try skipValue(depth: depth) }
+        guard depth <= maxDepth else { throw tooDeep() }
+        window.pos += 1
+        try skipWhitespace()
+        if try window.peek() == UInt8(ascii: "}") {
+            window.pos += 1
+            return
+        }
+        while true {
+            try skipWhitespace()
+            let name = try parseKey()
+            try skipWhitespace()
+            try skipOrCapture(path + [name], depth: depth + 1)
+            try skipWhitespace()
+            switch try window.peek() {
+            case UInt8(ascii: ","): window.pos += 1
+            case UInt8(ascii: "}"):
+                window.pos += 1
+                return
+            default: throw syntaxError("expected `,` or `}` in an object")
+            }
         }
     }
 
@@ -316,7 +389,7 @@ final class JSONReader: RecordReader {
                 if keys.count < 8, try discoverArray(keys: &keys) { return true }
                 keys.removeLast()
             default:
-                try skipValue(depth: keys.count + 1)
+                try skipOrCapture(keys + [name], depth: keys.count + 1)
             }
         }
     }

@@ -38,6 +38,9 @@ public struct TreeFields: Sendable {
     public internal(set) var namespaces: [String]
     /// Base of `[n]` indexes in paths: 0 for JSON, 1 for XML.
     let indexBase: Int
+    /// The values of the reader's ``ReaderOptions/contextPaths`` when the record was read, in
+    /// that order; nil where none was met.
+    public internal(set) var context: [String?] = []
 
     init(indexBase: Int) {
         self.nodes = []

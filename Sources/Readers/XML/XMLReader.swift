@@ -66,8 +66,14 @@ final class XMLReader: RecordReader {
             options.encoding.map { _ in "given as an option" } ?? "from the XML declaration (UTF-8 if none)"
         source = SourceFile(
             path: path, format: .xml, encoding: options.encoding ?? .utf8, decisions: decisions, recordPath: recordPath)
+        let anyDepth = recordPath.hasPrefix("//")
+        // A context path that cannot be resolved reads nothing; binding the mapping says why.
+        let contexts = options.contextPaths.map { written in
+            try? ContextPath.resolve(
+                written, recordSteps: anyDepth ? nil : steps, separator: "/", namespaces: options.namespaces)
+        }
         var builder = XMLRecordBuilder(
-            steps: steps, anyDepth: recordPath.hasPrefix("//"), path: path, maxRecordBytes: options.maxRecordBytes)
+            steps: steps, anyDepth: anyDepth, path: path, maxRecordBytes: options.maxRecordBytes, contexts: contexts)
         builder.source = source
         self.builder = .allocate(capacity: 1)
         self.builder.initialize(to: builder)
@@ -256,13 +262,24 @@ struct XMLRecordBuilder {
     /// Namespace URIs met so far; a node keeps an index into this table.
     private var namespaceTable: [String] = []
 
+    /// Context paths from the root (nil: unresolvable), the latest value of each, and the ones
+    /// whose element is open, with the depth it opened at and where its text starts.
+    private let contexts: [[FieldPath.Step]?]
+    private var contextValues: [String?]
+    private var capturing: [(index: Int, depth: Int, textStart: Int)] = []
+    private var contextText: [UInt8] = []
+
     var records: [Record] = []
     private(set) var recordCount = 0
     var failure: ReadError?
     /// `failure != nil`, kept as a flag so the hot callbacks do not copy the error.
     private var failed = false
 
-    init(steps: [FieldPath.Step], anyDepth: Bool, path: String, maxRecordBytes: Int) {
+    init(
+        steps: [FieldPath.Step], anyDepth: Bool, path: String, maxRecordBytes: Int, contexts: [[FieldPath.Step]?] = []
+    ) {
+        self.contexts = contexts
+        contextValues = Array(repeating: nil, count: contexts.count)
         self.steps = steps
         self.anyDepth = anyDepth
         self.path = path
@@ -285,7 +302,10 @@ struct XMLRecordBuilder {
         let elementName = name(localName) ?? ""
         if !inRecord {
             outer.append((elementName, name(uri)))
-            guard isRecordPath() else { return }
+            guard isRecordPath() else {
+                if !contexts.isEmpty { openedOutside(attributeCount, attributes) }
+                return
+            }
             outer.removeLast()
             inRecord = true
             depthInRecord = 0
@@ -324,6 +344,7 @@ struct XMLRecordBuilder {
     mutating func endElement() {
         guard !failed else { return }
         guard inRecord else {
+            if !capturing.isEmpty { closeCaptures() }
             if !outer.isEmpty { outer.removeLast() }
             return
         }
@@ -337,6 +358,7 @@ struct XMLRecordBuilder {
         if depthInRecord == 0 {
             inRecord = false
             recordCount += 1
+            if !contexts.isEmpty { tree.context = contextValues }
             records.append(Record(source: source, number: recordCount, line: recordLine, fields: .tree(tree)))
         } else {
             depthInRecord -= 1
@@ -345,7 +367,13 @@ struct XMLRecordBuilder {
     }
 
     mutating func characters(_ bytes: UnsafePointer<xmlChar>?, _ count: Int) {
-        guard inRecord, !failed, let bytes, count > 0 else { return }
+        guard inRecord else {
+            if !capturing.isEmpty, let bytes, count > 0 {
+                contextText.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+            }
+            return
+        }
+        guard !failed, let bytes, count > 0 else { return }
         // Indentation before an element's first text is trimmed anyway: never store it.
         if text.count == open[open.count - 1].textStart
             && UnsafeBufferPointer(start: bytes, count: count).allSatisfy(Self.isSpace)
@@ -367,6 +395,58 @@ struct XMLRecordBuilder {
         if !failed { failure = error }
         failed = true
         if let parser { xmlStopParser(parser) }
+    }
+
+    // MARK: Context outside the records
+
+    /// An element outside the records opened: a context path it starts the scope of forgets its
+    /// value; one it holds takes its attribute's value now, or its text when it closes.
+    private mutating func openedOutside(
+        _ attributeCount: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
+        let depth = outer.count
+        for (index, steps) in contexts.enumerated() {
+            guard let steps, let leaf = steps.last else { continue }
+            let isAttribute = leaf.name.hasPrefix("@")
+            let elements = isAttribute ? steps.count - 1 : steps.count
+            guard depth <= elements, zip(outer, steps.prefix(depth)).allSatisfy(Self.matches) else { continue }
+            contextValues[index] = nil
+            guard depth == elements else { continue }
+            if isAttribute {
+                contextValues[index] = attribute(leaf, attributeCount, attributes)
+            } else {
+                capturing.append((index, depth, contextText.count))
+            }
+        }
+    }
+
+    /// The element that holds captured text closed: its text is the value.
+    private mutating func closeCaptures() {
+        while let last = capturing.last, last.depth == outer.count {
+            capturing.removeLast()
+            let (lower, upper) = Self.trimmed(contextText, from: last.textStart)
+            contextValues[last.index] = String(decoding: contextText[lower..<upper], as: UTF8.self)
+        }
+        if capturing.isEmpty { contextText.removeAll(keepingCapacity: true) }
+    }
+
+    /// The value of the attribute a step names (`@id`), among an element's.
+    private func attribute(
+        _ step: FieldPath.Step, _ count: Int, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) -> String? {
+        guard let attributes else { return nil }
+        let wanted = step.name.dropFirst()
+        for a in 0..<count {
+            let base = attributes + 5 * a
+            guard let local = base[0], let valueStart = base[3], let valueEnd = base[4],
+                String(cString: local) == wanted,
+                step.namespace == nil || base[2].map({ String(cString: $0) }) == step.namespace
+            else { continue }
+            let value = String(
+                decoding: UnsafeBufferPointer(start: valueStart, count: valueEnd - valueStart), as: UTF8.self)
+            return value.replacing("&#38;", with: "&")
+        }
+        return nil
     }
 
     private func isRecordPath() -> Bool {

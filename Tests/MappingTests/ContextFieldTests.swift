@@ -1,0 +1,104 @@
+import Foundation
+import LedgerModel
+import Readers
+import Testing
+
+@testable import Mapping
+
+/// A mapping reading fields outside its records: `{../JournalID}`, `{/AuditFile/Header/…}`.
+@Suite("Mapping: fields outside the record")
+struct ContextFieldTests {
+    static let xml = """
+        <AuditFile>
+          <Header><DefaultCurrencyCode>EUR</DefaultCurrencyCode></Header>
+          <GeneralLedgerEntries>
+            <Journal><JournalID>GL</JournalID>
+              <Transaction><ID>1</ID><Date>2026-03-01</Date><Amount>10.00</Amount></Transaction>
+            </Journal>
+            <Journal><JournalID>AP</JournalID>
+              <Transaction><ID>1</ID><Date>2026-03-02</Date><Amount>20.00</Amount></Transaction>
+            </Journal>
+          </GeneralLedgerEntries>
+        </AuditFile>
+        """
+
+    static func mapping(records: String, reference: String, currency: String, format: String = "xml") -> String {
+        """
+        version: 1
+        name: t
+        source: { format: \(format), records: "\(records)" }
+        locale: { decimal_mark: "." }
+        document:
+          kind: ledger_item
+          date: "{Date}"
+          reference: "\(reference)"
+          currency: "\(currency)"
+          lines:
+            - account: 5820
+              balancing_account: 1000
+              amount: "{Amount}"
+              vat: none
+              balancing_vat: none
+        """
+    }
+
+    @Test("a journal's id and the header's currency reach each transaction's document")
+    func xml() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            Self.mapping(
+                records: "AuditFile/GeneralLedgerEntries/Journal/Transaction", reference: "{../JournalID}-{ID}",
+                currency: "{/AuditFile/Header/DefaultCurrencyCode}"),
+            data: Self.xml, file: "saft.xml")
+        #expect(events.documents.map(\.reference) == ["GL-1", "AP-1"])
+        #expect(events.documents.map(\.currency.code) == ["EUR", "EUR"])
+    }
+
+    @Test("JSON: the statement's account beside each entry")
+    func json() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            Self.mapping(
+                records: "statement.entries", reference: "{../account}-{ID}", currency: "{/currency}", format: "json"),
+            data: """
+                {"currency": "DKK", "statement": {"account": "DK50", "entries": [{"ID": "7", "Date": "2026-03-01", "Amount": "5.00"}]}}
+                """, file: "s.json")
+        #expect(events.documents.map(\.reference) == ["DK50-7"])
+        #expect(events.documents.first?.currency == .dkk)
+    }
+
+    @Test("fields outside the record are refused where they cannot be read, saying why")
+    func refused() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        func bindErrors(_ yaml: String, _ data: String, _ file: String) throws -> [String] {
+            let (mapping, diagnostics) = try harness.compile(yaml)
+            #expect(diagnostics.isEmpty, "\(diagnostics)")
+            let path = try harness.write(file, data)
+            let reader = try Readers.open(path, options: try #require(mapping).readerOptions)
+            return BoundMapping.bind(try #require(mapping), to: reader.source).diagnostics.map(\.message)
+        }
+        let anyDepth = try bindErrors(
+            Self.mapping(records: "//Transaction", reference: "{../JournalID}-{ID}", currency: "DKK"), Self.xml,
+            "a.xml")
+        #expect(anyDepth.contains { $0.contains("matched at any depth") })
+        let tooHigh = try bindErrors(
+            Self.mapping(
+                records: "AuditFile/GeneralLedgerEntries/Journal/Transaction", reference: "{../../../../x}",
+                currency: "DKK"),
+            Self.xml, "b.xml")
+        #expect(tooHigh.contains { $0.contains("climbs 4 levels from the record, which has 3 above it") })
+        let csv = try bindErrors(
+            Self.mapping(records: "x", reference: "{/x}", currency: "DKK", format: "csv")
+                .replacingOccurrences(of: ", records: \"x\"", with: ""),
+            "Date,Amount\n2026-03-01,1.00\n", "c.csv")
+        #expect(csv.contains { $0.contains("reads outside the record, which a CSV row does not have") })
+        let unnamed = try bindErrors(
+            Self.mapping(records: "x", reference: "{../account}", currency: "DKK", format: "json")
+                .replacingOccurrences(of: ", records: \"x\"", with: ""),
+            "[{\"Date\": \"2026-03-01\", \"Amount\": \"1.00\"}]", "d.json")
+        #expect(unnamed.contains { $0.contains("does not say where the records are") })
+    }
+}
