@@ -88,4 +88,51 @@ struct ContextTests {
         #expect(Self.context(records[1]) == ["EUR", "2", "DK5000400440116243", "false", "2026-03", nil])
         #expect(records[1].value("amount") == "2.00")
     }
+
+    static let camt = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+          <BkToCstmrStmt>
+            <Stmt>
+              <Acct><Id><IBAN>DK1</IBAN></Id></Acct>
+              <Bal><Tp>OPBD</Tp><Amt Ccy="DKK">100.00</Amt></Bal>
+              <Bal><Tp>CLBD</Tp><Amt Ccy="DKK">90.00</Amt></Bal>
+              <Ntry><Amt Ccy="DKK">-10.00</Amt></Ntry>
+            </Stmt>
+            <Stmt>
+              <Acct><Id><IBAN>DK2</IBAN></Id></Acct>
+              <Ntry><Amt Ccy="EUR">1.00</Amt></Ntry>
+              <Ntry><Amt Ccy="EUR">2.00</Amt></Ntry>
+            </Stmt>
+          </BkToCstmrStmt>
+        </Document>
+        """
+
+    @Test("an index in a records path picks that element: one statement of two, one entry of its")
+    func indexedRecordPath() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.cleanup() }
+        let path = try folder.write("camt.xml", Array(Self.camt.utf8))
+        var options = ReaderOptions(recordPath: "Document/BkToCstmrStmt/Stmt[2]/Ntry")
+        options.contextPaths = ["../Acct/Id/IBAN"]
+        let (_, second) = try readAll(path, options)
+        #expect(second.map { $0.value("Amt") } == ["1.00", "2.00"])
+        #expect(second.map { Self.context($0) } == [["DK2"], ["DK2"]])
+        let (_, one) = try readAll(path, ReaderOptions(recordPath: "Document/BkToCstmrStmt/Stmt[2]/Ntry[2]"))
+        #expect(one.map { $0.value("Amt") } == ["2.00"])
+        let (_, all) = try readAll(path, ReaderOptions(recordPath: "Document/BkToCstmrStmt/Stmt/Ntry"))
+        #expect(all.count == 3)
+        let (_, none) = try readAll(path, ReaderOptions(recordPath: "Document/BkToCstmrStmt/Stmt[3]/Ntry"))
+        #expect(none.isEmpty)
+    }
+
+    @Test("a camt.053 statement's entries are detected as its records, not its balances")
+    func camtDetected() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.cleanup() }
+        let path = try folder.write("camt.xml", Array(Self.camt.utf8))
+        let (reader, records) = try readAll(path)
+        #expect(reader.source.recordPath == "Document/BkToCstmrStmt/Stmt/Ntry")
+        #expect(records.count == 3)
+    }
 }

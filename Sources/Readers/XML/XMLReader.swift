@@ -185,7 +185,13 @@ final class XMLReader: RecordReader {
 
     // MARK: Detection
 
-    /// The shallowest element path that repeats and has child elements, in the first bytes.
+    /// Elements that are the records of the formats ledgerlift is used on: ISO 20022 bank
+    /// statements and notifications (camt.052/053/054 `Ntry`), SAF-T Financial journals
+    /// (`Transaction`).
+    static let knownRecords: Set<String> = ["Ntry", "Transaction"]
+
+    /// A known format's record element (``knownRecords``), else the shallowest element path that
+    /// repeats and has child elements, in the first bytes.
     static func detectRecordPath(_ sample: [UInt8]) -> (String, String) {
         _ = hardened
         var counts: [String: Int] = [:]
@@ -222,6 +228,17 @@ final class XMLReader: RecordReader {
             return order
         }
         let repeating = result.filter { counts[$0, default: 0] > 1 && withChildren.contains($0) }
+        // The records of formats people book from, which a shallower repeating element would hide
+        // (a camt.053 statement's two `Bal`ances sit beside its `Ntry` entries).
+        if let known = result.first(where: { path in
+            withChildren.contains(path)
+                && Self.knownRecords.contains(path.split(separator: "/").last.map(String.init) ?? "")
+        }) {
+            let others = repeating.filter { $0 != known }.prefix(4).map { "\($0) (\(counts[$0]!)×)" }
+            var reason = "detected: \(known.split(separator: "/").last!) holds the records of a known format"
+            if !others.isEmpty { reason += "; others: " + others.joined(separator: ", ") }
+            return (known, reason)
+        }
         if let best = repeating.min(by: { $0.split(separator: "/").count < $1.split(separator: "/").count }) {
             let others = repeating.filter { $0 != best }.prefix(4).map { "\($0) (\(counts[$0]!)×)" }
             var reason = "detected: the shallowest repeating element"
@@ -244,7 +261,17 @@ struct XMLRecordBuilder {
     var parser: xmlParserCtxtPtr?
 
     /// Elements outside records, for matching the record path.
-    private var outer: [(name: String, namespace: String?)] = []
+    private var outer: [Outer] = []
+    /// An element outside the records, and its position among its parent's children of its
+    /// name (1-based; 0 when no path has an index, so none is counted).
+    struct Outer {
+        var name: String
+        var namespace: String?
+        var position: Int
+    }
+    /// A path has an index (`Stmt[2]/Ntry`): elements are counted by name under each open one.
+    private let counts: Bool
+    private var childCounts: [[String: Int]] = [[:]]
     /// Inside a record: the tree, the open element's node, and where each open element's text starts.
     private var tree = TreeFields(indexBase: 1)
     private var inRecord = false
@@ -280,6 +307,8 @@ struct XMLRecordBuilder {
     ) {
         self.contexts = contexts
         contextValues = Array(repeating: nil, count: contexts.count)
+        counts =
+            steps.contains { $0.index != nil } || contexts.contains { $0?.contains { $0.index != nil } == true }
         self.steps = steps
         self.anyDepth = anyDepth
         self.path = path
@@ -301,8 +330,14 @@ struct XMLRecordBuilder {
         guard !failed else { return }
         let elementName = name(localName) ?? ""
         if !inRecord {
-            outer.append((elementName, name(uri)))
+            var position = 0
+            if counts {
+                position = childCounts[childCounts.count - 1][elementName, default: 0] + 1
+                childCounts[childCounts.count - 1][elementName] = position
+            }
+            outer.append(Outer(name: elementName, namespace: name(uri), position: position))
             guard isRecordPath() else {
+                if counts { childCounts.append([:]) }
                 if !contexts.isEmpty { openedOutside(attributeCount, attributes) }
                 return
             }
@@ -346,6 +381,7 @@ struct XMLRecordBuilder {
         guard inRecord else {
             if !capturing.isEmpty { closeCaptures() }
             if !outer.isEmpty { outer.removeLast() }
+            if counts && childCounts.count > 1 { childCounts.removeLast() }
             return
         }
         let (node, start, hadElements) = open.removeLast()
@@ -457,9 +493,10 @@ struct XMLRecordBuilder {
         return outer.count == steps.count && zip(outer, steps).allSatisfy(Self.matches)
     }
 
-    private static func matches(_ element: (name: String, namespace: String?), _ step: FieldPath.Step) -> Bool {
+    private static func matches(_ element: Outer, _ step: FieldPath.Step) -> Bool {
         (step.name == "*" || element.name == step.name)
             && (step.namespace == nil || element.namespace == step.namespace)
+            && (step.index == nil || element.position == step.index)
     }
 
     /// The range of the text from `start` without XML whitespace at either end.
