@@ -23,6 +23,9 @@ public struct ReaderOptions: Sendable, Hashable {
     /// JSON and XML: fields outside the record to read beside it (``ContextPath``), as the
     /// mapping writes them; each record's ``TreeFields/context`` holds their values in this order.
     public var contextPaths: [String] = []
+    /// CSV without a header: the fields a row must have (the highest column the mapping reads,
+    /// `#3`); a shorter row is an error rather than empty values.
+    public var minimumFields: Int?
 
     public init(
         format: SourceFormat? = nil, encoding: TextEncoding? = nil, delimiter: UInt8? = nil, headerLine: Int = 1,

@@ -102,3 +102,35 @@ struct ContextFieldTests {
         #expect(unnamed.contains { $0.contains("does not say where the records are") })
     }
 }
+
+@Suite("Mapping: rows of a file without a header")
+struct HeaderlessTests {
+    @Test("a row shorter than the columns the mapping reads is rejected, not booked with empty values")
+    func shortRow() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            """
+            version: 1
+            name: t
+            source: { format: csv, delimiter: ",", header_line: 0 }
+            locale: { decimal_mark: "." }
+            document:
+              kind: ledger_item
+              date: "{#1}"
+              description: "{#2}"
+              lines:
+                - account: 5820
+                  balancing_account: 1000
+                  amount: "{#3}"
+                  vat: none
+                  balancing_vat: none
+            """,
+            data: "2026-03-01,Salg,10.00\n2026-03-02\n2026-03-03,Mere,5.00,ekstra\n", file: "nohead.csv")
+        #expect(events.documents.map(\.description) == ["Salg", "Mere"])
+        let rejected = try #require(events.rejections.first)
+        #expect(rejected.rows.map(\.line) == [2])
+        #expect(rejected.diagnostics.map(\.code.rawValue) == ["R022"])
+        #expect(rejected.reason == "row has 1 field; the mapping reads column #3")
+    }
+}

@@ -225,6 +225,9 @@ final class Compiler {
             contextPaths.append(slot.name)
         }
         readerOptions.contextPaths = contextPaths
+        // A header-less CSV row must reach the last column the mapping reads by position.
+        readerOptions.minimumFields = fields.compactMap { $0.name.hasPrefix("#") ? Int($0.name.dropFirst()) : nil }
+            .max()
         validation.namesContacts = document.purchase?.contact != nil
         return CompiledMapping(
             name: name, path: path, description: description, readerOptions: readerOptions, kind: document.kind,

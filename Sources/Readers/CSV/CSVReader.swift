@@ -12,6 +12,8 @@ final class CSVReader: RecordReader {
     /// properties, so Swift needs no dynamic exclusivity checks per byte.
     private var scanner: CSVScanner
     private let expectedFields: Int?
+    /// Without a header: the fields the reader's user needs (``ReaderOptions/minimumFields``).
+    private let minimumFields: Int?
     private var recordCount = 0
 
     init(file: FileInput, sample: [UInt8], options: ReaderOptions) throws {
@@ -53,6 +55,7 @@ final class CSVReader: RecordReader {
         } else {
             expectedFields = nil
         }
+        minimumFields = options.headerLine > 0 ? nil : options.minimumFields
         source = SourceFile(
             path: file.path, format: .csv, encoding: decision.encoding, decisions: decisions, delimiter: delimiter,
             headerLine: headerLine, columns: columns)
@@ -95,7 +98,18 @@ final class CSVReader: RecordReader {
     }
 
     private func rowDiagnostics() -> [Diagnostic] {
-        guard let expected = expectedFields, scanner.fieldCount != expected else { return [] }
+        guard let expected = expectedFields else {
+            guard let minimumFields, scanner.fieldCount < minimumFields else { return [] }
+            let found = scanner.fieldCount
+            return [
+                .error(
+                    ReaderCode.fieldCount,
+                    "row has \(found) field\(found == 1 ? "" : "s"); the mapping reads column #\(minimumFields)",
+                    hint: "fill in the missing fields, or check the delimiter (the file has no header to compare with)",
+                    at: SourceLocation(file: source.path, line: scanner.rowLine))
+            ]
+        }
+        guard scanner.fieldCount != expected else { return [] }
         return [fieldCountDiagnostic(expected: expected)]
     }
 
