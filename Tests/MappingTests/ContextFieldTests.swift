@@ -134,3 +134,45 @@ struct HeaderlessTests {
         #expect(rejected.reason == "row has 1 field; the mapping reads column #3")
     }
 }
+
+@Suite("Mapping: spaces around fields")
+struct TrimTests {
+    static func yaml(_ source: String) -> String {
+        """
+        version: 1
+        name: t
+        source: { format: csv, delimiter: ",", \(source) }
+        locale: { decimal_mark: "." }
+        skip:
+          - when: { Text: { equals: "Skip" } }
+            reason: a memo line
+        document:
+          kind: ledger_item
+          date: "{Date}"
+          description: "{Text}|"
+          lines:
+            - account: "{Account}"
+              balancing_account: 1000
+              amount: "{Amount}"
+              vat: none
+              balancing_vat: none
+        """
+    }
+
+    static let data = "Date,Text,Account,Amount\n2026-03-01, Foo ,\t5820, 123\n2026-03-01, Skip ,5820,1.00\n"
+
+    @Test("fields are read without the spaces around them, unless the mapping keeps them")
+    func trimmed() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(Self.yaml("header_line: 1"), data: Self.data, file: "spaces.csv")
+        #expect(events.documents.map(\.description) == ["Foo|"])
+        #expect(events.documents.first?.lines.first?.account == 5820)
+        #expect(events.documents.first?.lines.first?.amount.minorUnits == 12_300)
+        #expect(events.skips.count == 1)
+
+        let kept = try harness.run(Self.yaml("trim: false"), data: Self.data, file: "kept.csv")
+        #expect(kept.documents.map(\.description) == [" Foo |"])
+        #expect(kept.skips.count == 1)  // a condition's text test ignores the spaces either way
+    }
+}

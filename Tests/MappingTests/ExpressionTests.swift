@@ -10,15 +10,16 @@ struct ExpressionTests {
 
     /// (description expression, expected text)
     static let textCases: [(String, String)] = [
-        ("\"{text}\"", "  Kaffe & kage  "),
-        ("{ column: text }", "  Kaffe & kage  "),
-        ("{ column: 2 }", "  Kaffe & kage  "),
+        // Fields are read without the spaces around them (`source: { trim: false }` keeps them).
+        ("\"{text}\"", "Kaffe & kage"),
+        ("{ column: text }", "Kaffe & kage"),
+        ("{ column: 2 }", "Kaffe & kage"),
         ("\"{#5}-{date}\"", "MP-01-03-2026"),
         ("\"Salg {{kasse}} {code}\"", "Salg {kasse} MP"),
         ("{ trim: \"{text}\" }", "Kaffe & kage"),
         ("{ upper: { trim: \"{text}\" } }", "KAFFE & KAGE"),
         ("{ lower: \"{code}\" }", "mp"),
-        ("{ replace: \"{text}\", pattern: \"\\\\s+\", with: \"_\" }", "_Kaffe_&_kage_"),
+        ("{ replace: \"{text}\", pattern: \"\\\\s+\", with: \"_\" }", "Kaffe_&_kage"),
         ("{ first_of: [{ const: \"\" }, \"{code}\"] }", "MP"),
         ("{ lookup: methods, key: \"{code}\" }", "MobilePay"),
         ("{ lookup: methods, key: \"{date}\", default: other }", "other"),

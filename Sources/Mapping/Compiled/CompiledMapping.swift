@@ -28,6 +28,9 @@ public struct CompiledMapping: Sendable {
         var amountFormat: AmountFormat
         var dateFormat: DateFormat?
         var currency: Currency
+        /// `source: { trim: false }`: fields keep the spaces and tabs around them (by default a
+        /// field is read without them: `" Foo"` is `Foo`, `" 123"` is 123).
+        var keepsSpaces = false
     }
 
     /// A field the mapping reads, as written, with the first place it is written. Inside

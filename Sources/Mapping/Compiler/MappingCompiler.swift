@@ -203,6 +203,9 @@ final class Compiler {
             validation.contacts = choice(node.value, "contacts", ContactPolicy.self)
         }
         if let node = top["locale"] { compileLocale(node.value) }
+        if let trim = top["source"]?.value.pairs?.first(where: { $0.key == "trim" }) {
+            locale.keepsSpaces = boolean(trim.value, "source.trim") == false
+        }
         if let node = top["lookups"] { compileLookups(node.value) }
         if let node = top["variables"] { compileVariables(node.value) }
         // Rules may set variables that `variables:` did not declare; declare them before use.
@@ -291,6 +294,7 @@ final class Compiler {
 
     static let sourceKeys = [
         "format", "encoding", "delimiter", "header_line", "skip_lines", "records", "namespaces", "max_record_bytes",
+        "trim",
     ]
 
     func compileSource(_ node: Node) -> ReaderOptions {

@@ -97,9 +97,13 @@ final class Evaluator {
     /// mapper clears it before a line's amount and reads it after.
     var amountMarker: CurrencyMarker?
 
+    /// Fields are read without the spaces and tabs around them (``CompiledMapping/Locale/keepsSpaces``).
+    private let trims: Bool
+
     init(_ bound: BoundMapping) {
         self.bound = bound
         self.mapping = bound.mapping
+        trims = !bound.mapping.locale.keepsSpaces
         localeDateFormat = (bound.mapping.locale.dateFormat ?? Self.iso).ownCopy()
     }
 
@@ -133,24 +137,43 @@ final class Evaluator {
             case .column(let index):
                 if let view = row.columns {
                     guard let bytes = view.field(index) else { return nil }
-                    return try body(bytes, false)
+                    return try body(trimmed(bytes), false)
                 }
                 guard case .columns(let columns) = row.record.fields else { return nil }
-                return try columns.withUTF8(at: index) { (bytes) throws(EvalFailure) in try body(bytes, false) }
+                return try columns.withUTF8(at: index) { (bytes) throws(EvalFailure) in try body(trimmed(bytes), false)
+                }
             case .path(let path, let inGroup):
                 guard case .tree(let tree) = row.record.fields else { return nil }
                 var node = inGroup ? tree.node(at: path, from: row.item) : nil
                 if node == nil { node = tree.node(at: path) }
                 guard let node else { return nil }
                 let isNumber = tree.nodes[node].kind == .number
-                return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in try body(bytes, isNumber) }
+                return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in
+                    try body(trimmed(bytes), isNumber)
+                }
             case .context(let index):
                 guard case .tree(let tree) = row.record.fields, tree.context.indices.contains(index),
                     var text = tree.context[index]
                 else { return nil }
-                return try text.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes, false) } }.get()
+                return try text.withUTF8 { bytes in
+                    Result { () throws(EvalFailure) in try body(trimmed(bytes), false) }
+                }.get()
             }
         }
+    }
+
+    /// A field's bytes without the spaces and tabs around them, unless the mapping keeps them.
+    /// Nearly every field starts and ends with neither: two compares.
+    @inline(__always)
+    private func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard trims, let first = bytes.first, let last = bytes.last,
+            first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
+        else { return bytes }
+        var lower = 0
+        var upper = bytes.count
+        while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
+        return UnsafeBufferPointer(rebasing: bytes[lower..<upper])
     }
 
     /// A variable's value for the row.
