@@ -14,6 +14,9 @@ public enum MappingCode {
     public static let invalidValue: DiagnosticCode = "M009"
     public static let lookupFile: DiagnosticCode = "M010"
     public static let cannotRead: DiagnosticCode = "M011"
+    /// Found with a sample file (`check`): a path that reaches nothing, or several values.
+    public static let pathMatchesNothing: DiagnosticCode = "M012"
+    public static let pathRepeats: DiagnosticCode = "M013"
 
     public static let notAnAmount: DiagnosticCode = "M101"
     public static let notADate: DiagnosticCode = "M102"

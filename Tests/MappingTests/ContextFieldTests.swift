@@ -176,3 +176,72 @@ struct TrimTests {
         #expect(kept.skips.count == 1)  // a condition's text test ignores the spaces either way
     }
 }
+
+@Suite("Mapping: paths checked against a sample")
+struct PathCheckTests {
+    static let xml = """
+        <Stmt><Acct>DK1</Acct>
+          <Ntry><Amt>1.00</Amt><Dt>2026-03-01</Dt><RmtInf><Ustrd>first</Ustrd><Ustrd>second</Ustrd></RmtInf>
+            <Dtls><Amt>1.00</Amt></Dtls></Ntry>
+          <Ntry><Amt>2.00</Amt><Dt>2026-03-02</Dt><RmtInf><Ustrd>only</Ustrd></RmtInf></Ntry>
+        </Stmt>
+        """
+
+    static func yaml(_ fields: String) -> String {
+        """
+        version: 1
+        name: t
+        source: { format: xml, records: Stmt/Ntry }
+        locale: { decimal_mark: "." }
+        document:
+          kind: ledger_item
+          date: "{Dt}"
+          description: "\(fields)"
+          lines:
+            - account: 5820
+              balancing_account: 1000
+              amount: "{Amt}"
+              vat: none
+              balancing_vat: none
+            - for_each: Dtls
+              account: 5820
+              balancing_account: 1000
+              amount: "{Amt}"
+              description: "{Amnt}"
+              vat: none
+              balancing_vat: none
+        """
+    }
+
+    @Test(
+        "a misspelt path is an error with the near miss; an absent one a warning; a repeated one says only the first is read"
+    )
+    func sample() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let (mapping, diagnostics) = try harness.compile(
+            Self.yaml("{RmtInf/Ustrdd} {RmtInf/Ustrd} {Optional} {../Acct} {/Stmt/Missing}"))
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let file = try harness.write("camt.xml", Self.xml)
+        let found = PathCheck.check(try #require(mapping), file: file, options: try #require(mapping).readerOptions)
+        let said = found.map {
+            "\($0.severity == .error ? "E" : "W") \($0.code.rawValue) \($0.message) \($0.hint ?? "")"
+        }
+        #expect(
+            said.contains {
+                $0.hasPrefix("E M012 `RmtInf/Ustrdd` matches nothing") && $0.hasSuffix("did you mean `RmtInf/Ustrd`?")
+            })
+        #expect(
+            said.contains {
+                $0.hasPrefix("W M013 `RmtInf/Ustrd` reaches 2 values in record 1") && $0.contains("RmtInf/Ustrd[2]")
+            })
+        #expect(said.contains { $0.hasPrefix("W M012 `Optional` matches nothing") })
+        #expect(said.contains { $0.hasPrefix("W M012 `/Stmt/Missing` has no value") })
+        // Inside `for_each`, paths are the item's: `Amnt` is a near miss of the item's `Amt`.
+        #expect(said.contains { $0.hasPrefix("E M012 `Amnt` matches nothing") && $0.hasSuffix("did you mean `Amt`?") })
+        #expect(
+            !said.contains {
+                $0.contains("`../Acct`") || $0.contains("`Dt`") || $0.contains(" `Amt`") && !$0.contains("Amnt")
+            })
+    }
+}

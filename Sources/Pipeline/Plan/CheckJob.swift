@@ -39,6 +39,12 @@ public struct CheckJob {
                 clean = false
                 continue
             }
+            // The mapping's JSON and XML paths against the file's first records.
+            if let options = try? self.reader.readerOptions(over: mapping.mapping.readerOptions) {
+                let found = PathCheck.check(mapping.mapping, file: file, options: options)
+                found.forEach(sink.report)
+                if found.contains(where: { $0.severity == .error }) { clean = false }
+            }
             do {
                 while let mapped = try builder.next() {
                     let (event, warnings) = step.apply(mapped, distinct: builder.referencesAreDistinct)
