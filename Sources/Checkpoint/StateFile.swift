@@ -250,6 +250,19 @@ public final class StateFile: Sendable {
         }
     }
 
+    /// Rejects a source file's documents that were not sent, with the reason: its rows end
+    /// rejected, and nothing of it is sent.
+    public func rejectPending(file: String, code: String, message: String) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE document SET phase = 'rejected', errorCode = ?, errorMessage = ?, updatedAt = ?
+                    WHERE file = ? AND phase = 'pending'
+                    """,
+                arguments: [code, message, Date(), file])
+        }
+    }
+
     /// Forgets a source file that could not be used: its unsent documents, its rows and its
     /// record. Documents already sent (any phase past `pending`) stay, so nothing booked is lost.
     public func forget(file: String) throws {

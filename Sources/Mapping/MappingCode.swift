@@ -17,6 +17,8 @@ public enum MappingCode {
     /// Found with a sample file (`check`): a path that reaches nothing, or several values.
     public static let pathMatchesNothing: DiagnosticCode = "M012"
     public static let pathRepeats: DiagnosticCode = "M013"
+    /// A file's documents do not add up to the totals the file states (`control_totals:`).
+    public static let controlTotals: DiagnosticCode = "M014"
 
     public static let notAnAmount: DiagnosticCode = "M101"
     public static let notADate: DiagnosticCode = "M102"

@@ -245,3 +245,108 @@ struct PathCheckTests {
             })
     }
 }
+
+@Suite("Mapping: control totals")
+struct ControlTotalTests {
+    static let saft = """
+        <AuditFile>
+          <GeneralLedgerEntries>
+            <NumberOfEntries>2</NumberOfEntries><TotalDebit>TOTAL</TotalDebit><TotalCredit>TOTAL</TotalCredit>
+            <Journal><JournalID>GL</JournalID>
+              <Transaction><ID>1</ID><Date>2026-03-01</Date>
+                <Line><Account>5820</Account><DebitAmount><Amount>100.00</Amount></DebitAmount></Line>
+                <Line><Account>1000</Account><CreditAmount><Amount>100.00</Amount></CreditAmount></Line>
+              </Transaction>
+              <Transaction><ID>2</ID><Date>2026-03-02</Date>
+                <Line><Account>3400</Account><DebitAmount><Amount>50.25</Amount></DebitAmount></Line>
+                <Line><Account>5500</Account><CreditAmount><Amount>50.25</Amount></CreditAmount></Line>
+              </Transaction>
+            </Journal>
+          </GeneralLedgerEntries>
+        </AuditFile>
+        """
+
+    static let saftMapping = """
+        version: 1
+        name: t
+        source: { format: xml, records: AuditFile/GeneralLedgerEntries/Journal/Transaction }
+        locale: { decimal_mark: "." }
+        control_totals:
+          debit: "{../../TotalDebit}"
+          credit: "{/AuditFile/GeneralLedgerEntries/TotalCredit}"
+          count: "{../../NumberOfEntries}"
+        document:
+          kind: ledger_item
+          date: "{Date}"
+          reference: "{../JournalID}-{ID}"
+          lines:
+            - for_each: Line
+              account: "{Account}"
+              amount: { debit: "{DebitAmount/Amount}", credit: "{CreditAmount/Amount}" }
+              vat: none
+        """
+
+    static func totals(_ harness: Harness, _ yaml: String, _ data: String, _ file: String) throws -> [ControlTotal] {
+        let (mapping, diagnostics) = try harness.compile(yaml)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let compiled = try #require(mapping)
+        let reader = try Readers.open(try harness.write(file, data), options: compiled.readerOptions)
+        let bound = try #require(BoundMapping.bind(compiled, to: reader.source).mapping)
+        let builder = try DocumentBuilder(bound, reader: reader, workers: 2)
+        while try builder.next() != nil {}
+        return builder.controlTotals
+    }
+
+    @Test("a SAF-T file's header totals and entry count against its documents")
+    func saft() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let agree = try Self.totals(
+            harness, Self.saftMapping, Self.saft.replacingOccurrences(of: "TOTAL", with: "150.25"), "a.xml")
+        #expect(agree.map(\.name) == ["debit", "credit", "count"])
+        #expect(agree.map(\.agrees) == [true, true, true], "\(agree)")
+        #expect(ControlTotal.refusal(agree, file: "a.xml") == nil)
+        let differ = try Self.totals(
+            harness, Self.saftMapping, Self.saft.replacingOccurrences(of: "TOTAL", with: "150.00"), "b.xml")
+        #expect(differ.map(\.agrees) == [false, false, true])
+        #expect(differ[0].description == "debit: the file says 150.00, its documents 150.25 (differs)")
+        let refusal = try #require(ControlTotal.refusal(differ, file: "b.xml"))
+        #expect(refusal.hasPrefix("b.xml does not add up to its own totals, so none of its documents is sent"))
+    }
+
+    @Test("a statement's opening balance plus its entries must be its closing balance")
+    func balance() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let yaml = """
+            version: 1
+            name: t
+            source: { format: xml, records: Stmt/Ntry }
+            locale: { decimal_mark: "." }
+            control_totals:
+              balance: { account: 5500, opening: "{../Bal[1]/Amt}", closing: "{../Bal[2]/Amt}" }
+            document:
+              kind: ledger_item
+              date: "{Dt}"
+              lines:
+                - account: 5500
+                  balancing_account: 9900
+                  amount: "{Amt}"
+                  vat: none
+                  balancing_vat: none
+            """
+        let statement = """
+            <Stmt><Bal><Amt>1000.00</Amt></Bal><Bal><Amt>CLOSING</Amt></Bal>
+              <Ntry><Dt>2026-03-01</Dt><Amt>-250.50</Amt></Ntry><Ntry><Dt>2026-03-02</Dt><Amt>100.00</Amt></Ntry></Stmt>
+            """
+        let agree = try Self.totals(
+            harness, yaml, statement.replacingOccurrences(of: "CLOSING", with: "849.50"), "s.xml")
+        #expect(agree.map(\.agrees) == [true])
+        let off = try Self.totals(
+            harness, yaml, statement.replacingOccurrences(of: "CLOSING", with: "1283.66"), "t.xml")
+        #expect(off.map(\.agrees) == [false])
+        #expect(
+            off[0].description
+                == "closing balance: the file says 1283.66, its documents 1000.00 + -150.50 = 849.50 (differs)")
+    }
+}

@@ -22,6 +22,20 @@ public struct CompiledMapping: Sendable {
     let document: DocumentSpec
     /// Validation settings from `validation:`; command-line options take precedence.
     public let validation: ValidationSettings
+    /// `control_totals:` — the file's own totals, to compare with the documents made from it.
+    let controls: ControlSpec?
+
+    /// The totals a file states about itself (a SAF-T header's `TotalDebit`, a statement's
+    /// opening and closing balances), each an expression read from the file's first record and
+    /// what is around it.
+    struct ControlSpec: Sendable {
+        var debit: Expr?
+        var credit: Expr?
+        var count: Expr?
+        /// The statement's account, and its balances before and after the file's entries.
+        var balance: (account: Expr, opening: Expr, closing: Expr)?
+        var location: SourceLocation
+    }
 
     /// Number and date conventions of the source.
     struct Locale: Sendable {

@@ -172,7 +172,7 @@ final class Compiler {
 
     static let rootKeys = [
         "version", "name", "description", "source", "locale", "lookups", "variables", "rules", "skip", "document",
-        "validation", "contacts",
+        "validation", "contacts", "control_totals",
     ]
 
     func compileRoot(_ root: Node) -> CompiledMapping? {
@@ -220,6 +220,8 @@ final class Compiler {
                 MappingCode.missingKey, "the mapping has no `document:`", hint: "say which document each row makes",
                 at: root)
         }
+        // Before the fields are listed: the totals read fields of their own.
+        let controls = top["control_totals"].flatMap { compileControls($0.value) }
         checkNames()
         guard let document else { return nil }
         // Fields outside the record: the reader keeps their values while it streams.
@@ -235,7 +237,44 @@ final class Compiler {
         return CompiledMapping(
             name: name, path: path, description: description, readerOptions: readerOptions, kind: document.kind,
             locale: locale, fields: fields, variables: variables, lookups: lookups, rules: rules, skips: skips,
-            document: document, validation: validation)
+            document: document, validation: validation, controls: controls)
+    }
+
+    static let controlKeys = ["debit", "credit", "count", "balance"]
+
+    /// `control_totals: {debit:, credit:, count:, balance: {account:, opening:, closing:}}`.
+    func compileControls(_ node: Node) -> CompiledMapping.ControlSpec? {
+        let keys = pairs(node, allowed: Self.controlKeys, in: "control_totals")
+        guard node.pairs != nil else { return nil }
+        var spec = CompiledMapping.ControlSpec(location: location(node))
+        spec.debit = keys["debit"].flatMap { expression($0.value, .amount, "control_totals.debit") }
+        spec.credit = keys["credit"].flatMap { expression($0.value, .amount, "control_totals.credit") }
+        spec.count = keys["count"].flatMap { expression($0.value, .text, "control_totals.count") }
+        if let balance = keys["balance"] {
+            let parts = pairs(balance.value, allowed: ["account", "opening", "closing"], in: "control_totals.balance")
+            if let account = parts["account"].flatMap({ expression($0.value, .text, "control_totals.balance.account") }
+            ),
+                let opening = parts["opening"].flatMap({
+                    expression($0.value, .amount, "control_totals.balance.opening")
+                }),
+                let closing = parts["closing"].flatMap({
+                    expression($0.value, .amount, "control_totals.balance.closing")
+                })
+            {
+                spec.balance = (account, opening, closing)
+            } else {
+                error(
+                    MappingCode.missingKey, "`control_totals.balance` needs `account`, `opening` and `closing`",
+                    at: balance.value)
+            }
+        }
+        if spec.debit == nil, spec.credit == nil, spec.count == nil, spec.balance == nil {
+            error(
+                MappingCode.missingKey, "`control_totals` needs at least one of debit, credit, count or balance",
+                at: node)
+            return nil
+        }
+        return spec
     }
 
     // MARK: validation

@@ -51,6 +51,11 @@ public final class DocumentBuilder {
 
     public let bound: BoundMapping
     public private(set) var stats = MappingStats()
+    /// With `control_totals:`: the file's first record (its totals are read from it and what is
+    /// around it), the statement's account, and the documents' postings so far.
+    private var firstRecord: Record?
+    private var statementAccount: AccountNumber?
+    private var sums = ControlSums()
 
     private let reader: any RecordReader
     private let mapper: RowMapper
@@ -92,7 +97,8 @@ public final class DocumentBuilder {
         var fileDigest: [UInt8]?
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
         mapper = RowMapper(bound, fileDigest: fileDigest, attachmentFolder: attachmentFolder)
-        if workers > 1 && spec.group == nil {
+        // Control totals are read from the first record, which the workers would not hand back.
+        if workers > 1 && spec.group == nil && bound.mapping.controls == nil {
             check = nil
             pipeline = MappingPipeline(
                 reader: reader,
@@ -181,6 +187,10 @@ public final class DocumentBuilder {
                 batch.removeAll(keepingCapacity: true)
                 if let record = try reader.next() {
                     stats.records += 1
+                    if stats.records == 1, let controls = bound.mapping.controls {
+                        firstRecord = record.detached()
+                        statementAccount = mapper.statementAccount(controls, first: record)
+                    }
                     try process(record)
                 } else {
                     finished = true
@@ -213,12 +223,20 @@ public final class DocumentBuilder {
     private func count(_ event: borrowing MappingEvent) {
         switch event {
         case .document(let document):
+            if bound.mapping.controls != nil { sums.add(document, account: statementAccount) }
             stats.documents += 1
             stats.lines += document.lines.count
             stats.rowsInDocuments += document.provenance.rowCount
         case .rejected(let outcome): stats.rowsRejected += outcome.rows.count
         case .skipped(let outcome): stats.rowsSkipped += outcome.rows.count
         }
+    }
+
+    /// The file's own totals against its documents', once every event has been taken; empty
+    /// when the mapping names none.
+    public var controlTotals: [ControlTotal] {
+        guard let controls = bound.mapping.controls else { return [] }
+        return mapper.controlTotals(controls, first: firstRecord, sums: sums)
     }
 
     // MARK: Rows

@@ -27,7 +27,7 @@ struct Mapped {
 /// memos and scratch buffers, so each thread that maps rows has its own.
 final class RowMapper {
     let bound: BoundMapping
-    private let evaluator: Evaluator
+    let evaluator: Evaluator
     private let spec: CompiledMapping.DocumentSpec
     private let mapping: CompiledMapping
     private var hasher: ReferenceHasher
@@ -257,7 +257,7 @@ final class RowMapper {
 
     /// A variables array for a new row: none when they follow from its rule, else the last
     /// row's array when it is free, emptied.
-    private func freshVariables() -> [String?] {
+    func freshVariables() -> [String?] {
         if variablesFollowRules { return [] }
         var variables: [String?] = []
         swap(&variables, &spareVariables)

@@ -271,6 +271,11 @@ public struct ImportJob: Sendable {
             }
             try stateFile.storeMapped(
                 file: input.key, documents: documents, rows: rows, contacts: Array(newContacts.values))
+            if let refusal = ControlTotal.refusal(builder.controlTotals, file: input.path) {
+                sink.error(refusal)
+                try stateFile.rejectPending(
+                    file: input.key, code: MappingCode.controlTotals.rawValue, message: refusal)
+            }
             sink.note(
                 "\(input.path): \(stored + documents.count) documents to book, \(skippedOrRejected + rows.count) rows rejected or skipped"
             )

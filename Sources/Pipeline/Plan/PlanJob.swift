@@ -8,6 +8,8 @@ public struct PlanOutput: Encodable {
     public struct FileStats: Encodable {
         public var file: String
         public var stats: MappingStats
+        /// The file's own totals against its documents' (`control_totals:`).
+        public var controlTotals: [ControlTotal] = []
     }
 
     public var mapping: String
@@ -25,6 +27,8 @@ public struct PlanOutput: Encodable {
     public var dineroCalls = CallPlan.dinero()
 
     public var rejectedRows: Int { rejected.reduce(0) { $0 + $1.rows.count } }
+    /// A file's documents do not add up to the totals it states: import would send none of them.
+    public var controlsDiffer = false
     public var skippedRows: Int { skipped.reduce(0) { $0 + $1.rows.count } }
 
     init(mapping: String, kind: DocumentKind) {
@@ -116,10 +120,16 @@ public struct PlanJob {
                 try MappingSession.reportStop(error, sink: sink)
                 plan.stoppedFiles.append(file)
             }
-            plan.files.append(PlanOutput.FileStats(file: file, stats: step.adjust(builder.stats)))
+            let controls = builder.controlTotals
+            plan.files.append(
+                PlanOutput.FileStats(file: file, stats: step.adjust(builder.stats), controlTotals: controls))
+            if let message = ControlTotal.refusal(controls, file: file) {
+                sink.error(message)
+                plan.controlsDiffer = true
+            }
         }
         if maxProblems > 0 { problems.finish("see --json or --jsonl") }
         if unusable || !plan.stoppedFiles.isEmpty { return (plan, plan.files.isEmpty ? .unusable : .rowsFailed) }
-        return (plan, plan.rejectedRows > 0 ? .rowsFailed : .done)
+        return (plan, plan.rejectedRows > 0 || plan.controlsDiffer ? .rowsFailed : .done)
     }
 }

@@ -124,6 +124,9 @@ enum PlanText {
             out.append(
                 "\(file.file): \(count(s.records, "row")) → \(count(s.documents, kind)) with \(count(s.lines, "line")); "
                     + "\(count(s.rowsRejected, "row")) rejected, \(s.rowsSkipped) skipped")
+            for total in file.controlTotals {
+                out.append("  control total \(total.description)\(total.agrees ? " ✓" : "")")
+            }
         }
         if !plan.documents.isEmpty {
             out.append("")
