@@ -109,4 +109,29 @@ struct SampleTests {
         #expect(events.documents.allSatisfy { $0.total.isZero })
         #expect(events.documents[3].lines.map { $0.vat?.description } == ["none", "U25", "UEUV"])
     }
+
+    @Test("SAF-T Financial: one balanced ledger item per transaction, references unique across journals, VAT as posted")
+    func saftFinancial() throws {
+        let (events, summary) = try Self.plan("saft-financial.yaml", "saft-financial.xml")
+        let documents = events.documents
+        #expect(documents.map(\.reference) == ["saft-GL-1", "saft-GL-2", "saft-SALG-1", "saft-SALG-2"])
+        #expect(documents.map { $0.total.isZero } == [true, true, true, true])
+        #expect(documents.allSatisfy { $0.currency == .dkk })
+        // No line carries a VAT code: the file's VAT lines are booked as they are, once.
+        #expect(documents.flatMap(\.lines).allSatisfy { $0.vat?.description == "none" })
+        #expect(Self.net(summary, "7320") == "-6500.00")
+        #expect(Self.net(summary, "7310") == "3750.00")
+        #expect(documents[2].lines[1].description == "Kontantsalg (tax U25: 250.00)")
+    }
+
+    @Test("supplier invoices: credit purchases, the supplier by name and VAT number, owed until the due date")
+    func supplierInvoices() throws {
+        let (events, _) = try Self.plan("supplier-invoices.yaml", "supplier-invoices.csv")
+        let documents = events.documents
+        #expect(documents.map(\.reference) == ["invoice-F-1001", "invoice-F-1002", "invoice-F-1003", "invoice-F-1004"])
+        #expect(documents.map { $0.purchase?.payment } == [.credit, .credit, .credit, .credit])
+        #expect(documents[0].purchase?.contact == ContactReference(name: "Kontorland A/S", vatNumber: "DK 12 34 56 78"))
+        #expect(documents[3].purchase?.contact == ContactReference(name: "Netbutikken.dk"))
+        #expect(documents[0].purchase?.paymentDate?.description == "2026-04-01")
+    }
 }
