@@ -305,6 +305,7 @@ struct ControlTotalTests {
             harness, Self.saftMapping, Self.saft.replacingOccurrences(of: "TOTAL", with: "150.25"), "a.xml")
         #expect(agree.map(\.name) == ["debit", "credit", "count"])
         #expect(agree.map(\.agrees) == [true, true, true], "\(agree)")
+        #expect(agree[2].description == "count: the file says 2, it holds 2 records")
         #expect(ControlTotal.refusal(agree, file: "a.xml") == nil)
         let differ = try Self.totals(
             harness, Self.saftMapping, Self.saft.replacingOccurrences(of: "TOTAL", with: "150.00"), "b.xml")

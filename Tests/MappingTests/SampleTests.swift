@@ -134,4 +134,17 @@ struct SampleTests {
         #expect(documents[3].purchase?.contact == ContactReference(name: "Netbutikken.dk"))
         #expect(documents[0].purchase?.paymentDate?.description == "2026-04-01")
     }
+
+    @Test(
+        "camt.053: a ledger item per booked entry, signed by CdtDbtInd, the amount's own currency, the bank's reference"
+    )
+    func camt053() throws {
+        let (events, summary) = try Self.plan("camt053.yaml", "camt053.xml")
+        let documents = events.documents
+        #expect(documents.count == 4)
+        #expect(documents[0].reference == "camt-DK5000400440116243-2026030200001")
+        #expect(documents.map { $0.lines[0].amount.minorUnits } == [-1_875_000, 1_250_000, -6250, -7500])
+        #expect(documents.map { $0.lines[0].balancingAccount?.rawValue } == ["3400", "5600", "4000", "4000"])
+        #expect(Self.net(summary, "5500") == "-6387.50")
+    }
 }

@@ -20,7 +20,8 @@ public struct ControlTotal: Sendable, Hashable, Encodable {
     }
 
     public var description: String {
-        "\(name): the file says \(stated ?? "nothing"), its documents \(found)\(agrees ? "" : " (differs)")"
+        let counted = name == "count" ? "it holds \(found) records" : "its documents \(found)"
+        return "\(name): the file says \(stated ?? "nothing"), \(counted)\(agrees ? "" : " (differs)")"
     }
 }
 
@@ -28,7 +29,8 @@ public struct ControlTotal: Sendable, Hashable, Encodable {
 struct ControlSums {
     var debit: Int64 = 0
     var credit: Int64 = 0
-    var documents = 0
+    /// The file's records (entries, transactions), whatever became of them.
+    var records = 0
     /// Postings to the statement's account (`control_totals.balance.account`).
     var account: Int64 = 0
     /// The documents' currency, when they share one.
@@ -36,7 +38,6 @@ struct ControlSums {
     var mixedCurrencies = false
 
     mutating func add(_ document: Document, account statementAccount: AccountNumber?) {
-        documents += 1
         if currency == nil {
             currency = document.currency
         } else if currency != document.currency {
@@ -86,8 +87,8 @@ extension RowMapper {
             let stated = row.flatMap { try? evaluator.text(count, $0) }
             totals.append(
                 ControlTotal(
-                    name: "count", stated: stated, found: String(sums.documents),
-                    agrees: stated.flatMap { Int($0.trimmingWhitespace) } == sums.documents))
+                    name: "count", stated: stated, found: String(sums.records),
+                    agrees: stated.flatMap { Int($0.trimmingWhitespace) } == sums.records))
         }
         if let balance = spec.balance {
             let (opening, openingText) = amount(balance.opening)

@@ -236,6 +236,8 @@ public final class DocumentBuilder {
     /// when the mapping names none.
     public var controlTotals: [ControlTotal] {
         guard let controls = bound.mapping.controls else { return [] }
+        var sums = sums
+        sums.records = stats.records
         return mapper.controlTotals(controls, first: firstRecord, sums: sums)
     }
 
