@@ -32,6 +32,8 @@ public enum MappingCode {
     public static let bothSides: DiagnosticCode = "M110"
     public static let currencyMismatch: DiagnosticCode = "M111"
     public static let roundingDifference: DiagnosticCode = "M112"
+    /// `for_each` lines do not add up to the record's amount they split (`split_of`).
+    public static let splitMismatch: DiagnosticCode = "M113"
 }
 
 /// A problem that stops mapping a whole file (an invalid mapping, a full group buffer).

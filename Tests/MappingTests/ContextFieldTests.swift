@@ -351,3 +351,61 @@ struct ControlTotalTests {
                 == "closing balance: the file says 1283.66, its documents 1000.00 + -150.50 = 849.50 (differs)")
     }
 }
+
+@Suite("Mapping: for_each items")
+struct ForEachItemTests {
+    static func yaml(amount: String, splitOf: String?) -> String {
+        """
+        version: 1
+        name: t
+        source: { format: xml, records: Stmt/Ntry }
+        locale: { decimal_mark: "." }
+        document:
+          kind: ledger_item
+          date: "{Dt}"
+          lines:
+            - for_each: NtryDtls/TxDtls
+              account: 5500
+              balancing_account: 9900
+              amount: "\(amount)"
+              description: "{Ustrd} / {^Ref}"
+              vat: none
+              balancing_vat: none
+        \(splitOf.map { "      split_of: \"\($0)\"" } ?? "")
+        """
+    }
+
+    static let batch = """
+        <Stmt><Ntry><Ref>B1</Ref><Dt>2026-03-01</Dt><Amt>-664.05</Amt><Ustrd>batch</Ustrd>
+          <NtryDtls><TxDtls><Ustrd>first</Ustrd></TxDtls><TxDtls><Ustrd>second</Ustrd></TxDtls></NtryDtls></Ntry>
+        <Ntry><Ref>B2</Ref><Dt>2026-03-02</Dt><Amt>-664.05</Amt>
+          <NtryDtls><TxDtls><Ustrd>a</Ustrd><Amt>-600.00</Amt></TxDtls><TxDtls><Ustrd>b</Ustrd><Amt>-64.05</Amt></TxDtls></NtryDtls></Ntry>
+        <Ntry><Ref>B3</Ref><Dt>2026-03-03</Dt><Amt>-664.05</Amt>
+          <NtryDtls><TxDtls><Ustrd>a</Ustrd><Amt>-600.00</Amt></TxDtls><TxDtls><Ustrd>b</Ustrd><Amt>-60.00</Amt></TxDtls></NtryDtls></Ntry></Stmt>
+        """
+
+    @Test("inside for_each a field is the item's only, never the record's; {^NAME} reads the record's")
+    func itemOnly() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(Self.yaml(amount: "{Amt}", splitOf: nil), data: Self.batch, file: "b.xml")
+        // The first entry's details carry no amount: rejected, not the entry's total booked twice.
+        #expect(events.rejections.map { $0.rows.map(\.record) } == [[1]])
+        #expect(events.documents.map { $0.lines.map(\.amount.minorUnits) } == [[-60_000, -6405], [-60_000, -6000]])
+        #expect(events.documents.first?.lines.map(\.description) == ["a / B2", "b / B2"])
+    }
+
+    @Test("split lines must add up to the amount they split")
+    func split() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(Self.yaml(amount: "{Amt}", splitOf: "{^Amt}"), data: Self.batch, file: "s.xml")
+        #expect(events.documents.map(\.lines.count) == [2])
+        let rejected = events.rejections.flatMap(\.diagnostics)
+        #expect(rejected.map(\.code.rawValue).contains("M113"))
+        #expect(
+            rejected.contains {
+                $0.message == "the 2 lines split from the record add up to -660.00, not the -664.05 they split"
+            })
+    }
+}

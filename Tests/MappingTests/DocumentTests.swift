@@ -233,7 +233,7 @@ struct DocumentTests {
         #expect(events.rejections.first?.diagnostics.first?.code == ReaderCode.fieldCount)
     }
 
-    @Test("for_each over repeated XML elements, falling back to the record's fields")
+    @Test("for_each over repeated XML elements: the item's fields, the record's only when asked for (^)")
     func forEachXML() throws {
         let harness = try Harness()
         defer { harness.cleanup() }
@@ -252,7 +252,12 @@ struct DocumentTests {
         let events = try harness.run(yaml, data: xml, file: "x.xml")
         let document = try #require(events.documents.first)
         #expect(document.lines.map(\.account) == ["1000", "2000"])
-        #expect(document.lines.map(\.description) == ["T", "own"])
+        #expect(document.lines.map(\.description) == ["", "own"])
+        let fallback = try harness.run(
+            yaml.replacingOccurrences(
+                of: "description: \"{text}\"", with: "description: { first_of: [\"{text}\", \"{^text}\"] }"),
+            data: xml, file: "y.xml")
+        #expect(fallback.documents.first?.lines.map(\.description) == ["T", "own"])
     }
 
     @Test("binding: an unknown column names the mapping line, suggests and lists the columns")

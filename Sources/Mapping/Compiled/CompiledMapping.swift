@@ -196,12 +196,16 @@ public struct CompiledMapping: Sendable {
         let when: Condition?
         let skipIfZero: Bool
         let forEach: FieldPath?
+        /// With `for_each`: the record's amount that the item lines split, which they must add up to.
+        let splitOf: Expr?
         let location: SourceLocation
 
         init(
             description: Expr?, account: Expr?, balancingAccount: Expr?, amount: Expr, vat: VatExpr?,
-            balancingVat: VatExpr?, when: Condition?, skipIfZero: Bool, forEach: FieldPath?, location: SourceLocation
+            balancingVat: VatExpr?, when: Condition?, skipIfZero: Bool, forEach: FieldPath?, splitOf: Expr?,
+            location: SourceLocation
         ) {
+            self.splitOf = splitOf
             self.description = description
             self.account = account
             self.balancingAccount = balancingAccount
@@ -219,7 +223,7 @@ public struct CompiledMapping: Sendable {
             LineSpec(
                 description: description, account: account, balancingAccount: balancingAccount, amount: amount,
                 vat: vat, balancingVat: balancingVat, when: when, skipIfZero: skipIfZero, forEach: forEach,
-                location: location)
+                splitOf: splitOf, location: location)
         }
     }
 

@@ -826,7 +826,7 @@ final class Compiler {
 
     static let lineKeys = [
         "description", "account", "balancing_account", "amount", "vat", "balancing_vat", "when", "skip_if_zero",
-        "for_each",
+        "for_each", "split_of",
     ]
 
     func compileLine(_ node: Node, kind: DocumentKind, context: String) -> CompiledMapping.LineSpec? {
@@ -867,10 +867,20 @@ final class Compiler {
         let when = keys["when"].flatMap { condition($0.value, "\(context).when") }
         let skipIfZero = keys["skip_if_zero"].flatMap { boolean($0.value, "\(context).skip_if_zero") } ?? false
         let description = keys["description"].flatMap { expression($0.value, .text, "\(context).description") }
+        var splitOf: Expr?
+        if let split = keys["split_of"] {
+            if forEach == nil {
+                error(MappingCode.invalidValue, "`split_of` is for `for_each` lines", at: split.key)
+            }
+            // The amount split is the record's: its fields are read outside the item.
+            inGroup = false
+            splitOf = expression(split.value, .amount, "\(context).split_of")
+        }
         guard let amount else { return nil }
         return CompiledMapping.LineSpec(
             description: description, account: account, balancingAccount: balancingAccount, amount: amount, vat: vat,
-            balancingVat: balancingVat, when: when, skipIfZero: skipIfZero, forEach: forEach, location: location(node))
+            balancingVat: balancingVat, when: when, skipIfZero: skipIfZero, forEach: forEach, splitOf: splitOf,
+            location: location(node))
     }
 
     func vatExpression(_ node: Node, _ context: String) -> CompiledMapping.VatExpr? {
@@ -1263,7 +1273,10 @@ final class Compiler {
             error(MappingCode.invalidValue, "an empty field name `{}`", at: node)
             return nil
         }
-        let slot = CompiledMapping.FieldSlot(name: name, inGroup: inGroup, location: location(node))
+        // Inside `for_each`, a path is the item's; `^` reaches the record's own field.
+        let ofRecord = name.hasPrefix("^")
+        let slot = CompiledMapping.FieldSlot(
+            name: ofRecord ? String(name.dropFirst()) : name, inGroup: inGroup && !ofRecord, location: location(node))
         if let index = fieldIndex[slot] { return .slot(index) }
         fieldIndex[slot] = fields.count
         fields.append(slot)

@@ -144,9 +144,10 @@ final class Evaluator {
                 }
             case .path(let path, let inGroup):
                 guard case .tree(let tree) = row.record.fields else { return nil }
-                var node = inGroup ? tree.node(at: path, from: row.item) : nil
-                if node == nil { node = tree.node(at: path) }
-                guard let node else { return nil }
+                // Inside `for_each` the item's own field, never the record's (`{^Amt}` is that).
+                guard let node = inGroup ? tree.node(at: path, from: row.item) : tree.node(at: path) else {
+                    return nil
+                }
                 let isNumber = tree.nodes[node].kind == .number
                 return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in
                     try body(trimmed(bytes), isNumber)

@@ -342,6 +342,7 @@ final class RowMapper {
                     if let path = lineSpec.forEach {
                         guard case .tree(let tree) = row.record.fields else { continue }
                         var itemRow = row
+                        let start = lines.count
                         for item in tree.nodes(at: path) {
                             itemRow.item = item
                             if let line = try line(
@@ -349,6 +350,9 @@ final class RowMapper {
                             {
                                 lines.append(line)
                             }
+                        }
+                        if let split = lineSpec.splitOf {
+                            try checkSplit(split, lines[start...], row, currency)
                         }
                     } else if let line = try line(
                         lineSpec, index, row, &currency, description, linesSoFar: lines.count)
@@ -698,6 +702,24 @@ final class RowMapper {
             contact: try spec.contact.flatMap { spec in try contact(spec, row) },
             paymentDate: try spec.paymentDate.flatMap { e in try evaluator.date(e, row) },
             region: region)
+    }
+
+    /// Lines made from a record's items (`for_each`) must add up to the amount they split
+    /// (`split_of`): a detail without an amount must not book the whole once per detail.
+    private func checkSplit(
+        _ split: Expr, _ lines: ArraySlice<DocumentLine>, _ row: RowState, _ currency: Currency
+    ) throws {
+        let stated = try evaluator.amount(split, row)
+        let sum = lines.reduce(Int64(0)) { $0 &+ $1.amount.minorUnits }
+        let found = ExactDecimal(units: sum, scale: currency.minorDigits)
+        guard let stated, stated == found else {
+            throw EvalFailure(
+                code: MappingCode.splitMismatch,
+                message:
+                    "the \(lines.count) lines split from the record add up to \(found), not the \(stated?.description ?? "(empty)") they split",
+                hint: "give each item its own amount, or drop `split_of` and book the record's amount as one line",
+                field: evaluator.describe(split))
+        }
     }
 
     /// The supplier as the row names it; nil when every field is empty.
