@@ -409,3 +409,34 @@ struct ForEachItemTests {
             })
     }
 }
+
+@Suite("Mapping: join")
+struct JoinTests {
+    @Test("join reads every value a path reaches, in order; a single value is itself")
+    func join() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            """
+            version: 1
+            name: t
+            source: { format: xml, records: Stmt/Ntry }
+            locale: { decimal_mark: "." }
+            document:
+              kind: ledger_item
+              date: "{Dt}"
+              description: { join: "{RmtInf/Ustrd}", separator: " / " }
+              lines:
+                - { account: 5500, balancing_account: 9900, amount: "{Amt}", vat: none, balancing_vat: none }
+            """,
+            data: """
+                <Stmt><Ntry><Dt>2026-03-01</Dt><Amt>1.00</Amt><RmtInf><Ustrd>Faktura 12</Ustrd><Ustrd> Kunde 7 </Ustrd></RmtInf></Ntry>
+                <Ntry><Dt>2026-03-02</Dt><Amt>2.00</Amt><RmtInf><Ustrd>Alene</Ustrd></RmtInf></Ntry></Stmt>
+                """, file: "j.xml")
+        #expect(events.documents.map(\.description) == ["Faktura 12 / Kunde 7", "Alene"])
+        let (_, wrong) = try harness.compile(
+            "version: 1\ndocument: {kind: ledger_item, date: x, description: { join: \"a {b}\" }, lines: [{account: 1, amount: 1}]}"
+        )
+        #expect(wrong.contains { $0.message.contains("takes one field") })
+    }
+}

@@ -49,7 +49,7 @@ struct SchemaTests {
         #expect(Set(Compiler.operators).isSubset(of: keys))
         let options: Set<String> = [
             "pattern", "with", "ignore_case", "key", "default", "then", "else", "decimal_mark", "thousands_separator",
-            "format", "by", "round", "both",
+            "format", "by", "round", "both", "separator",
         ]
         #expect(keys == Set(Compiler.operators).union(options))
     }

@@ -44,6 +44,9 @@ enum Expr: Sendable {
     indirect case replace(Expr, RegexBox, with: String)
     /// The first operand that is not empty.
     case firstOf([Expr])
+    /// Every value a JSON/XML path reaches (`RmtInf/Ustrd` twice), joined; a CSV field or a
+    /// variable is its one value.
+    case join(FieldRef, separator: String)
     indirect case lookup(table: Int, key: Expr, fallback: String?)
     indirect case conditional(Condition, then: Expr, else: Expr?)
     // Amounts

@@ -929,6 +929,7 @@ final class Compiler {
 
     static let operators = [
         "column", "path", "var", "const", "template", "trim", "upper", "lower", "replace", "first_of", "lookup", "if",
+        "join",
         "amount", "sum", "difference", "negate", "abs", "multiply", "divide", "debit", "credit", "date",
     ]
     static let formatOptions = ["decimal_mark", "thousands_separator", "format"]
@@ -1127,6 +1128,17 @@ final class Compiler {
             let ignoreCase = keys["ignore_case"].flatMap { boolean($0.value, "\(context).ignore_case") } ?? false
             guard let regex = compileRegex(pattern, ignoreCase: ignoreCase, at: patternNode) else { return nil }
             result = .replace(inner, regex, with: replacement)
+        case "join":
+            let keys = pairs(node, allowed: ["join", "separator"], in: context)
+            guard let inner = operand("join", .text) else { return nil }
+            guard case .field(let ref) = inner else {
+                error(
+                    MappingCode.wrongType, "`\(c)` takes one field, e.g. `{ join: \"{RmtInf/Ustrd}\" }`",
+                    at: keys["join"]?.value ?? node)
+                return nil
+            }
+            let separator = keys["separator"].flatMap { string($0.value, "\(context).separator") } ?? " "
+            return typed(.join(ref, separator: separator), type, format: nil, at: node, context)
         case "first_of":
             _ = pairs(node, allowed: ["first_of"], in: context)
             guard let items = operands(type == .amount ? .text : type, minimum: 1) else { return nil }

@@ -238,6 +238,14 @@ final class Evaluator {
                 if let text = try text(option, row) { return text }
             }
             return nil
+        case .join(let ref, let separator):
+            guard case .slot(let slot) = ref, case .path(let path, let inGroup) = bound.resolved[slot],
+                case .tree(let tree) = row.record.fields
+            else { return try text(.field(ref), row) }
+            let values = tree.nodes(at: path, from: inGroup ? row.item : 0).compactMap { node in
+                tree.value(of: node).map { trims ? String($0.trimmingWhitespace) : $0 }
+            }.filter { !$0.isEmpty }
+            return values.isEmpty ? nil : values.joined(separator: separator)
         case .lookup(let table, let key, let fallback):
             let lookup = mapping.lookups[table]
             let keyText = try text(key, row) ?? ""

@@ -67,7 +67,7 @@ public enum PathCheck {
                             MappingCode.pathRepeats,
                             "`\(slot.name)` reaches \(repeated.count) values in record \(repeated.record) of \(file); only the first is read",
                             hint:
-                                "pick one with an index (`\(indexed(path, separator: separator))`), or make a line of each with `for_each`",
+                                "pick one with an index (`\(indexed(path, separator: separator))`), join them (`{ join: \"{\(slot.name)}\" }`), or make a line of each with `for_each`",
                             at: slot.location))
                 }
                 guard !reached else { continue }
