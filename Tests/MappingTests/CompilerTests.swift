@@ -257,3 +257,51 @@ struct ContactCompilerTests {
         #expect(contact == ContactReference(name: "Acme ApS"))
     }
 }
+
+@Suite("Mapping compiler: rules that never apply")
+struct RuleShadowingTests {
+    static func warnings(_ rules: String) throws -> [String] {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let (_, diagnostics) = try harness.compile(
+            CompilerTests.valid.replacingOccurrences(
+                of: "document:", with: "variables: { v: x }\nrules:\n\(rules)\ndocument:"))
+        return diagnostics.filter { $0.severity == .warning }.map(\.message)
+    }
+
+    @Test("a rule whose rows an earlier rule takes is warned about; a narrower rule first is not")
+    func shadowed() throws {
+        #expect(
+            try Self.warnings(
+                """
+                  - when: { Tekst: { contains: netto } }
+                    set: { v: a }
+                  - when: { Tekst: { contains: "NETTO mad" } }
+                    set: { v: b }
+                  - when: { Tekst: { starts_with: Løn } }
+                    set: { v: c }
+                  - when: { Tekst: Løn marts }
+                    set: { v: d }
+                  - when: { Tekst: { in: [Renter, Gebyr] } }
+                    set: { v: e }
+                  - when: { all: [{ Tekst: Gebyr }, { Beløb: { lt: 0 } }] }
+                    set: { v: f }
+                """) == [
+                    "`rules[2]` never applies: every row it matches is taken by `rules[1]` first",
+                    "`rules[4]` never applies: every row it matches is taken by `rules[3]` first",
+                    "`rules[6]` never applies: every row it matches is taken by `rules[5]` first",
+                ])
+        #expect(
+            try Self.warnings(
+                """
+                  - when: { Tekst: { contains: "netto mad" } }
+                    set: { v: a }
+                  - when: { Tekst: { contains: netto } }
+                    set: { v: b }
+                  - when: { Tekst: { contains: netto, ignore_case: false } }
+                    set: { v: c }
+                  - when: { Konto: { contains: netto } }
+                    set: { v: d }
+                """) == ["`rules[3]` never applies: every row it matches is taken by `rules[2]` first"])
+    }
+}

@@ -590,6 +590,16 @@ final class Compiler {
             }
             rules.append(CompiledMapping.Rule(when: when, assignments: assignments, location: location(item)))
         }
+        // A rule whose rows an earlier rule takes first never applies.
+        for (j, later) in rules.enumerated() {
+            guard let laterWhen = later.when,
+                let earlier = rules[..<j].firstIndex(where: { $0.when.map(laterWhen.implies) == true })
+            else { continue }
+            warning(
+                MappingCode.invalidValue,
+                "`rules[\(j + 1)]` never applies: every row it matches is taken by `rules[\(earlier + 1)]` first",
+                hint: "the first rule that holds applies; put the narrower rule first", at: items[j])
+        }
         return rules
     }
 
