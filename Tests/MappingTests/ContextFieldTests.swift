@@ -440,3 +440,37 @@ struct JoinTests {
         #expect(wrong.contains { $0.message.contains("takes one field") })
     }
 }
+
+@Suite("Mapping: a line that takes the remainder")
+struct RemainderTests {
+    static let yaml = """
+        version: 1
+        name: t
+        source: { format: csv, delimiter: "," }
+        locale: { decimal_mark: "." }
+        document:
+          kind: manual_voucher
+          date: "{Date}"
+          lines:
+            - { account: 5500, amount: "{Net}", vat: none }
+            - { account: 4000, amount: "{Fee}", vat: none, skip_if_zero: true }
+            - { account: 1000, amount: remainder, vat: none }
+        """
+
+    @Test("three postings from a row, the last taking what balances the others")
+    func remainder() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            Self.yaml, data: "Date,Net,Fee\n2026-03-01,97.50,2.50\n2026-03-02,50.00,0\n", file: "r.csv")
+        #expect(events.documents.map { $0.lines.map(\.amount.minorUnits) } == [[9750, 250, -10_000], [5000, -5000]])
+        let (_, twice) = try harness.compile(
+            Self.yaml.replacingOccurrences(of: "amount: \"{Fee}\"", with: "amount: remainder"))
+        #expect(twice.contains { $0.message == "only one line can take the remainder" })
+        let (_, balancing) = try harness.compile(
+            Self.yaml.replacingOccurrences(
+                of: "{ account: 1000, amount: remainder",
+                with: "{ account: 1000, balancing_account: 5500, amount: remainder"))
+        #expect(balancing.contains { $0.message.contains("is for one line without `balancing_account`") })
+    }
+}

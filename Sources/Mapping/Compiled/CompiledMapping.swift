@@ -198,13 +198,16 @@ public struct CompiledMapping: Sendable {
         let forEach: FieldPath?
         /// With `for_each`: the record's amount that the item lines split, which they must add up to.
         let splitOf: Expr?
+        /// `amount: remainder`: the line's amount is what balances the document's other lines.
+        let remainder: Bool
         let location: SourceLocation
 
         init(
             description: Expr?, account: Expr?, balancingAccount: Expr?, amount: Expr, vat: VatExpr?,
             balancingVat: VatExpr?, when: Condition?, skipIfZero: Bool, forEach: FieldPath?, splitOf: Expr?,
-            location: SourceLocation
+            remainder: Bool = false, location: SourceLocation
         ) {
+            self.remainder = remainder
             self.splitOf = splitOf
             self.description = description
             self.account = account
@@ -223,7 +226,7 @@ public struct CompiledMapping: Sendable {
             LineSpec(
                 description: description, account: account, balancingAccount: balancingAccount, amount: amount,
                 vat: vat, balancingVat: balancingVat, when: when, skipIfZero: skipIfZero, forEach: forEach,
-                splitOf: splitOf, location: location)
+                splitOf: splitOf, remainder: remainder, location: location)
         }
     }
 

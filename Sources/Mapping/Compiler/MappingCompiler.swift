@@ -685,6 +685,9 @@ final class Compiler {
             if let items = node.value.items, !items.isEmpty {
                 for (i, item) in items.enumerated() {
                     if let line = compileLine(item, kind: kind, context: "document.lines[\(i + 1)]") {
+                        if line.remainder && lines.contains(where: \.remainder) {
+                            error(MappingCode.invalidValue, "only one line can take the remainder", at: item)
+                        }
                         lines.append(line)
                     }
                 }
@@ -856,7 +859,22 @@ final class Compiler {
             error(MappingCode.missingKey, "`\(context)` needs `amount:`", at: node)
             return nil
         }
-        let amount = expression(amountNode.value, .amount, "\(context).amount")
+        // `amount: remainder`: the line takes what balances the document.
+        let remainder = amountNode.value.text == "remainder"
+        let amount = remainder ? Expr.constant("0") : expression(amountNode.value, .amount, "\(context).amount")
+        if remainder {
+            if kind == .purchaseVoucher {
+                error(
+                    MappingCode.invalidValue, "a purchase voucher's lines are its gross amounts: none is a remainder",
+                    at: amountNode.value)
+            }
+            if keys["balancing_account"] != nil || forEach != nil {
+                error(
+                    MappingCode.invalidValue,
+                    "`amount: remainder` is for one line without `balancing_account` or `for_each`: it balances the others",
+                    at: amountNode.value)
+            }
+        }
         let account = keys["account"].flatMap { expression($0.value, .text, "\(context).account") }
         if keys["account"] == nil {
             error(MappingCode.missingKey, "`\(context)` needs `account:`", at: node)
@@ -890,7 +908,7 @@ final class Compiler {
         return CompiledMapping.LineSpec(
             description: description, account: account, balancingAccount: balancingAccount, amount: amount, vat: vat,
             balancingVat: balancingVat, when: when, skipIfZero: skipIfZero, forEach: forEach, splitOf: splitOf,
-            location: location(node))
+            remainder: remainder, location: location(node))
     }
 
     func vatExpression(_ node: Node, _ context: String) -> CompiledMapping.VatExpr? {

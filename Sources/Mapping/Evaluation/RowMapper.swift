@@ -337,9 +337,18 @@ final class RowMapper {
             }
             let purchase = try spec.purchase.map { p in try purchaseTerms(p, first) }
             var lines: [DocumentLine] = []
+            /// The line that takes the remainder: the first row's, in a grouped document.
+            var remainderLine: Int?
             func addLines(_ row: RowState) throws {
                 for (index, lineSpec) in lineSpecs.enumerated() {
-                    if let path = lineSpec.forEach {
+                    if lineSpec.remainder {
+                        guard remainderLine == nil,
+                            let line = try line(
+                                lineSpec, index, row, &currency, description, linesSoFar: lines.count)
+                        else { continue }
+                        remainderLine = lines.count
+                        lines.append(line)
+                    } else if let path = lineSpec.forEach {
                         guard case .tree(let tree) = row.record.fields else { continue }
                         var itemRow = row
                         let start = lines.count
@@ -373,6 +382,18 @@ final class RowMapper {
                 for (offset, row) in more.enumerated() {
                     currentRow = offset + 1
                     try addLines(row)
+                }
+            }
+            if let index = remainderLine {
+                // What balances the others: every line without a balancing account but this one.
+                var others: Int64 = 0
+                for (i, line) in lines.enumerated() where i != index && line.balancingAccount == nil {
+                    others &+= line.amount.minorUnits
+                }
+                if others == 0 {
+                    lines.remove(at: index)
+                } else {
+                    lines[index].amount = Money(minorUnits: -others, currency: lines[index].amount.currency)
                 }
             }
             if lines.isEmpty {
