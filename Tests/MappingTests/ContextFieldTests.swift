@@ -474,3 +474,68 @@ struct RemainderTests {
         #expect(balancing.contains { $0.message.contains("is for one line without `balancing_account`") })
     }
 }
+
+@Suite("Mapping: skipping rows after a skipped one")
+struct AlsoSkipTests {
+    static func yaml(_ also: String) -> String {
+        """
+        version: 1
+        name: t
+        source: { format: csv, delimiter: ",", header_line: 0 }
+        locale: { decimal_mark: "." }
+        skip:
+          - when: { "#1": { starts_with: Total } }
+            reason: the totals line
+            also_skip: \(also)
+        document:
+          kind: ledger_item
+          date: "{#1}"
+          lines:
+            - { account: 5500, balancing_account: 9900, amount: "{#2}", vat: none, balancing_vat: none }
+        """
+    }
+
+    static let data = "2026-03-01,1.00\n2026-03-02,2.00\nTotal,3.00\nnot a date,x\nBank ApS,printed\n2026-03-03,4.00\n"
+
+    @Test("also_skip: rest stops at a trailer; also_skip: N skips the next N rows; each row says why")
+    func trailer() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let rest = try harness.run(Self.yaml("rest"), data: Self.data, file: "t.csv")
+        #expect(rest.documents.count == 2)
+        #expect(rest.rejections.isEmpty)
+        #expect(rest.skips.map { $0.rows.map(\.line) } == [[3], [4], [5], [6]])
+        #expect(rest.skips.last?.reason == "after the totals line (line 3)")
+        let two = try harness.run(Self.yaml("2"), data: Self.data, file: "n.csv")
+        #expect(two.documents.map(\.date.description) == ["2026-03-01", "2026-03-02", "2026-03-03"])
+        #expect(two.skips.map { $0.rows.map(\.line) } == [[3], [4], [5]])
+        #expect(two.skips[1].reason == "one of the 2 rows after the totals line (line 3)")
+    }
+}
+
+@Suite("Mapping: the whole row")
+struct WholeRecordTests {
+    @Test("_record tests the row's fields joined with commas")
+    func wholeRow() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let events = try harness.run(
+            """
+            version: 1
+            name: t
+            source: { format: csv, delimiter: ";" }
+            locale: { decimal_mark: "," }
+            variables: { counter: 9900 }
+            rules:
+              - when: { _record: { matches: "MobilePay.*,12" } }
+                set: { counter: 5830 }
+            document:
+              kind: ledger_item
+              date: "{Dato}"
+              lines:
+                - { account: 5500, balancing_account: "{$counter}", amount: "{Beløb}", vat: none, balancing_vat: none }
+            """,
+            data: "Dato;Tekst;Beløb\n2026-03-01;MobilePay salg;12,00\n2026-03-02;MobilePay salg;13,00\n", file: "w.csv")
+        #expect(events.documents.map { $0.lines[0].balancingAccount?.rawValue } == ["5830", "9900"])
+    }
+}

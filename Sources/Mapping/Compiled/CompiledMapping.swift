@@ -89,6 +89,14 @@ public struct CompiledMapping: Sendable {
     struct SkipRule: Sendable {
         var when: Condition
         var reason: String
+        /// Rows after the one skipped that go with it: the rest of the file (a trailer), or the
+        /// next so many (a section's sub-header).
+        var alsoSkip: AlsoSkip?
+    }
+
+    enum AlsoSkip: Sendable, Equatable {
+        case rest
+        case next(Int)
     }
 
     /// Classes, not structs: they are read for every row, and passing one costs one retain.

@@ -611,14 +611,22 @@ final class Compiler {
         var skips: [CompiledMapping.SkipRule] = []
         for (i, item) in items.enumerated() {
             let context = "skip[\(i + 1)]"
-            let keys = pairs(item, allowed: ["when", "reason"], in: context)
+            let keys = pairs(item, allowed: ["when", "reason", "also_skip"], in: context)
             let reason = keys["reason"].flatMap { string($0.value, "\(context).reason") } ?? "skip rule \(i + 1)"
+            var alsoSkip: CompiledMapping.AlsoSkip?
+            if let also = keys["also_skip"] {
+                if also.value.text == "rest" {
+                    alsoSkip = .rest
+                } else if let n = integer(also.value, "\(context).also_skip", range: 1...1_000_000) {
+                    alsoSkip = .next(n)
+                }
+            }
             guard let whenNode = keys["when"] else {
                 error(MappingCode.missingKey, "`\(context)` needs `when:`", at: item)
                 continue
             }
             if let when = condition(whenNode.value, "\(context).when") {
-                skips.append(CompiledMapping.SkipRule(when: when, reason: reason))
+                skips.append(CompiledMapping.SkipRule(when: when, reason: reason, alsoSkip: alsoSkip))
             }
         }
         return skips

@@ -14,6 +14,8 @@ public struct BoundMapping: Sendable {
         case path(FieldPath, inGroup: Bool)
         /// A field outside the record (``ContextPath``): the record's context value at this index.
         case context(Int)
+        /// `_record`: the whole row, its fields joined with commas (hledger's `if PATTERN`).
+        case wholeRecord
     }
 
     /// Binds `mapping` to the layout `source` was read with. Unknown columns are errors that name
@@ -26,6 +28,10 @@ public struct BoundMapping: Sendable {
         var diagnostics: [Diagnostic] = []
         var resolved: [ResolvedField] = []
         for slot in mapping.fields {
+            if slot.name == "_record" {
+                resolved.append(.wholeRecord)
+                continue
+            }
             if ContextPath.isContext(slot.name) {
                 resolved.append(context(slot, mapping, source, &diagnostics))
                 continue

@@ -54,6 +54,10 @@ public final class DocumentBuilder {
     /// With `control_totals:`: the file's first record (its totals are read from it and what is
     /// around it), the statement's account, and the documents' postings so far.
     private var firstRecord: Record?
+    /// Rows still to skip after an `also_skip` rule's row, and why.
+    private var skipping: (remaining: Int, reason: String)?
+    /// A skip rule skips rows after its own (`also_skip`).
+    private let skipsFollowing: Bool
     private var statementAccount: AccountNumber?
     private var sums = ControlSums()
 
@@ -93,6 +97,7 @@ public final class DocumentBuilder {
     ) throws {
         self.bound = bound
         self.reader = reader
+        skipsFollowing = bound.mapping.skips.contains { $0.alsoSkip != nil }
         self.spec = bound.mapping.document
         var fileDigest: [UInt8]?
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
@@ -202,6 +207,7 @@ public final class DocumentBuilder {
             countOccurrences()
         }
         unread -= 1
+        if skipsFollowing { alsoSkip(&batch[unread]) }
         count(batch[unread].event)
         return unread
     }
@@ -217,6 +223,29 @@ public final class DocumentBuilder {
         }
         for i in batch.indices.reversed() {
             if let digest = batch[i].digest { counter.count(digest, &batch[i].event) }
+        }
+    }
+
+    /// Rows after one a skip rule with `also_skip` skipped: skipped too, in file order (rows are
+    /// mapped on several threads, so this is decided here, where they come back in order).
+    private func alsoSkip(_ mapped: inout Mapped) {
+        if let (remaining, reason) = skipping {
+            let rows: [SourceRow]
+            switch mapped.event {
+            case .document(let document): rows = document.provenance.rows
+            case .rejected(let outcome), .skipped(let outcome): rows = outcome.rows
+            }
+            mapped = Mapped(event: .skipped(RowOutcome(file: bound.source.path, rows: rows, reason: reason)))
+            skipping = remaining > 1 ? (remaining - 1, reason) : nil
+            return
+        }
+        guard let rule = mapped.skipRule, case .skipped(let outcome) = mapped.event,
+            let also = bound.mapping.skips[rule].alsoSkip
+        else { return }
+        let line = outcome.rows.first?.line ?? 0
+        switch also {
+        case .rest: skipping = (Int.max, "after \(outcome.reason) (line \(line))")
+        case .next(let n): skipping = (n, "one of the \(n) rows after \(outcome.reason) (line \(line))")
         }
     }
 
@@ -251,7 +280,7 @@ public final class DocumentBuilder {
         let row: RowState
         switch mapper.prepare(record) {
         case .row(let prepared): row = prepared
-        case .skipped(let outcome): return batch.append(Mapped(event: .skipped(outcome)))
+        case .skipped(let outcome, let rule): return batch.append(Mapped(event: .skipped(outcome), skipRule: rule))
         case .rejected(let outcome): return batch.append(Mapped(event: .rejected(outcome)))
         }
         let key: String

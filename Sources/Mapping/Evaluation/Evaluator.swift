@@ -152,6 +152,11 @@ final class Evaluator {
                 return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in
                     try body(trimmed(bytes), isNumber)
                 }
+            case .wholeRecord:
+                var text = Self.wholeRecord(row.record)
+                return try text.withUTF8 { bytes in
+                    Result { () throws(EvalFailure) in try body(bytes, false) }
+                }.get()
             case .context(let index):
                 guard case .tree(let tree) = row.record.fields, tree.context.indices.contains(index),
                     var text = tree.context[index]
@@ -160,6 +165,15 @@ final class Evaluator {
                     Result { () throws(EvalFailure) in try body(trimmed(bytes), false) }
                 }.get()
             }
+        }
+    }
+
+    /// A row's fields as one text, joined with commas: CSV fields in order, a JSON or XML
+    /// record's values in document order.
+    static func wholeRecord(_ record: Record) -> String {
+        switch record.fields {
+        case .columns(let columns): (0..<columns.count).map { columns.string(at: $0) ?? "" }.joined(separator: ",")
+        case .tree: record.flattened().map(\.value).joined(separator: ",")
         }
     }
 

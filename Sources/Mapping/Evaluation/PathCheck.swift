@@ -28,7 +28,7 @@ public enum PathCheck {
         var known: [String]?
         for (slot, field) in zip(mapping.fields, bound.resolved) {
             switch field {
-            case .column:
+            case .column, .wholeRecord:
                 continue
             case .context(let index):
                 if records.contains(where: { record in

@@ -9,6 +9,8 @@ struct Mapped {
     var digest: ContentDigest?
     /// What a ``DocumentBuilder/Check`` said of the document, when one ran as it was made.
     var diagnostics: [Diagnostic]?
+    /// The skip rule that skipped the row, when it skips rows after it too (`also_skip`).
+    var skipRule: Int?
 
     /// The event and the check's diagnostics, moved out: swapped for an empty event, as
     /// returning the stored properties of a consumed `self` copied the document, then destroyed
@@ -101,7 +103,7 @@ final class RowMapper {
     /// A record before its document is built: a row to build from, or the reason it is not one.
     enum Prepared {
         case row(RowState)
-        case skipped(RowOutcome)
+        case skipped(RowOutcome, rule: Int?)
         case rejected(RowOutcome)
     }
 
@@ -172,7 +174,7 @@ final class RowMapper {
         defer { swap(&spareVariables, &row.variables) }
         switch applyRules(&row) {
         case nil: return build(row, more: [], check: check)
-        case .skipped(let outcome)?: return Mapped(event: .skipped(outcome))
+        case .skipped(let outcome, let rule)?: return Mapped(event: .skipped(outcome), skipRule: rule)
         case .rejected(let outcome)?: return Mapped(event: .rejected(outcome))
         }
     }
@@ -184,7 +186,7 @@ final class RowMapper {
         var row = RowState(keeping: record, variables: freshVariables(), outcome: startingOutcome)
         switch applyRules(&row) {
         case nil: return .row(row)
-        case .skipped(let outcome)?: return .skipped(outcome)
+        case .skipped(let outcome, let rule)?: return .skipped(outcome, rule: rule)
         case .rejected(let outcome)?: return .rejected(outcome)
         }
     }
@@ -198,7 +200,9 @@ final class RowMapper {
         do {
             if !variablesFollowRules { try assign(initialValues, &row) }
             if let index = try first(skipConditions, &skipMemo, row) {
-                return .skipped(RowOutcome(file: path, rows: [source(row)], reason: mapping.skips[index].reason))
+                return .skipped(
+                    RowOutcome(file: path, rows: [source(row)], reason: mapping.skips[index].reason),
+                    rule: mapping.skips[index].alsoSkip == nil ? nil : index)
             }
             let index = try first(ruleConditions, &ruleMemo, row)
             if variablesFollowRules {
@@ -224,7 +228,8 @@ final class RowMapper {
 
     /// A row that is not a document: skipped, or rejected.
     private enum Outcome {
-        case skipped(RowOutcome)
+        /// `rule`: the skip rule, when it skips rows after this one too.
+        case skipped(RowOutcome, rule: Int?)
         case rejected(RowOutcome)
     }
 
