@@ -539,3 +539,36 @@ struct WholeRecordTests {
         #expect(events.documents.map { $0.lines[0].balancingAccount?.rawValue } == ["5830", "9900"])
     }
 }
+
+@Suite("Mapping: control totals from a trailer row")
+struct TrailerTotalTests {
+    @Test("read_from: last takes the totals from the file's last row, skipped as the trailer it is")
+    func trailer() throws {
+        let harness = try Harness()
+        defer { harness.cleanup() }
+        let yaml = """
+            version: 1
+            name: t
+            source: { format: csv, delimiter: ";" }
+            locale: { decimal_mark: "," }
+            skip:
+              - when: { Dato: Total }
+                reason: the totals row
+                also_skip: rest
+            control_totals:
+              read_from: last
+              debit: "{Beløb}"
+            document:
+              kind: ledger_item
+              date: "{Dato}"
+              lines:
+                - { account: 5500, balancing_account: 1000, amount: "{Beløb}", vat: none, balancing_vat: none }
+            """
+        let totals = try ControlTotalTests.totals(
+            harness, yaml, "Dato;Beløb\n2026-03-01;1,00\n2026-03-02;2,50\nTotal;3,50\n", "t.csv")
+        #expect(totals.map(\.description) == ["debit: the file says 3.50, its documents 3.50"])
+        let short = try ControlTotalTests.totals(
+            harness, yaml, "Dato;Beløb\n2026-03-01;1,00\nTotal;3,50\n", "u.csv")
+        #expect(short.map(\.agrees) == [false])
+    }
+}

@@ -34,6 +34,8 @@ public struct CompiledMapping: Sendable {
         var count: Expr?
         /// The statement's account, and its balances before and after the file's entries.
         var balance: (account: Expr, opening: Expr, closing: Expr)?
+        /// Read from the file's last record (a trailer row), not its first (a header).
+        var fromLast = false
         var location: SourceLocation
     }
 

@@ -240,13 +240,24 @@ final class Compiler {
             document: document, validation: validation, controls: controls)
     }
 
-    static let controlKeys = ["debit", "credit", "count", "balance"]
+    static let controlKeys = ["debit", "credit", "count", "balance", "read_from"]
 
     /// `control_totals: {debit:, credit:, count:, balance: {account:, opening:, closing:}}`.
     func compileControls(_ node: Node) -> CompiledMapping.ControlSpec? {
         let keys = pairs(node, allowed: Self.controlKeys, in: "control_totals")
         guard node.pairs != nil else { return nil }
         var spec = CompiledMapping.ControlSpec(location: location(node))
+        if let from = keys["read_from"] {
+            switch from.value.text {
+            case "first": spec.fromLast = false
+            case "last": spec.fromLast = true
+            default:
+                error(
+                    MappingCode.invalidValue,
+                    "`control_totals.read_from` is `first` (the header, the default) or `last` (a trailer row)",
+                    at: from.value)
+            }
+        }
         spec.debit = keys["debit"].flatMap { expression($0.value, .amount, "control_totals.debit") }
         spec.credit = keys["credit"].flatMap { expression($0.value, .amount, "control_totals.credit") }
         spec.count = keys["count"].flatMap { expression($0.value, .text, "control_totals.count") }

@@ -57,7 +57,7 @@ struct ControlSums {
 }
 
 extension RowMapper {
-    /// The file's control totals, read from its first record (and what is around it), against
+    /// The file's control totals, read from its first or last record (and what is around it), against
     /// the sums of its documents. Problems reading them are reported as totals the file states
     /// nothing for, with the reason in `stated`.
     func controlTotals(_ spec: CompiledMapping.ControlSpec, first: Record?, sums: ControlSums) -> [ControlTotal] {

@@ -51,9 +51,9 @@ public final class DocumentBuilder {
 
     public let bound: BoundMapping
     public private(set) var stats = MappingStats()
-    /// With `control_totals:`: the file's first record (its totals are read from it and what is
-    /// around it), the statement's account, and the documents' postings so far.
-    private var firstRecord: Record?
+    /// With `control_totals:`: the record the totals are read from (the first, a header; or the
+    /// last, a trailer), the statement's account, and the documents' postings so far.
+    private var totalsRecord: Record?
     /// Rows still to skip after an `also_skip` rule's row, and why.
     private var skipping: (remaining: Int, reason: String)?
     /// A skip rule skips rows after its own (`also_skip`).
@@ -192,9 +192,10 @@ public final class DocumentBuilder {
                 batch.removeAll(keepingCapacity: true)
                 if let record = try reader.next() {
                     stats.records += 1
-                    if stats.records == 1, let controls = bound.mapping.controls {
-                        firstRecord = record.detached()
-                        statementAccount = mapper.statementAccount(controls, first: record)
+                    if let controls = bound.mapping.controls {
+                        // The totals' record: the first (a header), or each in turn until the last (a trailer).
+                        if stats.records == 1 || controls.fromLast { totalsRecord = record }
+                        if stats.records == 1 { statementAccount = mapper.statementAccount(controls, first: record) }
                     }
                     try process(record)
                 } else {
@@ -267,7 +268,7 @@ public final class DocumentBuilder {
         guard let controls = bound.mapping.controls else { return [] }
         var sums = sums
         sums.records = stats.records
-        return mapper.controlTotals(controls, first: firstRecord, sums: sums)
+        return mapper.controlTotals(controls, first: totalsRecord, sums: sums)
     }
 
     // MARK: Rows
