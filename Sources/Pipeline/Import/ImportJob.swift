@@ -271,7 +271,11 @@ public struct ImportJob: Sendable {
             }
             try stateFile.storeMapped(
                 file: input.key, documents: documents, rows: rows, contacts: Array(newContacts.values))
-            if let refusal = ControlTotal.refusal(builder.controlTotals, file: input.path) {
+            let controls = builder.controlTotals
+            for total in controls where total.agrees {
+                sink.note("\(input.path): control total \(total.description) ✓")
+            }
+            if let refusal = ControlTotal.refusal(controls, file: input.path) {
                 sink.error(refusal)
                 try stateFile.rejectPending(
                     file: input.key, code: MappingCode.controlTotals.rawValue, message: refusal)
