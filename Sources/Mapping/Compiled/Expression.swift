@@ -46,7 +46,7 @@ enum Expr: Sendable {
     case firstOf([Expr])
     /// Every value a JSON/XML path reaches (`RmtInf/Ustrd` twice), joined; a CSV field or a
     /// variable is its one value.
-    case join(FieldRef, separator: String)
+    indirect case join(FieldRef, separator: String)
     indirect case lookup(table: Int, key: Expr, fallback: String?)
     indirect case conditional(Condition, then: Expr, else: Expr?)
     // Amounts

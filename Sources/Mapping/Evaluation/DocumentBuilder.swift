@@ -58,6 +58,8 @@ public final class DocumentBuilder {
     private var skipping: (remaining: Int, reason: String)?
     /// A skip rule skips rows after its own (`also_skip`).
     private let skipsFollowing: Bool
+    /// The mapping names control totals.
+    private let hasControls: Bool
     private var statementAccount: AccountNumber?
     private var sums = ControlSums()
 
@@ -98,6 +100,7 @@ public final class DocumentBuilder {
         self.bound = bound
         self.reader = reader
         skipsFollowing = bound.mapping.skips.contains { $0.alsoSkip != nil }
+        hasControls = bound.mapping.controls != nil
         self.spec = bound.mapping.document
         var fileDigest: [UInt8]?
         if case .file = spec.reference { fileDigest = try Self.digestFile(bound.source.path) }
@@ -209,6 +212,7 @@ public final class DocumentBuilder {
         }
         unread -= 1
         if skipsFollowing { alsoSkip(&batch[unread]) }
+        if hasControls { addUp(batch[unread].event) }
         count(batch[unread].event)
         return unread
     }
@@ -240,8 +244,8 @@ public final class DocumentBuilder {
             skipping = remaining > 1 ? (remaining - 1, reason) : nil
             return
         }
-        guard let rule = mapped.skipRule, case .skipped(let outcome) = mapped.event,
-            let also = bound.mapping.skips[rule].alsoSkip
+        guard mapped.skipRule >= 0, case .skipped(let outcome) = mapped.event,
+            let also = bound.mapping.skips[Int(mapped.skipRule)].alsoSkip
         else { return }
         let line = outcome.rows.first?.line ?? 0
         switch also {
@@ -250,10 +254,17 @@ public final class DocumentBuilder {
         }
     }
 
+    /// Adds a document's postings to the sums its file's control totals are compared with.
+    private func addUp(_ event: borrowing MappingEvent) {
+        switch event {
+        case .document(let document): sums.add(document, account: statementAccount)
+        case .rejected, .skipped: break
+        }
+    }
+
     private func count(_ event: borrowing MappingEvent) {
         switch event {
         case .document(let document):
-            if bound.mapping.controls != nil { sums.add(document, account: statementAccount) }
             stats.documents += 1
             stats.lines += document.lines.count
             stats.rowsInDocuments += document.provenance.rowCount
@@ -281,7 +292,8 @@ public final class DocumentBuilder {
         let row: RowState
         switch mapper.prepare(record) {
         case .row(let prepared): row = prepared
-        case .skipped(let outcome, let rule): return batch.append(Mapped(event: .skipped(outcome), skipRule: rule))
+        case .skipped(let outcome, let rule):
+            return batch.append(Mapped(event: .skipped(outcome), skipRule: Int32(rule ?? -1)))
         case .rejected(let outcome): return batch.append(Mapped(event: .rejected(outcome)))
         }
         let key: String

@@ -126,13 +126,7 @@ final class Evaluator {
         _ ref: FieldRef, _ row: RowState,
         _ body: (UnsafeBufferPointer<UInt8>, _ isNumber: Bool) throws(EvalFailure) -> R
     ) throws(EvalFailure) -> R? {
-        switch ref {
-        case .variable(let index):
-            guard let text = variable(index, row) else { return nil }
-            // `String.withUTF8` is `rethrows`; a Result keeps the failure's type across it (rare path).
-            var copy = text
-            return try copy.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes, false) } }.get()
-        case .slot(let slot):
+        if case .slot(let slot) = ref {
             switch bound.resolved[slot] {
             case .column(let index):
                 if let view = row.columns {
@@ -152,18 +146,34 @@ final class Evaluator {
                 return try tree.withValueBytes(of: node) { (bytes) throws(EvalFailure) in
                     try body(trimmed(bytes), isNumber)
                 }
+            case .wholeRecord, .context:
+                break
+            }
+        }
+        // The rare fields, whose value is a string already: one path for all, out of line.
+        guard var text = fieldText(ref, row) else { return nil }
+        // `String.withUTF8` is `rethrows`; a Result keeps the failure's type across it (rare path).
+        return try text.withUTF8 { bytes in Result { () throws(EvalFailure) in try body(bytes, false) } }.get()
+    }
+
+    /// A variable's value, the whole row (`_record`), or a value outside the record: the fields
+    /// that are strings already.
+    @inline(never)
+    private func fieldText(_ ref: FieldRef, _ row: RowState) -> String? {
+        switch ref {
+        case .variable(let index):
+            return variable(index, row)
+        case .slot(let slot):
+            switch bound.resolved[slot] {
             case .wholeRecord:
-                var text = Self.wholeRecord(row.record)
-                return try text.withUTF8 { bytes in
-                    Result { () throws(EvalFailure) in try body(bytes, false) }
-                }.get()
+                return Self.wholeRecord(row.record)
             case .context(let index):
                 guard case .tree(let tree) = row.record.fields, tree.context.indices.contains(index),
-                    var text = tree.context[index]
+                    let text = tree.context[index]
                 else { return nil }
-                return try text.withUTF8 { bytes in
-                    Result { () throws(EvalFailure) in try body(trimmed(bytes), false) }
-                }.get()
+                return trims ? String(text.trimmingWhitespace) : text
+            case .column, .path:
+                return nil
             }
         }
     }
@@ -181,9 +191,13 @@ final class Evaluator {
     /// Nearly every field starts and ends with neither: two compares.
     @inline(__always)
     private func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard trims, let first = bytes.first, let last = bytes.last,
-            first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
+        // Space and tab are both at most 0x20: one compare an end.
+        guard trims, let base = bytes.baseAddress, bytes.count > 0, base[0] <= 0x20 || base[bytes.count - 1] <= 0x20
         else { return bytes }
+        return Self.withoutSpaces(bytes)
+    }
+
+    private static func withoutSpaces(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
         var lower = 0
         var upper = bytes.count
         while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }

@@ -9,8 +9,9 @@ struct Mapped {
     var digest: ContentDigest?
     /// What a ``DocumentBuilder/Check`` said of the document, when one ran as it was made.
     var diagnostics: [Diagnostic]?
-    /// The skip rule that skipped the row, when it skips rows after it too (`also_skip`).
-    var skipRule: Int?
+    /// The skip rule that skipped the row, when it skips rows after it too (`also_skip`); -1
+    /// for none (an `Int?` made every mapped row a word larger to move).
+    var skipRule: Int32 = -1
 
     /// The event and the check's diagnostics, moved out: swapped for an empty event, as
     /// returning the stored properties of a consumed `self` copied the document, then destroyed
@@ -174,7 +175,7 @@ final class RowMapper {
         defer { swap(&spareVariables, &row.variables) }
         switch applyRules(&row) {
         case nil: return build(row, more: [], check: check)
-        case .skipped(let outcome, let rule)?: return Mapped(event: .skipped(outcome), skipRule: rule)
+        case .skipped(let outcome, let rule)?: return Mapped(event: .skipped(outcome), skipRule: Int32(rule ?? -1))
         case .rejected(let outcome)?: return Mapped(event: .rejected(outcome))
         }
     }

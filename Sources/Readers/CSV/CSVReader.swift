@@ -97,20 +97,25 @@ final class CSVReader: RecordReader {
         return true
     }
 
+    @inline(__always)
     private func rowDiagnostics() -> [Diagnostic] {
-        guard let expected = expectedFields else {
-            guard let minimumFields, scanner.fieldCount < minimumFields else { return [] }
-            let found = scanner.fieldCount
-            return [
-                .error(
-                    ReaderCode.fieldCount,
-                    "row has \(found) field\(found == 1 ? "" : "s"); the mapping reads column #\(minimumFields)",
-                    hint: "fill in the missing fields, or check the delimiter (the file has no header to compare with)",
-                    at: SourceLocation(file: source.path, line: scanner.rowLine))
-            ]
+        if let expected = expectedFields {
+            guard scanner.fieldCount != expected else { return [] }
+            return [fieldCountDiagnostic(expected: expected)]
         }
-        guard scanner.fieldCount != expected else { return [] }
-        return [fieldCountDiagnostic(expected: expected)]
+        guard let minimumFields, scanner.fieldCount < minimumFields else { return [] }
+        return [shortRowDiagnostic(minimum: minimumFields)]
+    }
+
+    /// A row of a file without a header that stops before the last column the mapping reads.
+    @inline(never)
+    private func shortRowDiagnostic(minimum: Int) -> Diagnostic {
+        let found = scanner.fieldCount
+        return .error(
+            ReaderCode.fieldCount,
+            "row has \(found) field\(found == 1 ? "" : "s"); the mapping reads column #\(minimum)",
+            hint: "fill in the missing fields, or check the delimiter (the file has no header to compare with)",
+            at: SourceLocation(file: source.path, line: scanner.rowLine))
     }
 
     // MARK: Diagnostics
