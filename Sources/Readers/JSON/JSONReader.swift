@@ -334,27 +334,8 @@ final class JSONReader: RecordReader {
             ($0?.count ?? 0) > path.count && $0.map { Array($0.prefix(path.count)) } == path
         }
         guard holdsOne, try window.peek() == UInt8(ascii: "{") else { return try skipValue(depth: depth) }
-        guard depth <= maxDepth else { throw tooDeep() }
         window.pos += 1
-        try skipWhitespace()
-        if try window.peek() == UInt8(ascii: "}") {
-            window.pos += 1
-            return
-        }
-        while true {
-            try skipWhitespace()
-            let name = try parseKey()
-            try skipWhitespace()
-            try skipOrCapture(path + [name], depth: depth + 1)
-            try skipWhitespace()
-            switch try window.peek() {
-            case UInt8(ascii: ","): window.pos += 1
-            case UInt8(ascii: "}"):
-                window.pos += 1
-                return
-            default: throw syntaxError("expected `,` or `}` in an object")
-            }
-        }
+        try members(depth: depth) { name in try skipOrCapture(path + [name], depth: depth + 1) }
     }
 
     /// Depth-first search for the first array whose first item is an object.
@@ -397,6 +378,13 @@ final class JSONReader: RecordReader {
     // MARK: Values
 
     private func parseObjectMembers(into parent: TreeFields.NodeID, depth: Int) throws {
+        try members(depth: depth) { key in try parseValue(into: parent, name: key, depth: depth) }
+    }
+
+    /// Just after an object's `{`: hands each member's key to `member`, which reads its value,
+    /// and reads through the closing `}`.
+    @inline(__always)
+    private func members(depth: Int, _ member: (String) throws -> Void) throws {
         guard depth <= maxDepth else { throw tooDeep() }
         try skipWhitespace()
         if try window.peek() == UInt8(ascii: "}") {
@@ -407,7 +395,7 @@ final class JSONReader: RecordReader {
             try skipWhitespace()
             let key = try parseKey()
             try skipWhitespace()
-            try parseValue(into: parent, name: key, depth: depth)
+            try member(key)
             try skipWhitespace()
             switch try window.peek() {
             case UInt8(ascii: ","): window.pos += 1
